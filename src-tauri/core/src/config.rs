@@ -1,0 +1,351 @@
+//! The configuration file: which providers exist, their client ids, endpoints, redirects and scopes.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// Environment variable that overrides the configuration file's path.
+pub const CONFIG_ENV: &str = "SIGNET_CONFIG";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Any OAuth 2.0 / OpenID Connect provider, endpoints from discovery.
+    Oidc,
+    /// AIHubMix's OAuth 2.0 (profile, balance, top-up).
+    Aihubmix,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Oidc => "oidc",
+            ProviderKind::Aihubmix => "aihubmix",
+        }
+    }
+}
+
+/// How the provider sends the browser back to Signet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedirectMode {
+    /// `http://127.0.0.1:<port>/callback/<provider>`; port 0 or absent = any free port.
+    Loopback,
+    /// `signet://oauth/callback/<provider>`, delivered to the running app by the OS.
+    DeepLink,
+}
+
+/// One `[[providers]]` entry, as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Your label for it; used in commands and in the redirect URI path. Letters, digits, `-`, `_`.
+    pub name: String,
+    pub kind: ProviderKind,
+    pub client_id: String,
+    /// Name of an environment variable holding the client secret. Without it, the secret is read
+    /// from the keyring (`signetctl secret set <name>`).
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// OIDC: the issuer URL; endpoints come from `<issuer>/.well-known/openid-configuration`.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// AIHubMix: base URL of the OAuth endpoints (default `https://aihubmix.com`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub redirect: Option<RedirectMode>,
+    #[serde(default)]
+    pub redirect_port: Option<u16>,
+    /// Endpoint overrides, for hosts that differ from the documented defaults.
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+    #[serde(default)]
+    pub revoke_url: Option<String>,
+    #[serde(default)]
+    pub topup_url: Option<String>,
+}
+
+impl ProviderConfig {
+    pub fn redirect_mode(&self) -> RedirectMode {
+        self.redirect.unwrap_or(match self.kind {
+            ProviderKind::Oidc => RedirectMode::Loopback,
+            ProviderKind::Aihubmix => RedirectMode::DeepLink,
+        })
+    }
+}
+
+/// `[refresh]`: limits for the background refresher.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshConfig {
+    /// Refreshes in flight at once, across all providers.
+    #[serde(default = "default_concurrency")]
+    pub max_concurrent: usize,
+    /// Token requests per second to any one provider.
+    #[serde(default = "default_rate")]
+    pub per_provider_per_second: u32,
+}
+
+fn default_concurrency() -> usize {
+    8
+}
+fn default_rate() -> u32 {
+    10
+}
+
+impl Default for RefreshConfig {
+    fn default() -> Self {
+        RefreshConfig {
+            max_concurrent: default_concurrency(),
+            per_provider_per_second: default_rate(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub providers: Vec<ProviderConfig>,
+    #[serde(default)]
+    pub refresh: RefreshConfig,
+    /// Where the file was read from (not part of the file).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// The configuration file's default location: `<config dir>/signet/config.toml`, or `$SIGNET_CONFIG`.
+pub fn default_path() -> PathBuf {
+    if let Some(p) = std::env::var_os(CONFIG_ENV) {
+        return PathBuf::from(p);
+    }
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("signet")
+        .join("config.toml")
+}
+
+impl Config {
+    /// Reads and checks the file. A missing file is an empty configuration (no providers yet).
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config {
+                    path: path.to_owned(),
+                    ..Config::default()
+                })
+            }
+            Err(e) => {
+                return Err(Error::config(format!(
+                    "{}: cannot be read ({e}).",
+                    path.display()
+                )))
+            }
+        };
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!(" (line {line})")
+                })
+                .unwrap_or_default();
+            Error::config(format!(
+                "{}{at}: {}",
+                path.display(),
+                e.message().trim_end()
+            ))
+        })?;
+        config.path = path.to_owned();
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let file = self.path.display();
+        let mut seen = std::collections::HashSet::new();
+        for (i, p) in self.providers.iter().enumerate() {
+            let key = |k: &str| format!("{file}: providers[{i}] ({}).{k}", p.name);
+            if p.name.is_empty()
+                || !p
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(Error::config(format!(
+                    "{file}: providers[{i}].name: \"{}\" must be letters, digits, '-' or '_' (it becomes part of the redirect URI).",
+                    p.name
+                )));
+            }
+            if !seen.insert(p.name.as_str()) {
+                return Err(Error::config(format!(
+                    "{}: the name \"{}\" is used twice; each provider needs its own name.",
+                    key("name"),
+                    p.name
+                )));
+            }
+            if p.client_id.trim().is_empty() {
+                return Err(Error::config(format!(
+                    "{}: is empty; paste the client id from the provider's developer console.",
+                    key("client_id")
+                )));
+            }
+            match p.kind {
+                ProviderKind::Oidc if p.issuer.is_none() => {
+                    return Err(Error::config(format!(
+                        "{}: is missing; an OpenID Connect provider needs its issuer URL.",
+                        key("issuer")
+                    )))
+                }
+                _ => {}
+            }
+            for (k, v) in [
+                ("issuer", &p.issuer),
+                ("base_url", &p.base_url),
+                ("authorize_url", &p.authorize_url),
+                ("token_url", &p.token_url),
+                ("userinfo_url", &p.userinfo_url),
+                ("revoke_url", &p.revoke_url),
+                ("topup_url", &p.topup_url),
+            ] {
+                if let Some(v) = v {
+                    check_endpoint(v).map_err(|why| Error::config(format!("{}: {why}", key(k))))?;
+                }
+            }
+            if p.redirect_mode() == RedirectMode::DeepLink && p.redirect_port.is_some() {
+                return Err(Error::config(format!(
+                    "{}: only applies to redirect = \"loopback\".",
+                    key("redirect_port")
+                )));
+            }
+        }
+        if self.refresh.max_concurrent == 0 || self.refresh.per_provider_per_second == 0 {
+            return Err(Error::config(format!(
+                "{file}: refresh: max_concurrent and per_provider_per_second must be at least 1."
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn provider(&self, name: &str) -> Option<&ProviderConfig> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+}
+
+/// An endpoint must be `https`, except plain `http` to 127.0.0.1 / ::1 (local test servers).
+pub fn check_endpoint(value: &str) -> std::result::Result<Url, String> {
+    let url = Url::parse(value).map_err(|e| format!("\"{value}\" is not a URL ({e})."))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "\"{value}\" uses plain http; only https is allowed (plain http only for 127.0.0.1 or [::1])."
+        )),
+        other => Err(format!("\"{value}\": the scheme \"{other}\" is not allowed; use https.")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::parse(text, Path::new("/home/u/.config/signet/config.toml"))
+    }
+
+    #[test]
+    fn a_complete_file_parses_with_defaults() {
+        let c = parse(
+            r#"
+            [[providers]]
+            name = "aihubmix"
+            kind = "aihubmix"
+            client_id = "client_abc"
+            client_secret_env = "AIHUBMIX_SECRET"
+
+            [[providers]]
+            name = "corp"
+            kind = "oidc"
+            client_id = "x"
+            issuer = "https://login.example.com"
+            redirect = "loopback"
+            redirect_port = 53682
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(c.providers.len(), 2);
+        assert_eq!(c.providers[0].redirect_mode(), RedirectMode::DeepLink);
+        assert_eq!(c.providers[1].redirect_port, Some(53682));
+        assert_eq!(c.refresh.max_concurrent, 8);
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_loopback() {
+        assert!(check_endpoint("http://127.0.0.1:8080/x").is_ok());
+        assert!(check_endpoint("http://[::1]:8080/x").is_ok());
+        assert!(check_endpoint("https://example.com").is_ok());
+        let err = check_endpoint("http://example.com").expect_err("refused");
+        assert!(err.contains("plain http"), "{err}");
+        assert!(check_endpoint("http://localhost.evil.com").is_err());
+        assert!(check_endpoint("ftp://example.com").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_file_the_key_and_what_is_wrong() {
+        let e = parse(
+            r#"
+            [[providers]]
+            name = "corp"
+            kind = "oidc"
+            client_id = "x"
+            issuer = "http://idp.example.com"
+            "#,
+        )
+        .expect_err("http issuer");
+        assert!(e.message.contains("config.toml"), "{}", e.message);
+        assert!(e.message.contains("providers[0] (corp).issuer"), "{}", e.message);
+        assert!(e.message.contains("plain http"), "{}", e.message);
+
+        let e = parse("[[providers]]\nname = \"a\"\nkind = \"nope\"\nclient_id = \"x\"\n")
+            .expect_err("bad kind");
+        assert!(e.message.contains("config.toml (line 3)"), "{}", e.message);
+        assert!(e.message.contains("nope"), "{}", e.message);
+
+        let e = parse("[[providers]]\nname = \"a\"\nkind = \"oidc\"\nclient_id = \"x\"\nclient_secret = \"s\"\nissuer=\"https://a\"\n")
+            .expect_err("secret inline refused");
+        assert!(e.message.contains("client_secret"), "{}", e.message);
+
+        let e = parse("[[providers]]\nname = \"a b\"\nkind = \"oidc\"\nclient_id = \"x\"\nissuer=\"https://a\"\n")
+            .expect_err("bad name");
+        assert!(e.message.contains("providers[0].name"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_missing_file_is_an_empty_configuration() {
+        let c = Config::load(Path::new("/nonexistent/signet/config.toml")).expect("empty");
+        assert!(c.providers.is_empty());
+    }
+}

@@ -1,0 +1,24 @@
+//! Signet's engine: providers, sign-in flows, token vault, account store and refresh scheduler — no GUI.
+
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod flow;
+pub mod http;
+pub mod lock;
+pub mod loopback;
+pub mod provider;
+pub mod refresh;
+pub mod secret;
+pub mod store;
+pub mod vault;
+
+pub use clock::{Clock, ManualClock, Millis, SystemClock};
+pub use config::{Config, ProviderConfig, ProviderKind, RedirectMode};
+pub use engine::{AccountView, BalanceView, Engine, EngineEvent, EngineOptions, SignInStart};
+pub use error::{Error, ErrorCode, Result};
+pub use refresh::RefreshOutcome;
+pub use secret::Secret;
+pub use store::Status;
+pub use vault::Vault;

@@ -1,0 +1,207 @@
+//! AIHubMix: OAuth 2.0 with one-click authorization, profile with balance, and the top-up page (seed 001).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use url::Url;
+
+use super::oauth::OAuthEndpoints;
+use super::{get_json, AuthRequest, Balance, Grant, Profile, Provider, ProviderError};
+use crate::config::{ProviderConfig, ProviderKind};
+use crate::error::Result;
+use crate::http::Http;
+use crate::secret::Secret;
+
+pub const DEFAULT_BASE: &str = "https://aihubmix.com";
+/// The document: "刷新令牌:30天有效期".
+pub const REFRESH_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+/// `quota / 500000` = US dollars (AIHubMix's account API documentation).
+pub const QUOTA_PER_UNIT: f64 = 500_000.0;
+
+pub struct AiHubMix {
+    config: ProviderConfig,
+    client_secret: Option<Secret>,
+    http: Http,
+}
+
+/// `GET /api/oauth2/userinfo`, exactly the document's fields.
+#[derive(Debug, Deserialize)]
+struct UserInfo {
+    id: serde_json::Value,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    quota: Option<i64>,
+    #[serde(default)]
+    used_quota: Option<i64>,
+    #[serde(default)]
+    balance_formatted: Option<String>,
+    #[serde(default)]
+    created_time: Option<i64>,
+    #[serde(default)]
+    status: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Topup {
+    topup_url: String,
+}
+
+impl AiHubMix {
+    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+        AiHubMix {
+            config,
+            client_secret,
+            http,
+        }
+    }
+
+    fn endpoint(&self, explicit: &Option<String>, path: &str) -> Result<Url> {
+        let value = match explicit {
+            Some(v) => v.clone(),
+            None => format!(
+                "{}{path}",
+                self.config
+                    .base_url
+                    .as_deref()
+                    .unwrap_or(DEFAULT_BASE)
+                    .trim_end_matches('/')
+            ),
+        };
+        super::parse_url(&value, path, &self.config.name)
+    }
+
+    fn endpoints(&self) -> Result<OAuthEndpoints> {
+        Ok(OAuthEndpoints {
+            provider: self.config.name.clone(),
+            authorize: self.endpoint(&self.config.authorize_url, "/api/oauth2/authorize")?,
+            token: self.endpoint(&self.config.token_url, "/api/oauth2/token")?,
+            client_id: self.config.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+        })
+    }
+
+    fn scopes(&self) -> Vec<String> {
+        self.config
+            .scopes
+            .clone()
+            .unwrap_or_else(|| vec!["profile".into(), "balance".into()])
+    }
+}
+
+fn setup(e: crate::Error) -> ProviderError {
+    ProviderError::new(super::FailureClass::Setup, "config", e.message)
+}
+
+#[async_trait]
+impl Provider for AiHubMix {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Aihubmix
+    }
+    fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+    fn uses_pkce(&self) -> bool {
+        false // not in AIHubMix's documented protocol
+    }
+    fn uses_nonce(&self) -> bool {
+        false
+    }
+    fn default_refresh_lifetime(&self) -> Option<Duration> {
+        Some(REFRESH_LIFETIME)
+    }
+
+    async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
+        self.endpoints()?
+            .authorize_url(
+                &r.state,
+                &r.redirect_uri,
+                &self.scopes(),
+                None,
+                &[("auto_authorize", "true")],
+            )
+            .map_err(|e| e.to_error())
+    }
+
+    async fn exchange_code(&self, code: &Secret, r: &AuthRequest) -> Result<Grant, ProviderError> {
+        self.endpoints()
+            .map_err(setup)?
+            .exchange_code(&self.http, code, &r.redirect_uri, None)
+            .await
+    }
+
+    async fn refresh(&self, refresh_token: &Secret) -> Result<Grant, ProviderError> {
+        self.endpoints()
+            .map_err(setup)?
+            .refresh(&self.http, refresh_token)
+            .await
+    }
+
+    async fn profile(
+        &self,
+        access: &Secret,
+        _id_token: Option<&Secret>,
+        _nonce: Option<&Secret>,
+    ) -> Result<Profile, ProviderError> {
+        let url = self
+            .endpoint(&self.config.userinfo_url, "/api/oauth2/userinfo")
+            .map_err(setup)?;
+        let u: UserInfo = get_json(&self.http, &self.config.name, &url, access).await?;
+        let subject = match &u.id {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) if !s.is_empty() => s.clone(),
+            _ => {
+                return Err(ProviderError::new(
+                    super::FailureClass::Transient,
+                    "unreadable_answer",
+                    format!("{} sent a profile without a user id.", self.config.name),
+                ))
+            }
+        };
+        let formatted = u.balance_formatted.clone().or_else(|| {
+            u.quota
+                .map(|q| format!("{:.2}", q as f64 / QUOTA_PER_UNIT))
+        });
+        Ok(Profile {
+            display_name: u
+                .username
+                .clone()
+                .or_else(|| u.email.clone())
+                .unwrap_or_else(|| subject.clone()),
+            subject,
+            email: u.email.clone(),
+            avatar_url: None,
+            extra: serde_json::json!({
+                "username": u.username,
+                "status": u.status,
+                "createdTime": u.created_time,
+            }),
+            balance: Some(Balance {
+                formatted,
+                quota: u.quota,
+                used_quota: u.used_quota,
+            }),
+        })
+    }
+
+    async fn topup_url(&self, access: &Secret) -> Result<Option<Url>, ProviderError> {
+        let url = self
+            .endpoint(&self.config.topup_url, "/api/oauth2/topup")
+            .map_err(setup)?;
+        let t: Topup = get_json(&self.http, &self.config.name, &url, access).await?;
+        let parsed = crate::config::check_endpoint(&t.topup_url).map_err(|why| {
+            ProviderError::new(
+                super::FailureClass::Transient,
+                "bad_topup_url",
+                format!("{} sent a top-up link Signet will not open: {why}", self.config.name),
+            )
+        })?;
+        Ok(Some(parsed))
+    }
+}

@@ -1,0 +1,279 @@
+//! The provider trait every provider implements, the values it returns, and how its errors are classified.
+
+pub mod aihubmix;
+pub mod oauth;
+pub mod oidc;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use url::Url;
+
+use crate::config::{ProviderConfig, ProviderKind};
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{Http, HttpError};
+use crate::secret::Secret;
+use crate::vault::Tokens;
+
+/// What a refresh failure means for the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// Network, timeouts, 408, 429, 5xx, provider "try later": back off and retry.
+    Transient,
+    /// The credentials are no longer accepted: the person must sign in again.
+    Reauth,
+    /// Client id/secret, redirect URI or scopes are wrong: fix the settings.
+    Setup,
+}
+
+/// A provider call that failed, classified. `message` is for a person and holds no secret.
+#[derive(Debug, Clone)]
+pub struct ProviderError {
+    pub class: FailureClass,
+    /// Stable code: the provider's error code (`invalid_grant`) or a transport one (`http_503`).
+    pub code: String,
+    pub message: String,
+    pub retry_after: Option<Duration>,
+    /// The request may have been processed although no usable answer came back (a rotating
+    /// refresh token may have been spent).
+    pub maybe_processed: bool,
+}
+
+impl ProviderError {
+    pub fn new(class: FailureClass, code: impl Into<String>, message: impl Into<String>) -> Self {
+        ProviderError {
+            class,
+            code: code.into(),
+            message: message.into(),
+            retry_after: None,
+            maybe_processed: false,
+        }
+    }
+
+    /// Classifies a transport failure talking to `provider`.
+    pub fn from_http(provider: &str, e: &HttpError) -> Self {
+        let mut pe = match e {
+            HttpError::Connect(why) => ProviderError::new(
+                FailureClass::Transient,
+                "network",
+                format!("{provider} could not be reached ({why}). Signet will retry."),
+            ),
+            HttpError::Timeout => ProviderError::new(
+                FailureClass::Transient,
+                "timeout",
+                format!("{provider} did not answer in time. Signet will retry."),
+            ),
+            HttpError::Dropped => ProviderError::new(
+                FailureClass::Transient,
+                "connection_lost",
+                format!("The connection to {provider} broke before its answer arrived. Signet will retry."),
+            ),
+            HttpError::TooLarge { .. } => ProviderError::new(
+                FailureClass::Transient,
+                "oversized_answer",
+                format!("{provider} sent an answer far larger than expected; it was not read. Signet will retry."),
+            ),
+            HttpError::Status {
+                status,
+                retry_after,
+                content_type,
+            } => {
+                let mut pe = match status {
+                    429 => ProviderError::new(
+                        FailureClass::Transient,
+                        "rate_limited",
+                        format!("{provider} asked Signet to slow down (HTTP 429). Signet will retry later."),
+                    ),
+                    408 | 500..=599 => ProviderError::new(
+                        FailureClass::Transient,
+                        format!("http_{status}"),
+                        format!("{provider} is having trouble (HTTP {status}). Signet will retry."),
+                    ),
+                    _ => {
+                        let what = match content_type.as_deref() {
+                            Some(c) if c.contains("html") => "a web page",
+                            _ => "an answer Signet does not understand",
+                        };
+                        ProviderError::new(
+                            FailureClass::Transient,
+                            format!("http_{status}"),
+                            format!("{provider} sent {what} (HTTP {status}) instead of a proper reply. Signet will retry; if this persists, check the provider's URLs in the settings."),
+                        )
+                    }
+                };
+                pe.retry_after = *retry_after;
+                pe
+            }
+        };
+        pe.maybe_processed = e.maybe_processed();
+        pe
+    }
+
+    pub fn to_error(&self) -> Error {
+        let code = match self.class {
+            FailureClass::Transient => ErrorCode::Temporary,
+            FailureClass::Reauth => ErrorCode::ReauthRequired,
+            FailureClass::Setup => ErrorCode::SetupProblem,
+        };
+        Error::new(code, self.message.clone())
+    }
+}
+
+/// What a token endpoint granted.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub access: Secret,
+    pub refresh: Option<Secret>,
+    pub expires_in: Option<Duration>,
+    pub refresh_expires_in: Option<Duration>,
+    pub scope: Option<String>,
+    pub id_token: Option<Secret>,
+}
+
+/// AIHubMix-style balance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Balance {
+    pub formatted: Option<String>,
+    pub quota: Option<i64>,
+    pub used_quota: Option<i64>,
+}
+
+/// Who the account is, for display and for keying (`subject`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub subject: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    /// Other non-secret fields worth showing (JSON object).
+    pub extra: serde_json::Value,
+    pub balance: Option<Balance>,
+}
+
+/// Parameters of one authorization request.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub state: Secret,
+    pub redirect_uri: String,
+    pub pkce_verifier: Option<Secret>,
+    pub nonce: Option<Secret>,
+}
+
+/// A provider: endpoints, token requests, profile, and the extras it supports.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The configured name ("aihubmix", "corp-sso").
+    fn name(&self) -> &str;
+    fn kind(&self) -> ProviderKind;
+    fn config(&self) -> &ProviderConfig;
+    fn uses_pkce(&self) -> bool;
+    fn uses_nonce(&self) -> bool;
+    /// Refresh-token lifetime when the token response does not state one.
+    fn default_refresh_lifetime(&self) -> Option<Duration> {
+        None
+    }
+    /// The issuer a callback's `iss` must name, where the provider sends one (RFC 9207).
+    async fn expected_issuer(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
+    async fn authorize_url(&self, request: &AuthRequest) -> Result<Url>;
+    async fn exchange_code(
+        &self,
+        code: &Secret,
+        request: &AuthRequest,
+    ) -> Result<Grant, ProviderError>;
+    async fn refresh(&self, refresh_token: &Secret) -> Result<Grant, ProviderError>;
+    /// Profile from the userinfo endpoint (and the ID token where there is one).
+    async fn profile(&self, grant_access: &Secret, id_token: Option<&Secret>, nonce: Option<&Secret>)
+        -> Result<Profile, ProviderError>;
+    /// The page where the person tops up their balance, if the provider has one.
+    async fn topup_url(&self, _access: &Secret) -> Result<Option<Url>, ProviderError> {
+        Ok(None)
+    }
+    /// Revokes the grant at the provider; `Ok(false)` when the provider has no revocation.
+    async fn revoke(&self, _tokens: &Tokens) -> Result<bool, ProviderError> {
+        Ok(false)
+    }
+}
+
+/// Builds the provider for one configuration entry. `client_secret` comes from the keyring or
+/// the environment; without it, sign-in and refresh report a set-up problem saying how to add it.
+pub fn build(
+    config: &ProviderConfig,
+    client_secret: Option<Secret>,
+    http: Http,
+) -> Arc<dyn Provider> {
+    match config.kind {
+        ProviderKind::Oidc => Arc::new(oidc::Oidc::new(config.clone(), client_secret, http)),
+        ProviderKind::Aihubmix => {
+            Arc::new(aihubmix::AiHubMix::new(config.clone(), client_secret, http))
+        }
+    }
+}
+
+/// The error for a provider whose client secret is nowhere to be found.
+pub fn missing_secret(config: &ProviderConfig) -> ProviderError {
+    let how = match &config.client_secret_env {
+        Some(var) => format!("set the environment variable {var}"),
+        None => format!("run `signetctl secret set {}` (or enter it in Settings)", config.name),
+    };
+    ProviderError::new(
+        FailureClass::Setup,
+        "missing_client_secret",
+        format!("Signet has no client secret for {}: {how}.", config.name),
+    )
+}
+
+pub(crate) fn parse_url(value: &str, what: &str, provider: &str) -> Result<Url> {
+    crate::config::check_endpoint(value)
+        .map_err(|why| Error::config(format!("{provider}: {what}: {why}")))
+}
+
+/// GET `url` with the access token and parse a JSON answer. 401 means the access token was
+/// refused (`access_rejected`): the caller refreshes once and retries.
+pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &Http,
+    provider: &str,
+    url: &Url,
+    access: &Secret,
+) -> Result<T, ProviderError> {
+    let req = http
+        .reqwest()
+        .get(url.clone())
+        .bearer_auth(access.expose())
+        .header(reqwest::header::ACCEPT, "application/json");
+    let (status, headers, body) = http
+        .send(req)
+        .await
+        .map_err(|e| ProviderError::from_http(provider, &e))?;
+    if status == 401 {
+        return Err(ProviderError::new(
+            FailureClass::Reauth,
+            "access_rejected",
+            format!("{provider} refused the access token."),
+        ));
+    }
+    if status != 200 {
+        return Err(ProviderError::from_http(
+            provider,
+            &HttpError::Status {
+                status,
+                retry_after: crate::http::retry_after(&headers),
+                content_type: headers
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            },
+        ));
+    }
+    serde_json::from_slice(&body).map_err(|_| {
+        ProviderError::new(
+            FailureClass::Transient,
+            "unreadable_answer",
+            format!("{provider} sent a profile Signet could not read. Signet will retry."),
+        )
+    })
+}

@@ -1,0 +1,417 @@
+//! Generic OpenID Connect provider: endpoints from discovery, PKCE + nonce, ID-token checks, userinfo, revocation.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::oauth::OAuthEndpoints;
+use super::{get_json, AuthRequest, FailureClass, Grant, Profile, Provider, ProviderError};
+use crate::config::{ProviderConfig, ProviderKind};
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::Http;
+use crate::secret::Secret;
+use crate::vault::Tokens;
+
+/// The parts of `/.well-known/openid-configuration` Signet uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Discovery {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
+    #[serde(default)]
+    pub scopes_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// Resolved endpoints: discovery, with the configuration's overrides on top.
+#[derive(Debug, Clone)]
+struct Endpoints {
+    issuer: String,
+    authorize: Url,
+    token: Url,
+    userinfo: Option<Url>,
+    revoke: Option<Url>,
+    scopes_supported: Vec<String>,
+    iss_in_callback: bool,
+}
+
+pub struct Oidc {
+    config: ProviderConfig,
+    client_secret: Option<Secret>,
+    http: Http,
+    endpoints: OnceCell<Endpoints>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdClaims {
+    iss: String,
+    sub: String,
+    aud: Audience,
+    #[serde(default)]
+    exp: Option<i64>,
+    #[serde(default)]
+    nonce: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    picture: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn contains(&self, id: &str) -> bool {
+        match self {
+            Audience::One(a) => a == id,
+            Audience::Many(v) => v.iter().any(|a| a == id),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct UserInfo {
+    sub: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    preferred_username: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    email_verified: Option<bool>,
+    #[serde(default)]
+    picture: Option<String>,
+    #[serde(default)]
+    hd: Option<String>,
+}
+
+impl Oidc {
+    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+        Oidc {
+            config,
+            client_secret,
+            http,
+            endpoints: OnceCell::new(),
+        }
+    }
+
+    fn issuer(&self) -> String {
+        self.config
+            .issuer
+            .clone()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// Fetches discovery once (a failure is not cached, so the next call tries again).
+    async fn endpoints(&self) -> Result<&Endpoints, ProviderError> {
+        self.endpoints
+            .get_or_try_init(|| async { self.discover().await })
+            .await
+    }
+
+    async fn discover(&self) -> Result<Endpoints, ProviderError> {
+        let name = &self.config.name;
+        let issuer = self.issuer();
+        let url = super::parse_url(
+            &format!("{issuer}/.well-known/openid-configuration"),
+            "issuer",
+            name,
+        )
+        .map_err(|e| ProviderError::new(FailureClass::Setup, "config", e.message))?;
+        let req = self.http.reqwest().get(url.clone());
+        let (status, _, body) = self
+            .http
+            .send(req)
+            .await
+            .map_err(|e| ProviderError::from_http(name, &e))?;
+        let bad = |why: String| {
+            ProviderError::new(
+                FailureClass::Setup,
+                "discovery_failed",
+                format!("{name}: the OpenID configuration at {url} {why}. Check the issuer URL in the settings."),
+            )
+        };
+        if status != 200 {
+            let mut e = bad(format!("answered HTTP {status}"));
+            if status >= 500 || status == 429 {
+                e.class = FailureClass::Transient;
+            }
+            return Err(e);
+        }
+        let d: Discovery = serde_json::from_slice(&body)
+            .map_err(|e| bad(format!("could not be read ({e})")))?;
+        // OpenID Connect Discovery §4.3: the document's issuer must be the one asked for.
+        if d.issuer.trim_end_matches('/') != issuer {
+            return Err(bad(format!(
+                "names a different issuer (\"{}\")",
+                d.issuer
+            )));
+        }
+        let pick = |over: &Option<String>, found: Option<&String>, what: &str| -> Result<Option<Url>, ProviderError> {
+            match over.as_ref().or(found) {
+                None => Ok(None),
+                Some(v) => super::parse_url(v, what, name)
+                    .map(Some)
+                    .map_err(|e| bad(e.message)),
+            }
+        };
+        let authorize = pick(&self.config.authorize_url, Some(&d.authorization_endpoint), "authorization_endpoint")?
+            .ok_or_else(|| bad("has no authorization endpoint".into()))?;
+        let token = pick(&self.config.token_url, Some(&d.token_endpoint), "token_endpoint")?
+            .ok_or_else(|| bad("has no token endpoint".into()))?;
+        Ok(Endpoints {
+            issuer,
+            authorize,
+            token,
+            userinfo: pick(&self.config.userinfo_url, d.userinfo_endpoint.as_ref(), "userinfo_endpoint")?,
+            revoke: pick(&self.config.revoke_url, d.revocation_endpoint.as_ref(), "revocation_endpoint")?,
+            scopes_supported: d.scopes_supported.unwrap_or_default(),
+            iss_in_callback: d.authorization_response_iss_parameter_supported,
+        })
+    }
+
+    fn oauth(&self, e: &Endpoints) -> OAuthEndpoints {
+        OAuthEndpoints {
+            provider: self.config.name.clone(),
+            authorize: e.authorize.clone(),
+            token: e.token.clone(),
+            client_id: self.config.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+        }
+    }
+
+    fn scopes(&self, e: &Endpoints) -> Vec<String> {
+        if let Some(s) = &self.config.scopes {
+            return s.clone();
+        }
+        let mut s: Vec<String> = vec!["openid".into(), "email".into(), "profile".into()];
+        // Many servers only issue refresh tokens for offline_access; Google rejects it.
+        if e.scopes_supported.iter().any(|x| x == "offline_access") {
+            s.push("offline_access".into());
+        }
+        s
+    }
+
+    /// Checks the ID token's claims (OpenID Connect Core §3.1.3.7). The signature is not
+    /// checked: the token came straight from the token endpoint over TLS, which §3.1.3.7
+    /// item 6 allows in place of signature validation.
+    fn id_claims(&self, e: &Endpoints, id_token: &Secret, nonce: Option<&Secret>) -> Result<IdClaims, ProviderError> {
+        let name = &self.config.name;
+        let bad = |why: &str| {
+            ProviderError::new(
+                FailureClass::Reauth,
+                "bad_id_token",
+                format!("{name} returned an ID token that fails its checks ({why}). Sign in again; if it persists, check the issuer URL."),
+            )
+        };
+        let payload = id_token
+            .expose()
+            .split('.')
+            .nth(1)
+            .ok_or_else(|| bad("not a JWT"))?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| bad("not base64url"))?;
+        let c: IdClaims = serde_json::from_slice(&bytes).map_err(|_| bad("unreadable claims"))?;
+        if c.iss.trim_end_matches('/') != e.issuer {
+            return Err(bad("wrong issuer"));
+        }
+        if !c.aud.contains(&self.config.client_id) {
+            return Err(bad("issued to another client"));
+        }
+        if let Some(expected) = nonce {
+            if c.nonce.as_deref() != Some(expected.expose()) {
+                return Err(bad("nonce does not match this sign-in"));
+            }
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        if c.exp.is_some_and(|exp| exp + 600 < now) {
+            return Err(bad("expired"));
+        }
+        Ok(c)
+    }
+}
+
+fn to_error(e: ProviderError) -> Error {
+    match e.class {
+        FailureClass::Transient => Error::new(ErrorCode::Temporary, e.message),
+        _ => Error::new(ErrorCode::SetupProblem, e.message),
+    }
+}
+
+#[async_trait]
+impl Provider for Oidc {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Oidc
+    }
+    fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+    fn uses_pkce(&self) -> bool {
+        true
+    }
+    fn uses_nonce(&self) -> bool {
+        true
+    }
+
+    async fn expected_issuer(&self) -> Result<Option<String>> {
+        let e = self.endpoints().await.map_err(to_error)?;
+        Ok(e.iss_in_callback.then(|| e.issuer.clone()))
+    }
+
+    async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
+        let e = self.endpoints().await.map_err(to_error)?;
+        let mut extra: Vec<(&str, &str)> = Vec::new();
+        if let Some(n) = &r.nonce {
+            extra.push(("nonce", n.expose()));
+        }
+        self.oauth(e)
+            .authorize_url(
+                &r.state,
+                &r.redirect_uri,
+                &self.scopes(e),
+                r.pkce_verifier.as_ref(),
+                &extra,
+            )
+            .map_err(|e| e.to_error())
+    }
+
+    async fn exchange_code(&self, code: &Secret, r: &AuthRequest) -> Result<Grant, ProviderError> {
+        let e = self.endpoints().await?;
+        self.oauth(e)
+            .exchange_code(&self.http, code, &r.redirect_uri, r.pkce_verifier.as_ref())
+            .await
+    }
+
+    async fn refresh(&self, refresh_token: &Secret) -> Result<Grant, ProviderError> {
+        let e = self.endpoints().await?;
+        self.oauth(e).refresh(&self.http, refresh_token).await
+    }
+
+    async fn profile(
+        &self,
+        access: &Secret,
+        id_token: Option<&Secret>,
+        nonce: Option<&Secret>,
+    ) -> Result<Profile, ProviderError> {
+        let e = self.endpoints().await?;
+        let claims = id_token.map(|t| self.id_claims(e, t, nonce)).transpose()?;
+        let info: Option<UserInfo> = match &e.userinfo {
+            Some(url) => Some(get_json(&self.http, &self.config.name, url, access).await?),
+            None => None,
+        };
+        if let (Some(c), Some(i)) = (&claims, &info) {
+            // OpenID Connect Core §5.3.2: userinfo's sub must be the ID token's.
+            if c.sub != i.sub {
+                return Err(ProviderError::new(
+                    FailureClass::Reauth,
+                    "subject_mismatch",
+                    format!("{}: the profile belongs to a different user than the sign-in. Sign in again.", self.config.name),
+                ));
+            }
+        }
+        let subject = info
+            .as_ref()
+            .map(|i| i.sub.clone())
+            .or_else(|| claims.as_ref().map(|c| c.sub.clone()))
+            .ok_or_else(|| {
+                ProviderError::new(
+                    FailureClass::Setup,
+                    "no_subject",
+                    format!("{} gave neither an ID token nor a userinfo endpoint, so Signet cannot tell who signed in. Add the \"openid\" scope.", self.config.name),
+                )
+            })?;
+        let email = info
+            .as_ref()
+            .and_then(|i| i.email.clone())
+            .or_else(|| claims.as_ref().and_then(|c| c.email.clone()));
+        let display_name = info
+            .as_ref()
+            .and_then(|i| i.name.clone().or_else(|| i.preferred_username.clone()))
+            .or_else(|| claims.as_ref().and_then(|c| c.name.clone()))
+            .or_else(|| email.clone())
+            .unwrap_or_else(|| subject.clone());
+        let avatar_url = info
+            .as_ref()
+            .and_then(|i| i.picture.clone())
+            .or_else(|| claims.as_ref().and_then(|c| c.picture.clone()))
+            .filter(|p| p.starts_with("https://") || p.starts_with("http://127.0.0.1"));
+        Ok(Profile {
+            subject,
+            display_name,
+            email,
+            avatar_url,
+            extra: serde_json::json!({
+                "emailVerified": info.as_ref().and_then(|i| i.email_verified),
+                "domain": info.as_ref().and_then(|i| i.hd.clone()),
+            }),
+            balance: None,
+        })
+    }
+
+    async fn revoke(&self, tokens: &Tokens) -> Result<bool, ProviderError> {
+        let e = self.endpoints().await?;
+        let Some(url) = &e.revoke else {
+            return Ok(false);
+        };
+        let (token, hint) = match &tokens.refresh {
+            Some(r) => (r, "refresh_token"),
+            None => (&tokens.access, "access_token"),
+        };
+        let Some(secret) = &self.client_secret else {
+            return Err(super::missing_secret(&self.config));
+        };
+        let form = [
+            ("token", token.expose()),
+            ("token_type_hint", hint),
+            ("client_id", self.config.client_id.as_str()),
+            ("client_secret", secret.expose()),
+        ];
+        let req = self.http.reqwest().post(url.clone()).form(&form);
+        let (status, headers, _) = self
+            .http
+            .send(req)
+            .await
+            .map_err(|err| ProviderError::from_http(&self.config.name, &err))?;
+        if status == 200 {
+            Ok(true)
+        } else {
+            Err(ProviderError::from_http(
+                &self.config.name,
+                &crate::http::HttpError::Status {
+                    status,
+                    retry_after: crate::http::retry_after(&headers),
+                    content_type: None,
+                },
+            ))
+        }
+    }
+}
+
+/// Lifetime of the access token Google and most servers report, when a server omits `expires_in`.
+pub const DEFAULT_ACCESS_LIFETIME: Duration = Duration::from_secs(3600);

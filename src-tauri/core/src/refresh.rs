@@ -1,0 +1,424 @@
+//! Keeping tokens fresh: due times, single-flight refresh (in and across processes), error handling, the scheduler loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use rand::Rng;
+
+use crate::clock::Millis;
+use crate::engine::{Engine, EngineEvent};
+use crate::error::{Error, ErrorCode, Result};
+use crate::provider::{FailureClass, Grant, ProviderError};
+use crate::secret::Secret;
+use crate::store::{AccountRow, Status, TokenTiming};
+use crate::vault::Tokens;
+
+/// The scheduler's coarse tick: due times are wall-clock instants checked at least this often,
+/// so a suspend/resume or a clock jump is noticed within one tick.
+pub const TICK: Duration = Duration::from_secs(30);
+/// A transient failure streak is only announced after this long.
+pub const ALERT_GRACE_MS: Millis = 30 * 60 * 1000;
+/// Access lifetime assumed when a provider states none.
+pub const DEFAULT_ACCESS_LIFETIME_MS: Millis = 3600 * 1000;
+const MIN_MARGIN_MS: Millis = 5 * 60 * 1000;
+
+/// What a refresh call did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// New tokens are stored.
+    Refreshed,
+    /// Another caller (this process or another) refreshed it meanwhile; nothing was sent.
+    AlreadyRefreshed,
+    /// Not due yet; nothing was sent.
+    NotDue,
+}
+
+/// When to refresh: `expiry − margin − jitter`, margin = max(5 min, 10 % of the lifetime)
+/// but at most half the lifetime; earlier if the refresh token would otherwise run out.
+/// `jitter` in [0, 1) spreads accounts over up to a fifth of the margin.
+pub fn due_at(
+    access_expires_at: Millis,
+    lifetime_ms: Millis,
+    refresh_expires_at: Option<Millis>,
+    refresh_lifetime_ms: Option<Millis>,
+    jitter: f64,
+) -> Millis {
+    let margin = MIN_MARGIN_MS.max(lifetime_ms / 10).min(lifetime_ms / 2);
+    let spread = (margin as f64 / 5.0 * jitter.clamp(0.0, 1.0)) as Millis;
+    let mut due = access_expires_at - margin - spread;
+    if let Some(rt) = refresh_expires_at {
+        let rt_margin = refresh_lifetime_ms.map_or(3_600_000, |l| (l / 10).max(3_600_000));
+        due = due.min(rt - rt_margin);
+    }
+    due
+}
+
+pub(crate) fn tokens_from_grant(
+    grant: &Grant,
+    previous: Option<&Tokens>,
+    default_refresh_lifetime: Option<Duration>,
+    now: Millis,
+) -> Tokens {
+    let lifetime = grant
+        .expires_in
+        .map_or(DEFAULT_ACCESS_LIFETIME_MS, |d| d.as_millis() as Millis);
+    let refresh_expires_at = match (&grant.refresh, grant.refresh_expires_in) {
+        (_, Some(d)) => Some(now + d.as_millis() as Millis),
+        // A new refresh token with the provider's documented lifetime.
+        (Some(_), None) => default_refresh_lifetime.map(|d| now + d.as_millis() as Millis),
+        // No new refresh token: the old one keeps its expiry.
+        (None, None) => previous.and_then(|p| p.refresh_expires_at),
+    };
+    Tokens {
+        access: grant.access.clone(),
+        // A response without refresh_token keeps the stored one (Google does not rotate).
+        refresh: grant
+            .refresh
+            .clone()
+            .or_else(|| previous.and_then(|p| p.refresh.clone())),
+        access_expires_at: Some(now + lifetime),
+        refresh_expires_at,
+        scope: grant
+            .scope
+            .clone()
+            .or_else(|| previous.and_then(|p| p.scope.clone())),
+    }
+}
+
+pub(crate) fn timing(t: &Tokens, generation: i64, now: Millis, account: i64) -> TokenTiming {
+    let expires = t.access_expires_at.unwrap_or(now + DEFAULT_ACCESS_LIFETIME_MS);
+    let lifetime = (expires - now).max(1000);
+    let jitter = jitter_for(account, generation);
+    TokenTiming {
+        token_gen: generation,
+        access_expires_at: Some(expires),
+        refresh_expires_at: t.refresh_expires_at,
+        access_lifetime_ms: Some(lifetime),
+        next_refresh_at: Some(due_at(
+            expires,
+            lifetime,
+            t.refresh_expires_at,
+            t.refresh_expires_at.map(|r| r - now),
+            jitter,
+        )),
+    }
+}
+
+fn jitter_for(_account: i64, _generation: i64) -> f64 {
+    rand::rng().random::<f64>()
+}
+
+fn backoff(streak: i64) -> Duration {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(15))
+        .with_max_delay(Duration::from_secs(30 * 60))
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .build()
+        .nth(streak.clamp(0, 30) as usize)
+        .unwrap_or(Duration::from_secs(30 * 60))
+}
+
+impl Engine {
+    /// The account's current tokens. Also finishes a refresh that stored new tokens in the
+    /// keyring but stopped before the database pointed at them (crash between the two).
+    pub(crate) async fn load_tokens(&self, row: &AccountRow) -> Result<Option<Tokens>> {
+        if let Some(t) = self.inner.unsaved.lock().ok().and_then(|u| u.get(&row.id).cloned()) {
+            return Ok(Some(t));
+        }
+        let vault = &self.inner.vault;
+        if let Some(newer) = vault.get_tokens(row.id, row.token_gen + 1).await? {
+            let now = self.now();
+            let t = timing(&newer, row.token_gen + 1, now, row.id);
+            self.inner.store.record_tokens(row.id, &t, now).await?;
+            let _ = vault.delete_tokens(row.id, row.token_gen).await;
+            tracing::info!(account = row.id, "recovered tokens stored by an interrupted refresh");
+            return Ok(Some(newer));
+        }
+        vault.get_tokens(row.id, row.token_gen).await
+    }
+
+    /// A valid access token for `id`, refreshing first if it is due (for scripts).
+    pub async fn access_token(&self, id: i64) -> Result<Secret> {
+        let row = self.inner.store.require(id).await?;
+        match row.status() {
+            Status::Reauth | Status::Setup => {
+                return Err(Error::new(
+                    if row.status() == Status::Reauth { ErrorCode::ReauthRequired } else { ErrorCode::SetupProblem },
+                    row.status_message.unwrap_or_else(|| "This account needs attention.".into()),
+                ))
+            }
+            _ => {}
+        }
+        let now = self.now();
+        if row.next_refresh_at.is_none_or(|due| due <= now) || row.access_expires_at.is_none_or(|e| e <= now) {
+            self.refresh(id, false).await?;
+        }
+        let row = self.inner.store.require(id).await?;
+        if row.access_expires_at.is_some_and(|e| e <= self.now()) {
+            return Err(Error::new(
+                ErrorCode::Temporary,
+                row.status_message.unwrap_or_else(|| "The access token expired and could not be renewed yet.".into()),
+            ));
+        }
+        self.load_tokens(&row)
+            .await?
+            .map(|t| t.access)
+            .ok_or_else(|| missing_tokens(&row))
+    }
+
+    /// Refreshes one account. Single flight: concurrent calls — from this process or another —
+    /// share one token request. `force` refreshes even if not due.
+    pub async fn refresh(&self, id: i64, force: bool) -> Result<RefreshOutcome> {
+        let seen = self.inner.store.require(id).await?.refresh_gen;
+        let local = {
+            let mut locks = self
+                .inner
+                .account_locks
+                .lock()
+                .map_err(|_| Error::internal("lock table poisoned"))?;
+            locks.entry(id).or_default().clone()
+        };
+        let _local = local.lock().await;
+        let _cross = crate::lock::lock_account(&self.inner.data_dir.join("locks"), id, Duration::from_secs(120)).await?;
+        let row = self.inner.store.require(id).await?;
+        if row.refresh_gen != seen {
+            return Ok(RefreshOutcome::AlreadyRefreshed);
+        }
+        let now = self.now();
+        if !force && row.next_refresh_at.is_some_and(|d| d > now) {
+            return Ok(RefreshOutcome::NotDue);
+        }
+        self.refresh_locked(row).await
+    }
+
+    async fn refresh_locked(&self, row: AccountRow) -> Result<RefreshOutcome> {
+        let id = row.id;
+        let provider = self.provider(&row.provider).await?;
+        let Some(old) = self.load_tokens(&row).await? else {
+            let e = missing_tokens(&row);
+            self.fail(&row, FailureClass::Reauth, "tokens_missing", &e.message, None).await?;
+            return Err(e);
+        };
+        // Tokens held because the keyring refused them: store them before anything else.
+        if self.inner.unsaved.lock().ok().is_some_and(|u| u.contains_key(&id)) {
+            self.persist(&row, &old, "keyring_recovered").await?;
+            return Ok(RefreshOutcome::Refreshed);
+        }
+        let Some(refresh_token) = old.refresh.clone() else {
+            let msg = format!("{} gave Signet no refresh token for this account, so it cannot be renewed. Sign in again.", row.provider);
+            self.fail(&row, FailureClass::Reauth, "no_refresh_token", &msg, None).await?;
+            return Err(Error::new(ErrorCode::ReauthRequired, msg));
+        };
+        let _permit = self.inner.permits.acquire().await.map_err(|_| Error::internal("closed"))?;
+        self.limiter(&row.provider).until_ready().await;
+        let now = self.now();
+        self.inner.store.set_in_doubt(id, true).await?;
+        self.inner.store.set_status(id, Status::Refreshing, now).await?;
+        self.emit(EngineEvent::AccountChanged { account_id: id });
+        match provider.refresh(&refresh_token).await {
+            Ok(grant) => {
+                let now = self.now();
+                let tokens = tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
+                self.persist(&row, &tokens, "refreshed").await?;
+                Ok(RefreshOutcome::Refreshed)
+            }
+            Err(pe) => {
+                if !pe.maybe_processed {
+                    self.inner.store.set_in_doubt(id, false).await?;
+                }
+                let (code, message) = if pe.class == FailureClass::Reauth && row.refresh_in_doubt != 0 {
+                    (
+                        "refresh_answer_lost".to_owned(),
+                        format!("An earlier refresh reached {p} but its answer was lost on the way back, and {p} has since refused the previous sign-in (its refresh tokens can be used only once). Sign in again to continue; nothing else was lost.", p = row.provider),
+                    )
+                } else {
+                    (pe.code.clone(), pe.message.clone())
+                };
+                self.fail(&row, pe.class, &code, &message, Some(&pe)).await?;
+                Err(ProviderError { code, message, ..pe }.to_error())
+            }
+        }
+    }
+
+    /// Writes new tokens: keyring first (next generation), then the database points at them,
+    /// then the old generation is deleted. If the keyring refuses, the tokens are held in
+    /// memory and written on the next attempt — a rotated refresh token is never dropped.
+    async fn persist(&self, row: &AccountRow, tokens: &Tokens, outcome: &str) -> Result<()> {
+        let id = row.id;
+        let generation = row.token_gen + 1;
+        let now = self.now();
+        if let Err(e) = self.inner.vault.put_tokens(id, generation, tokens).await {
+            if let Ok(mut u) = self.inner.unsaved.lock() {
+                u.insert(id, tokens.clone());
+            }
+            let retry = now + backoff(row.failure_streak + 1).as_millis() as Millis;
+            self.inner.store.record_failure(id, Status::Retrying, e.code.as_str(), &e.message, Some(retry), now).await?;
+            self.emit(EngineEvent::AccountChanged { account_id: id });
+            return Err(e);
+        }
+        if let Ok(mut u) = self.inner.unsaved.lock() {
+            u.remove(&id);
+        }
+        let t = timing(tokens, generation, now, id);
+        self.inner.store.record_tokens(id, &t, now).await?;
+        if let Err(e) = self.inner.vault.delete_tokens(id, row.token_gen).await {
+            tracing::warn!(account = id, code = e.code.as_str(), "old token generation not deleted");
+        }
+        let _ = self.log(Some(id), Some(&row.label()), "refresh", outcome, None, None).await;
+        self.emit(EngineEvent::AccountChanged { account_id: id });
+        Ok(())
+    }
+
+    async fn fail(&self, row: &AccountRow, class: FailureClass, code: &str, message: &str, pe: Option<&ProviderError>) -> Result<()> {
+        let now = self.now();
+        let (status, next, outcome) = match class {
+            FailureClass::Transient => {
+                let mut wait = backoff(row.failure_streak);
+                if let Some(ra) = pe.and_then(|p| p.retry_after) {
+                    wait = wait.max(ra);
+                }
+                (Status::Retrying, Some(now + wait.as_millis() as Millis), "retrying")
+            }
+            FailureClass::Reauth => (Status::Reauth, None, "reauth"),
+            FailureClass::Setup => (Status::Setup, None, "setup"),
+        };
+        self.inner.store.record_failure(row.id, status, code, message, next, now).await?;
+        let _ = self.log(Some(row.id), Some(&row.label()), "refresh", outcome, Some(code), Some(message)).await;
+        tracing::warn!(account = row.id, provider = %row.provider, code, outcome, "refresh failed");
+        let failing_since = row.failing_since.unwrap_or(now);
+        let alert = match class {
+            FailureClass::Transient => now - failing_since >= ALERT_GRACE_MS,
+            _ => true,
+        };
+        if alert && self.inner.store.mark_alerted(row.id).await? {
+            let title = match status {
+                Status::Reauth => format!("{} needs you to sign in again", row.label()),
+                Status::Setup => format!("{}: provider set-up problem", row.provider),
+                _ => format!("{} cannot be refreshed", row.label()),
+            };
+            self.emit(EngineEvent::Alert { account_id: row.id, title, message: message.to_owned() });
+        }
+        self.emit(EngineEvent::AccountChanged { account_id: row.id });
+        Ok(())
+    }
+
+    fn limiter(&self, provider: &str) -> Arc<governor::DefaultDirectRateLimiter> {
+        let per_second = std::num::NonZeroU32::new(self.inner.config.refresh.per_provider_per_second)
+            .unwrap_or(std::num::NonZeroU32::MIN);
+        let mut m = match self.inner.limiters.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        m.entry(provider.to_owned())
+            .or_insert_with(|| Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(per_second))))
+            .clone()
+    }
+
+    /// Refreshes every account whose due time has passed. Returns how many were attempted.
+    pub async fn tick(&self) -> Result<usize> {
+        let due = self.inner.store.due(self.now()).await?;
+        let n = due.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for row in due {
+            let engine = self.clone();
+            tasks.spawn(async move { engine.refresh(row.id, false).await });
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(n)
+    }
+
+    /// Refreshes every active account now (the tray's "Refresh all").
+    pub async fn refresh_all(&self) -> Result<Vec<(i64, Result<RefreshOutcome>)>> {
+        let rows = self.inner.store.list().await?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for row in rows.into_iter().filter(|r| r.status().is_active()) {
+            let engine = self.clone();
+            tasks.spawn(async move { (row.id, engine.refresh(row.id, true).await) });
+        }
+        let mut out = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            if let Ok(r) = r {
+                out.push(r);
+            }
+        }
+        out.sort_by_key(|(id, _)| *id);
+        Ok(out)
+    }
+
+    /// The scheduler: ticks at the next due time or every [`TICK`], whichever comes first,
+    /// until `stop` turns true; then returns after in-flight refreshes are stored.
+    pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(e) = self.tick().await {
+                tracing::warn!(code = e.code.as_str(), "scheduler tick failed");
+            }
+            let wait = match self.inner.store.next_due().await {
+                Ok(Some(due)) => next_wait(due - self.now()),
+                _ => TICK,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.inner.wake.notified() => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+/// How long the scheduler sleeps given the time until the next due account: never longer
+/// than a tick, so wall-clock jumps (suspend, clock changes) are caught.
+pub fn next_wait(until_due_ms: Millis) -> Duration {
+    Duration::from_millis(until_due_ms.clamp(0, TICK.as_millis() as Millis) as u64)
+}
+
+fn missing_tokens(row: &AccountRow) -> Error {
+    Error::new(
+        ErrorCode::ReauthRequired,
+        format!("Signet found no stored sign-in for {} in the keyring (it may have been deleted there). Sign in again.", row.label()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_time_leaves_a_margin_of_five_minutes_or_ten_percent() {
+        let hour = 3_600_000;
+        // 1 h token: margin 6 min (10 %) → due at 54 min, up to 72 s earlier with jitter.
+        assert_eq!(due_at(hour, hour, None, None, 0.0), hour - 360_000);
+        assert_eq!(due_at(hour, hour, None, None, 0.999), hour - 360_000 - 71_928);
+        // 20 min token: margin 5 min.
+        assert_eq!(due_at(1_200_000, 1_200_000, None, None, 0.0), 900_000);
+        // 60 s token: margin capped at half the lifetime, never "due before issued".
+        assert_eq!(due_at(60_000, 60_000, None, None, 0.0), 30_000);
+    }
+
+    #[test]
+    fn a_refresh_token_about_to_run_out_pulls_the_due_time_forward() {
+        let day = 86_400_000;
+        // Access token valid 60 days (Easemob-like), refresh token 7 days (Feishu-like).
+        let due = due_at(60 * day, 60 * day, Some(7 * day), Some(7 * day), 0.0);
+        assert!(due < 7 * day && due > 6 * day, "{due}");
+    }
+
+    #[test]
+    fn the_scheduler_never_sleeps_longer_than_a_tick() {
+        assert_eq!(next_wait(10 * 3_600_000), TICK);
+        assert_eq!(next_wait(-5), Duration::ZERO);
+        assert_eq!(next_wait(1500), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) <= Duration::from_secs(30));
+        assert!(backoff(20) <= Duration::from_secs(60 * 60));
+        assert!(backoff(20) >= Duration::from_secs(30 * 60));
+    }
+}

@@ -1,0 +1,459 @@
+//! The account store: one SQLite file (sqlx, migrations) with accounts, balance samples and activity.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, SqlitePool};
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+
+/// Where an account stands, as the person sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fresh,
+    Refreshing,
+    Retrying,
+    /// The provider no longer accepts the credentials: sign in again.
+    Reauth,
+    /// Provider set-up is wrong (client id/secret, redirect URI).
+    Setup,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fresh => "fresh",
+            Status::Refreshing => "refreshing",
+            Status::Retrying => "retrying",
+            Status::Reauth => "reauth",
+            Status::Setup => "setup",
+        }
+    }
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "refreshing" => Status::Refreshing,
+            "retrying" => Status::Retrying,
+            "reauth" => Status::Reauth,
+            "setup" => Status::Setup,
+            _ => Status::Fresh,
+        }
+    }
+    /// Whether the scheduler keeps refreshing an account in this state.
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Fresh | Status::Refreshing | Status::Retrying)
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub provider: String,
+    pub provider_kind: String,
+    pub subject: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub profile_json: String,
+    pub scopes: Option<String>,
+    pub status: String,
+    pub status_code: Option<String>,
+    pub status_message: Option<String>,
+    pub access_expires_at: Option<i64>,
+    pub refresh_expires_at: Option<i64>,
+    pub access_lifetime_ms: Option<i64>,
+    pub last_refresh_at: Option<i64>,
+    pub next_refresh_at: Option<i64>,
+    pub failure_streak: i64,
+    pub failing_since: Option<i64>,
+    pub alerted: i64,
+    pub token_gen: i64,
+    pub refresh_gen: i64,
+    pub refresh_in_doubt: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl AccountRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status)
+    }
+    /// "name <email> (provider)" — how activity entries and messages name an account.
+    pub fn label(&self) -> String {
+        match &self.email {
+            Some(e) if !e.is_empty() && *e != self.display_name => {
+                format!("{} <{}> ({})", self.display_name, e, self.provider)
+            }
+            _ => format!("{} ({})", self.display_name, self.provider),
+        }
+    }
+}
+
+/// Profile fields written at sign-in and profile refresh.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileFields {
+    pub display_name: String,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub profile_json: String,
+}
+
+/// Token timing written after a successful sign-in or refresh (the tokens go to the vault).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenTiming {
+    pub token_gen: i64,
+    pub access_expires_at: Option<Millis>,
+    pub refresh_expires_at: Option<Millis>,
+    pub access_lifetime_ms: Option<i64>,
+    pub next_refresh_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityRow {
+    pub id: i64,
+    pub at: i64,
+    pub account_id: Option<i64>,
+    pub account: Option<String>,
+    pub kind: String,
+    pub outcome: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceSample {
+    pub sampled_at: i64,
+    pub quota: Option<i64>,
+    pub used_quota: Option<i64>,
+    pub formatted: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// WAL and a busy timeout let the app and `signetctl` use the same file at once.
+    pub async fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::new(
+                    crate::ErrorCode::Storage,
+                    format!("Cannot create the data folder {} ({e}).", dir.display()),
+                )
+            })?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(15))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Option<AccountRow>> {
+        Ok(sqlx::query_as("SELECT * FROM accounts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn require(&self, id: i64) -> Result<AccountRow> {
+        self.get(id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("There is no account {id}.")))
+    }
+
+    pub async fn find_subject(&self, provider: &str, subject: &str) -> Result<Option<AccountRow>> {
+        Ok(
+            sqlx::query_as("SELECT * FROM accounts WHERE provider = ? AND subject = ?")
+                .bind(provider)
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn list(&self) -> Result<Vec<AccountRow>> {
+        Ok(
+            sqlx::query_as("SELECT * FROM accounts ORDER BY provider, display_name, id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Inserts a new account or, for a known (provider, subject), updates its profile.
+    /// Returns the id and whether it was new.
+    pub async fn upsert_account(
+        &self,
+        provider: &str,
+        kind: &str,
+        subject: &str,
+        profile: &ProfileFields,
+        scopes: Option<&str>,
+        now: Millis,
+    ) -> Result<(i64, bool)> {
+        if let Some(existing) = self.find_subject(provider, subject).await? {
+            self.update_profile(existing.id, profile, now).await?;
+            if let Some(s) = scopes {
+                sqlx::query("UPDATE accounts SET scopes = ? WHERE id = ?")
+                    .bind(s)
+                    .bind(existing.id)
+                    .execute(&self.pool)
+                    .await?;
+            }
+            return Ok((existing.id, false));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts (provider, provider_kind, subject, display_name, email, avatar_url,
+                 profile_json, scopes, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(provider)
+        .bind(kind)
+        .bind(subject)
+        .bind(&profile.display_name)
+        .bind(&profile.email)
+        .bind(&profile.avatar_url)
+        .bind(&profile.profile_json)
+        .bind(scopes)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((id, true))
+    }
+
+    pub async fn update_profile(&self, id: i64, p: &ProfileFields, now: Millis) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET display_name = ?, email = ?, avatar_url = ?, profile_json = ?,
+                 updated_at = ? WHERE id = ?",
+        )
+        .bind(&p.display_name)
+        .bind(&p.email)
+        .bind(&p.avatar_url)
+        .bind(&p.profile_json)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// After tokens were stored in the vault under `timing.token_gen`: point the account at them,
+    /// mark it fresh and end any failure episode. One statement, so it is all-or-nothing.
+    pub async fn record_tokens(&self, id: i64, t: &TokenTiming, now: Millis) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET token_gen = ?, access_expires_at = ?,
+                 refresh_expires_at = COALESCE(?, refresh_expires_at),
+                 access_lifetime_ms = ?, next_refresh_at = ?, last_refresh_at = ?,
+                 refresh_gen = refresh_gen + 1, refresh_in_doubt = 0, status = 'fresh',
+                 status_code = NULL, status_message = NULL, failure_streak = 0,
+                 failing_since = NULL, alerted = 0, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(t.token_gen)
+        .bind(t.access_expires_at)
+        .bind(t.refresh_expires_at)
+        .bind(t.access_lifetime_ms)
+        .bind(t.next_refresh_at)
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_in_doubt(&self, id: i64, in_doubt: bool) -> Result<()> {
+        sqlx::query("UPDATE accounts SET refresh_in_doubt = ? WHERE id = ?")
+            .bind(in_doubt as i64)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_status(&self, id: i64, status: Status, now: Millis) -> Result<()> {
+        sqlx::query("UPDATE accounts SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed refresh: the status, why, when to try again, and the failure episode.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_failure(
+        &self,
+        id: i64,
+        status: Status,
+        code: &str,
+        message: &str,
+        next_refresh_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET status = ?, status_code = ?, status_message = ?,
+                 next_refresh_at = ?, failure_streak = failure_streak + 1,
+                 failing_since = COALESCE(failing_since, ?), updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(status.as_str())
+        .bind(code)
+        .bind(message)
+        .bind(next_refresh_at)
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the current failure episode as alerted; returns true if it was not already.
+    pub async fn mark_alerted(&self, id: i64) -> Result<bool> {
+        let r = sqlx::query("UPDATE accounts SET alerted = 1 WHERE id = ? AND alerted = 0")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn set_next_refresh(&self, id: i64, at: Option<Millis>) -> Result<()> {
+        sqlx::query("UPDATE accounts SET next_refresh_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Accounts whose refresh is due at `now`, soonest first.
+    pub async fn due(&self, now: Millis) -> Result<Vec<AccountRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM accounts WHERE next_refresh_at IS NOT NULL AND next_refresh_at <= ?
+                 AND status IN ('fresh', 'refreshing', 'retrying') ORDER BY next_refresh_at",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The earliest due time of any active account.
+    pub async fn next_due(&self) -> Result<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(next_refresh_at) FROM accounts
+             WHERE status IN ('fresh', 'refreshing', 'retrying')",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn delete(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM accounts WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_balance(&self, id: i64, sample: &BalanceSample) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO balance_samples (account_id, sampled_at, quota, used_quota, formatted)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(sample.sampled_at)
+        .bind(sample.quota)
+        .bind(sample.used_quota)
+        .bind(&sample.formatted)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn latest_balance(&self, id: i64) -> Result<Option<BalanceSample>> {
+        Ok(sqlx::query_as(
+            "SELECT sampled_at, quota, used_quota, formatted FROM balance_samples
+             WHERE account_id = ? ORDER BY sampled_at DESC, id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn balance_history(&self, id: i64, limit: i64) -> Result<Vec<BalanceSample>> {
+        Ok(sqlx::query_as(
+            "SELECT sampled_at, quota, used_quota, formatted FROM balance_samples
+             WHERE account_id = ? ORDER BY sampled_at DESC, id DESC LIMIT ?",
+        )
+        .bind(id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn log(
+        &self,
+        at: Millis,
+        account_id: Option<i64>,
+        account: Option<&str>,
+        kind: &str,
+        outcome: &str,
+        code: Option<&str>,
+        message: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO activity (at, account_id, account, kind, outcome, code, message)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(at)
+        .bind(account_id)
+        .bind(account)
+        .bind(kind)
+        .bind(outcome)
+        .bind(code)
+        .bind(message)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn activity(&self, limit: i64) -> Result<Vec<ActivityRow>> {
+        Ok(
+            sqlx::query_as("SELECT * FROM activity ORDER BY at DESC, id DESC LIMIT ?")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+}

@@ -1,0 +1,2 @@
+//! Signet desktop shell.
+pub fn run() {}

@@ -1,0 +1,1 @@
+fn main() { signet_app::run() }

@@ -1,0 +1,341 @@
+//! Fake OAuth providers on 127.0.0.1 that speak each documented protocol exactly, for tests.
+//!
+//! [`OAuthServer::start`] binds `127.0.0.1:0` and serves one [`Dialect`] until dropped. Every
+//! request is recorded ([`OAuthServer::requests`]) and checked field by field; a request that
+//! breaks the protocol gets the provider's error *and* a line in [`OAuthServer::violations`],
+//! which the engine's tests assert is empty. Token-endpoint faults are queued with
+//! [`OAuthServer::push_fault`]; responses can be held back with [`OAuthServer::hold_token_responses`].
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use signet_testkit::{OAuthServer, ServerConfig};
+//! let server = OAuthServer::start(ServerConfig::oidc()).await;
+//! // … point the engine at server.issuer() / server.client_id() / server.client_secret(),
+//! // and when it opens the browser at `url`:
+//! # let url = String::new();
+//! let callback = server.authorize(&url).await.expect("authorize");
+//! // … deliver `callback` to the engine's redirect listener, then:
+//! server.assert_no_violations();
+//! # }
+//! ```
+
+mod aihubmix;
+mod faults;
+mod http;
+mod oidc;
+mod state;
+mod tokens;
+mod types;
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::{Balance, Shared};
+
+pub use crate::tokens::{decode_jwt_claims, pkce_pair, pkce_s256, verify_jwt_hs256};
+pub use crate::types::{
+    Dialect, Fault, MintedTokens, RecordedRequest, ServerConfig, TokenState, User,
+};
+
+/// A running fake provider. Cheap to clone; the server stops when the last clone is dropped.
+#[derive(Clone)]
+pub struct OAuthServer {
+    shared: Arc<Shared>,
+    _lifetime: Arc<Lifetime>,
+}
+
+/// Aborts the accept loop on drop; dropping `_shutdown` ends every open connection.
+struct Lifetime {
+    task: JoinHandle<()>,
+    _shutdown: watch::Sender<()>,
+}
+
+impl Drop for Lifetime {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Holds token responses back while alive, see [`OAuthServer::hold_token_responses`].
+#[must_use = "token responses are released as soon as the Hold is dropped"]
+pub struct Hold {
+    shared: Arc<Shared>,
+}
+
+impl Hold {
+    /// Lets the held token requests (and later ones) proceed.
+    pub fn release(self) {}
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.shared.remove_hold();
+    }
+}
+
+impl OAuthServer {
+    /// Binds `127.0.0.1:0` and serves `config.dialect` until the server is dropped.
+    pub async fn start(config: ServerConfig) -> OAuthServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("testkit: bind 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("testkit: local address of a bound listener");
+        let shared = Arc::new(Shared::new(config, format!("http://{addr}")));
+        let (shutdown_tx, shutdown_rx) = watch::channel(());
+        let task = tokio::spawn(http::serve(listener, shared.clone(), shutdown_rx));
+        OAuthServer {
+            shared,
+            _lifetime: Arc::new(Lifetime {
+                task,
+                _shutdown: shutdown_tx,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.shared.config
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.shared.config.dialect
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The OIDC issuer (same as `base_url`); for AiHubMix simply the base URL.
+    pub fn issuer(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    pub fn client_id(&self) -> String {
+        self.shared.config.client_id.clone()
+    }
+
+    pub fn client_secret(&self) -> String {
+        self.shared.config.client_secret.clone()
+    }
+
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.shared.base_url)
+    }
+
+    /// Oidc `/authorize`; AiHubMix `/api/oauth2/authorize`.
+    pub fn authorization_endpoint(&self) -> String {
+        self.endpoint(match self.dialect() {
+            Dialect::Oidc => oidc::AUTHORIZE_PATH,
+            Dialect::AiHubMix => aihubmix::AUTHORIZE_PATH,
+        })
+    }
+
+    /// Oidc `/token`; AiHubMix `/api/oauth2/token`.
+    pub fn token_endpoint(&self) -> String {
+        self.endpoint(match self.dialect() {
+            Dialect::Oidc => oidc::TOKEN_PATH,
+            Dialect::AiHubMix => aihubmix::TOKEN_PATH,
+        })
+    }
+
+    /// Oidc `/userinfo`; AiHubMix `/api/oauth2/userinfo`.
+    pub fn userinfo_endpoint(&self) -> String {
+        self.endpoint(match self.dialect() {
+            Dialect::Oidc => oidc::USERINFO_PATH,
+            Dialect::AiHubMix => aihubmix::USERINFO_PATH,
+        })
+    }
+
+    /// Oidc `/revoke`; AiHubMix has no revocation API (`None`).
+    pub fn revocation_endpoint(&self) -> Option<String> {
+        match self.dialect() {
+            Dialect::Oidc => Some(self.endpoint(oidc::REVOKE_PATH)),
+            Dialect::AiHubMix => None,
+        }
+    }
+
+    /// Oidc `/.well-known/openid-configuration`; AiHubMix has none (`None`).
+    pub fn discovery_url(&self) -> Option<String> {
+        match self.dialect() {
+            Dialect::Oidc => Some(self.endpoint(oidc::DISCOVERY_PATH)),
+            Dialect::AiHubMix => None,
+        }
+    }
+
+    /// AiHubMix `/api/oauth2/topup`; Oidc has none (`None`).
+    pub fn topup_endpoint(&self) -> Option<String> {
+        match self.dialect() {
+            Dialect::Oidc => None,
+            Dialect::AiHubMix => Some(self.endpoint(aihubmix::TOPUP_API_PATH)),
+        }
+    }
+
+    /// The scope the dialect's client normally asks for.
+    pub fn default_scope(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Oidc => "openid email profile",
+            Dialect::AiHubMix => aihubmix::DEFAULT_SCOPE,
+        }
+    }
+
+    /// Who signs in at the next authorize. For AiHubMix `sub` must be a numeric id.
+    pub fn set_user(&self, user: User) {
+        if self.dialect() == Dialect::AiHubMix {
+            assert!(
+                user.sub.parse::<i64>().is_ok(),
+                "testkit: an AiHubMix user's sub must be the numeric id, got {:?}",
+                user.sub
+            );
+        }
+        self.shared.set_user(user);
+    }
+
+    pub fn user(&self) -> User {
+        self.shared.user()
+    }
+
+    /// When true, authorize redirects with `error=access_denied&state=…`.
+    pub fn set_deny(&self, deny: bool) {
+        self.shared.set_deny(deny);
+    }
+
+    /// AiHubMix userinfo balance fields (default 1000000 / 250000 / "750.00").
+    pub fn set_balance(&self, quota: i64, used_quota: i64, formatted: &str) {
+        self.shared.set_balance(Balance {
+            quota,
+            used_quota,
+            formatted: formatted.to_owned(),
+        });
+    }
+
+    /// Acts as the browser and the user: GETs `authorize_url` without following redirects
+    /// and returns the `Location` of the 302 (the callback URL, carrying `code`+`state`,
+    /// Oidc also `iss`; or `error=…&state=…`). `Err` when the server answered with an error
+    /// page instead of a redirect (bad client_id / redirect_uri, AiHubMix missing state) or
+    /// when the URL does not point at this server's authorization endpoint.
+    pub async fn authorize(&self, authorize_url: &str) -> Result<String, String> {
+        let expected = self.authorization_endpoint();
+        let path_part = authorize_url.split(['?', '#']).next().unwrap_or_default();
+        if path_part != expected {
+            return Err(format!(
+                "authorize URL {authorize_url:?} does not target {expected}"
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .map_err(|e| format!("building the browser client: {e}"))?;
+        let resp = client
+            .get(authorize_url)
+            .send()
+            .await
+            .map_err(|e| format!("GET {authorize_url}: {e}"))?;
+        let status = resp.status();
+        if status.is_redirection() {
+            return resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{status} without a Location header"));
+        }
+        let body = resp.text().await.unwrap_or_default();
+        Err(format!("authorize answered {status}: {body}"))
+    }
+
+    /// Every request received, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests()
+    }
+
+    /// Requests whose path equals `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
+    }
+
+    /// Protocol violations seen so far (engine tests assert this is empty).
+    pub fn violations(&self) -> Vec<String> {
+        self.shared.violations()
+    }
+
+    /// Panics listing the violations, if any.
+    #[track_caller]
+    pub fn assert_no_violations(&self) {
+        let v = self.violations();
+        assert!(v.is_empty(), "protocol violations: {v:#?}");
+    }
+
+    /// POSTs to the token endpoint (all grants, including refused ones).
+    pub fn token_requests(&self) -> usize {
+        self.shared.token_requests()
+    }
+
+    /// Token POSTs with `grant_type=refresh_token`.
+    pub fn refresh_requests(&self) -> usize {
+        self.shared.refresh_requests()
+    }
+
+    /// Queues a fault; each token request takes the next one (FIFO).
+    pub fn push_fault(&self, fault: Fault) {
+        self.shared.push_fault(fault);
+    }
+
+    /// Queues a fault for the resource endpoints (userinfo, top-up), FIFO.
+    /// There, [`Fault::InvalidGrant`] means a 401 invalid_token answer.
+    pub fn push_api_fault(&self, fault: Fault) {
+        self.shared.push_api_fault(fault);
+    }
+
+    /// Every access token, refresh token, code, id_token and the client secret, for leak scans.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.shared.issued_secrets()
+    }
+
+    /// Every refresh and access token becomes invalid (→ invalid_grant / 401).
+    pub fn revoke_all(&self) {
+        self.shared.revoke_all();
+    }
+
+    /// Every access token issued so far is expired (→ 401); refresh tokens stay live.
+    pub fn expire_access_tokens(&self) {
+        self.shared.expire_access_tokens();
+    }
+
+    /// The state of a token this server issued (`None` if unknown).
+    pub fn token_state(&self, token: &str) -> Option<TokenState> {
+        self.shared.token_state(token)
+    }
+
+    /// Issues a live access/refresh pair for `user` without the authorize flow (seeding).
+    pub fn mint_tokens(&self, user: &User) -> MintedTokens {
+        self.shared.mint(user, self.default_scope())
+    }
+
+    /// While the returned [`Hold`] is alive, token requests are received and counted (and
+    /// take their fault) but are not processed or answered. Drop it or call `release`.
+    pub fn hold_token_responses(&self) -> Hold {
+        self.shared.add_hold();
+        Hold {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Resolves once at least `n` token requests have been received.
+    pub async fn wait_token_requests(&self, n: usize) {
+        self.shared.wait_token_requests(n).await;
+    }
+
+    /// Tokens posted to the revocation endpoint, in order.
+    pub fn revoked_tokens(&self) -> Vec<String> {
+        self.shared.revoked_tokens()
+    }
+}

@@ -1,0 +1,176 @@
+//! Token material: random strings, PKCE S256, HMAC-SHA256 and the HS256 JWTs the servers issue.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::distr::Alphanumeric;
+use rand::Rng as _;
+use sha2::{Digest as _, Sha256};
+
+use crate::types::Dialect;
+
+/// `n` random ASCII letters and digits.
+pub fn random_alnum(n: usize) -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+/// `n` random bytes, base64url without padding.
+pub fn random_b64url(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::rng().fill(bytes.as_mut_slice());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// RFC 7636 S256: BASE64URL-NOPAD(SHA256(ASCII(verifier))).
+pub fn pkce_s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// A fresh RFC 7636 code verifier and its S256 challenge, for tests that play the client.
+pub fn pkce_pair() -> (String, String) {
+    let verifier = random_b64url(32);
+    let challenge = pkce_s256(&verifier);
+    (verifier, challenge)
+}
+
+/// RFC 7636 §4.1: 43..=128 characters of `[A-Za-z0-9-._~]`.
+pub(crate) fn is_valid_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// An S256 challenge is exactly 43 base64url characters.
+pub(crate) fn is_valid_s256_challenge(c: &str) -> bool {
+    c.len() == 43
+        && c
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+}
+
+/// HMAC-SHA256 (RFC 2104).
+pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut ipad = [0x36u8; BLOCK];
+    let mut opad = [0x5cu8; BLOCK];
+    for i in 0..BLOCK {
+        ipad[i] ^= k[i];
+        opad[i] ^= k[i];
+    }
+    let inner = Sha256::new().chain_update(ipad).chain_update(msg).finalize();
+    Sha256::new()
+        .chain_update(opad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// A compact JWS with `{"alg":"HS256","typ":"JWT"}` signed with `key`.
+pub(crate) fn jwt_hs256(claims: &serde_json::Value, key: &[u8]) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signing_input = format!("{header}.{payload}");
+    let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(key, signing_input.as_bytes()));
+    format!("{signing_input}.{sig}")
+}
+
+/// Decodes the claims of a JWT without checking the signature (for tests).
+pub fn decode_jwt_claims(jwt: &str) -> Option<serde_json::Value> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Checks an HS256 JWT's signature with `key` and returns its claims.
+pub fn verify_jwt_hs256(jwt: &str, key: &[u8]) -> Option<serde_json::Value> {
+    let (signing_input, sig) = jwt.rsplit_once('.')?;
+    let expected = URL_SAFE_NO_PAD.encode(hmac_sha256(key, signing_input.as_bytes()));
+    if expected != sig {
+        return None;
+    }
+    decode_jwt_claims(jwt)
+}
+
+/// An authorization code in the dialect's style.
+pub(crate) fn new_code(dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Oidc => format!("4/0{}", random_b64url(48)),
+        Dialect::AiHubMix => random_alnum(32),
+    }
+}
+
+/// An opaque (Oidc) or JWT-looking (AiHubMix, as in the document's example) access token.
+pub(crate) fn new_access_token(dialect: Dialect, sub: &str, ttl_secs: u64) -> String {
+    match dialect {
+        Dialect::Oidc => format!("ya29.{}", random_b64url(96)),
+        Dialect::AiHubMix => {
+            let now = unix_now();
+            let claims = serde_json::json!({
+                "sub": sub, "jti": random_alnum(16), "iat": now, "exp": now + ttl_secs,
+            });
+            jwt_hs256(&claims, random_alnum(32).as_bytes())
+        }
+    }
+}
+
+/// A refresh token in the dialect's style (AiHubMix: `refresh_` + 40 alphanumerics).
+pub(crate) fn new_refresh_token(dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Oidc => format!("1//{}", random_b64url(64)),
+        Dialect::AiHubMix => format!("refresh_{}", random_alnum(40)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc4231_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn pkce_matches_rfc7636_appendix_b() {
+        assert_eq!(
+            pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let (v, c) = pkce_pair();
+        assert!(is_valid_verifier(&v));
+        assert!(is_valid_s256_challenge(&c));
+    }
+
+    #[test]
+    fn jwt_round_trip() {
+        let claims = serde_json::json!({"sub": "x"});
+        let jwt = jwt_hs256(&claims, b"k");
+        assert_eq!(verify_jwt_hs256(&jwt, b"k"), Some(claims));
+        assert_eq!(verify_jwt_hs256(&jwt, b"other"), None);
+    }
+}
