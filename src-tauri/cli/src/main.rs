@@ -1,1 +1,396 @@
-fn main() {}
+//! `signetctl`: Signet for scripts — providers, sign-in, list, token, refresh, remove — on the same engine as the app.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, Secret, Vault};
+
+#[derive(Parser)]
+#[command(name = "signetctl", version, about = "Signet from the command line: sign in, list accounts, print fresh access tokens.", long_about = None)]
+struct Cli {
+    /// Configuration file (default: $SIGNET_CONFIG or <config dir>/signet/config.toml).
+    #[arg(long, global = true, env = "SIGNET_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Print JSON instead of text (list, providers, add).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the configured providers.
+    Providers,
+    /// Add a generic OpenID Connect provider to the configuration file by its issuer URL.
+    AddOidc {
+        /// Name for the provider (letters, digits, '-', '_').
+        name: String,
+        /// Issuer URL; endpoints come from <issuer>/.well-known/openid-configuration.
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// Scopes (default: openid email profile, plus offline_access where offered).
+        #[arg(long, value_delimiter = ' ')]
+        scopes: Option<Vec<String>>,
+        /// Fixed loopback port for the redirect URI (default: any free port).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Store a provider's client secret in the system keyring (read from standard input).
+    SecretSet { provider: String },
+    /// Sign in to a provider and add the account (opens the browser; waits for the callback).
+    Add {
+        provider: String,
+        /// Do not open a browser; only print the URL.
+        #[arg(long)]
+        no_browser: bool,
+        /// Re-authenticate this existing account instead of adding one.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List accounts with their status, access-token expiry and next refresh.
+    List,
+    /// Print a valid access token for an account, refreshing first if it is due.
+    Token { account: String },
+    /// Refresh one account now, or all of them.
+    Refresh {
+        account: Option<String>,
+        #[arg(long, conflicts_with = "account")]
+        all: bool,
+    },
+    /// Remove an account: revoke at the provider where possible, delete its keyring entries and data.
+    Remove { account: String },
+}
+
+/// Exit codes, for scripts: 0 ok, 1 error, 2 usage, 3 sign in again, 4 keyring, 5 configuration, 6 temporary.
+fn exit_code(e: &Error) -> u8 {
+    match e.code {
+        ErrorCode::ReauthRequired | ErrorCode::SubjectMismatch => 3,
+        ErrorCode::KeyringUnavailable | ErrorCode::KeyringLocked | ErrorCode::KeyringTimeout => 4,
+        ErrorCode::Config | ErrorCode::SetupProblem => 5,
+        ErrorCode::Temporary => 6,
+        ErrorCode::NotFound => 1,
+        _ => 1,
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .try_init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("signetctl: {}", e.message);
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    let path = cli
+        .config
+        .clone()
+        .unwrap_or_else(signet_core::config::default_path);
+    if let Command::AddOidc {
+        name,
+        issuer,
+        client_id,
+        scopes,
+        port,
+    } = &cli.command
+    {
+        return add_oidc(&path, name, issuer, client_id, scopes.as_deref(), *port);
+    }
+    let config = Config::load(&path)?;
+    if let Command::Providers = cli.command {
+        return providers(&config, cli.json);
+    }
+    let engine = Engine::open(EngineOptions::new(
+        config,
+        signet_core::engine::default_data_dir(),
+        Vault::system(),
+    ))
+    .await?;
+    match cli.command {
+        Command::Providers | Command::AddOidc { .. } => Ok(()),
+        Command::SecretSet { provider } => {
+            let secret = read_secret(&provider)?;
+            engine.set_client_secret(&provider, &secret).await?;
+            eprintln!("Stored the client secret for {provider} in the system keyring.");
+            Ok(())
+        }
+        Command::Add {
+            provider,
+            no_browser,
+            account,
+        } => {
+            let reauth = match account {
+                Some(a) => Some(engine.resolve(&a).await?.id),
+                None => None,
+            };
+            let start = engine.begin_sign_in(&provider, reauth).await?;
+            eprintln!(
+                "Open this address to sign in to {provider}:\n\n  {}\n",
+                start.authorize_url
+            );
+            if !no_browser {
+                open_browser(start.authorize_url.as_str());
+            }
+            let view = if start.redirect_uri.starts_with("http://127.0.0.1") {
+                eprintln!(
+                    "Waiting for the browser to come back to {} …",
+                    start.redirect_uri
+                );
+                start.waiter.wait().await?
+            } else {
+                eprintln!("When the browser shows a signet:// link (or the app is not running), paste the full link here:");
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| Error::internal(e.to_string()))?;
+                engine.handle_deep_link(line.trim()).await?
+            };
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&view).unwrap_or_default()
+                );
+            } else {
+                println!(
+                    "Signed in: {} — {} ({}), account {}",
+                    view.display_name,
+                    view.email.as_deref().unwrap_or("-"),
+                    view.provider,
+                    view.id
+                );
+            }
+            Ok(())
+        }
+        Command::List => {
+            let accounts = engine.list().await?;
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&accounts).unwrap_or_default()
+                );
+                return Ok(());
+            }
+            let now = engine.now();
+            println!(
+                "{:<4} {:<12} {:<32} {:<10} {:<14} {:<14}",
+                "ID", "PROVIDER", "ACCOUNT", "STATUS", "EXPIRES", "NEXT REFRESH"
+            );
+            for a in accounts {
+                let who = a.email.clone().unwrap_or(a.display_name.clone());
+                println!(
+                    "{:<4} {:<12} {:<32} {:<10} {:<14} {:<14}",
+                    a.id,
+                    a.provider,
+                    who,
+                    a.status.as_str(),
+                    relative(a.access_expires_at, now),
+                    relative(a.next_refresh_at, now)
+                );
+            }
+            Ok(())
+        }
+        Command::Token { account } => {
+            let row = engine.resolve(&account).await?;
+            let token = engine.access_token(row.id).await?;
+            // The one place a token is printed on purpose: stdout, for the calling script.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", token.expose());
+            Ok(())
+        }
+        Command::Refresh { account, all } => {
+            let ids = if all || account.is_none() {
+                engine
+                    .list()
+                    .await?
+                    .into_iter()
+                    .map(|a| a.id)
+                    .collect::<Vec<_>>()
+            } else {
+                vec![
+                    engine
+                        .resolve(account.as_deref().unwrap_or_default())
+                        .await?
+                        .id,
+                ]
+            };
+            let mut first_error = None;
+            for id in ids {
+                match engine.refresh(id, true).await {
+                    Ok(o) => eprintln!(
+                        "account {id}: {}",
+                        match o {
+                            signet_core::RefreshOutcome::Refreshed => "refreshed",
+                            signet_core::RefreshOutcome::AlreadyRefreshed =>
+                                "refreshed (by another Signet process)",
+                            signet_core::RefreshOutcome::NotDue => "not due",
+                        }
+                    ),
+                    Err(e) => {
+                        eprintln!("account {id}: {}", e.message);
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        }
+        Command::Remove { account } => {
+            let row = engine.resolve(&account).await?;
+            let revoked = engine.remove(row.id).await?;
+            eprintln!(
+                "Removed {}{}.",
+                row.label(),
+                if revoked {
+                    " and revoked its access at the provider"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+    }
+}
+
+fn relative(at: Option<i64>, now: i64) -> String {
+    let Some(at) = at else { return "-".into() };
+    let s = (at - now) / 1000;
+    let (sign, s) = if s < 0 { ("-", -s) } else { ("in ", s) };
+    let body = if s >= 86_400 {
+        format!("{}d", s / 86_400)
+    } else if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
+    };
+    if sign == "-" {
+        format!("{body} ago")
+    } else {
+        format!("{sign}{body}")
+    }
+}
+
+fn providers(config: &Config, json: bool) -> Result<(), Error> {
+    if json {
+        let v: Vec<_> = config.providers.iter().map(|p| serde_json::json!({"name": p.name, "kind": p.kind.as_str(), "clientId": p.client_id})).collect();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(());
+    }
+    if config.providers.is_empty() {
+        eprintln!(
+            "No providers configured in {}. Add one with `signetctl add-oidc` or edit the file.",
+            config.path.display()
+        );
+    }
+    for p in &config.providers {
+        println!(
+            "{:<16} {:<10} client_id={}",
+            p.name,
+            p.kind.as_str(),
+            p.client_id
+        );
+    }
+    Ok(())
+}
+
+fn read_secret(provider: &str) -> Result<Secret, Error> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Client secret for {provider} (input is not shown on screen only if your terminal hides it): ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let s = line.trim_end_matches(['\r', '\n']).to_owned();
+    if s.is_empty() {
+        return Err(Error::config("No secret was given on standard input."));
+    }
+    Ok(Secret::new(s))
+}
+
+fn add_oidc(
+    path: &std::path::Path,
+    name: &str,
+    issuer: &str,
+    client_id: &str,
+    scopes: Option<&[String]>,
+    port: Option<u16>,
+) -> Result<(), Error> {
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    let mut doc: toml_edit::DocumentMut = existing
+        .parse()
+        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+    let mut t = toml_edit::Table::new();
+    t["name"] = toml_edit::value(name);
+    t["kind"] = toml_edit::value("oidc");
+    t["client_id"] = toml_edit::value(client_id);
+    t["issuer"] = toml_edit::value(issuer);
+    if let Some(s) = scopes {
+        let mut a = toml_edit::Array::new();
+        for x in s {
+            a.push(x.as_str());
+        }
+        t["scopes"] = toml_edit::value(a);
+    }
+    t["redirect"] = toml_edit::value("loopback");
+    if let Some(p) = port {
+        t["redirect_port"] = toml_edit::value(i64::from(p));
+    }
+    let arr = doc
+        .entry("providers")
+        .or_insert(toml_edit::Item::ArrayOfTables(
+            toml_edit::ArrayOfTables::new(),
+        ));
+    let Some(arr) = arr.as_array_of_tables_mut() else {
+        return Err(Error::config(format!(
+            "{}: `providers` must be an array of tables ([[providers]]).",
+            path.display()
+        )));
+    };
+    arr.push(t);
+    let text = doc.to_string();
+    // Validate the result before writing it.
+    Config::parse(&text, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::config(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, text)
+        .map_err(|e| Error::config(format!("{}: cannot be written ({e})", path.display())))?;
+    eprintln!(
+        "Added {name} to {}. Next: `signetctl secret set {name}`, then `signetctl add {name}`.",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Opens `url` with the system URL opener; `$BROWSER` wins on Linux, as xdg-open does.
+fn open_browser(url: &str) {
+    let browser = std::env::var("BROWSER").ok().filter(|b| !b.is_empty());
+    let result = match browser {
+        Some(b) => std::process::Command::new(b).arg(url).spawn(),
+        None if cfg!(target_os = "macos") => std::process::Command::new("open").arg(url).spawn(),
+        None if cfg!(windows) => std::process::Command::new("cmd")
+            .args(["/C", "start", "", url])
+            .spawn(),
+        None => std::process::Command::new("xdg-open").arg(url).spawn(),
+    };
+    if let Err(e) = result {
+        eprintln!("(Could not open a browser: {e}. Open the address above yourself.)");
+    }
+}

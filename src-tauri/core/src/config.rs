@@ -326,7 +326,11 @@ mod tests {
         )
         .expect_err("http issuer");
         assert!(e.message.contains("config.toml"), "{}", e.message);
-        assert!(e.message.contains("providers[0] (corp).issuer"), "{}", e.message);
+        assert!(
+            e.message.contains("providers[0] (corp).issuer"),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains("plain http"), "{}", e.message);
 
         let e = parse("[[providers]]\nname = \"a\"\nkind = \"nope\"\nclient_id = \"x\"\n")

@@ -206,7 +206,13 @@ impl Engine {
 
     /// The provider named `name`, built with its client secret (environment or keyring).
     pub async fn provider(&self, name: &str) -> Result<Arc<dyn Provider>> {
-        if let Some(p) = self.inner.providers.lock().ok().and_then(|m| m.get(name).cloned()) {
+        if let Some(p) = self
+            .inner
+            .providers
+            .lock()
+            .ok()
+            .and_then(|m| m.get(name).cloned())
+        {
             return Ok(p);
         }
         let cfg = self.inner.config.provider(name).ok_or_else(|| {
@@ -216,7 +222,10 @@ impl Engine {
             ))
         })?;
         let secret = match &cfg.client_secret_env {
-            Some(var) => std::env::var(var).ok().filter(|s| !s.is_empty()).map(Secret::new),
+            Some(var) => std::env::var(var)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(Secret::new),
             None => self.inner.vault.get_client_secret(name).await?,
         };
         let have_secret = secret.is_some();
@@ -232,7 +241,9 @@ impl Engine {
     /// Stores a provider's client secret in the keyring.
     pub async fn set_client_secret(&self, provider: &str, secret: &Secret) -> Result<()> {
         if self.inner.config.provider(provider).is_none() {
-            return Err(Error::not_found(format!("No provider named \"{provider}\" is configured.")));
+            return Err(Error::not_found(format!(
+                "No provider named \"{provider}\" is configured."
+            )));
         }
         self.inner.vault.put_client_secret(provider, secret).await?;
         if let Ok(mut m) = self.inner.providers.lock() {
@@ -304,8 +315,13 @@ impl Engine {
             .collect();
         match hits.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(Error::not_found(format!("No account matches \"{key}\". `signetctl list` shows them."))),
-            _ => Err(Error::not_found(format!("\"{key}\" matches {} accounts; use the id from `signetctl list`.", hits.len()))),
+            [] => Err(Error::not_found(format!(
+                "No account matches \"{key}\". `signetctl list` shows them."
+            ))),
+            _ => Err(Error::not_found(format!(
+                "\"{key}\" matches {} accounts; use the id from `signetctl list`.",
+                hits.len()
+            ))),
         }
     }
 
@@ -317,16 +333,28 @@ impl Engine {
         if let Some(id) = reauth {
             let row = self.inner.store.require(id).await?;
             if row.provider != provider {
-                return Err(Error::config(format!("Account {id} belongs to {}, not {provider}.", row.provider)));
+                return Err(Error::config(format!(
+                    "Account {id} belongs to {}, not {provider}.",
+                    row.provider
+                )));
             }
         }
         let cfg = p.config().clone();
         let (redirect_uri, listener) = match cfg.redirect_mode() {
-            RedirectMode::DeepLink => (format!("{}://oauth/callback/{provider}", flow::SCHEME), None),
+            RedirectMode::DeepLink => (
+                format!("{}://oauth/callback/{provider}", flow::SCHEME),
+                None,
+            ),
             RedirectMode::Loopback => {
                 let l = crate::loopback::bind(cfg.redirect_port.unwrap_or(0)).await?;
-                let port = l.local_addr().map_err(|e| Error::internal(e.to_string()))?.port();
-                (format!("http://127.0.0.1:{port}/callback/{provider}"), Some(l))
+                let port = l
+                    .local_addr()
+                    .map_err(|e| Error::internal(e.to_string()))?
+                    .port();
+                (
+                    format!("http://127.0.0.1:{port}/callback/{provider}"),
+                    Some(l),
+                )
             }
         };
         let request = AuthRequest {
@@ -354,7 +382,11 @@ impl Engine {
             w.insert(provider.to_owned(), tx);
         }
         if let Some(l) = listener {
-            crate::loopback::serve(l, self.clone(), Duration::from_millis(flow::FLOW_LIFETIME_MS as u64));
+            crate::loopback::serve(
+                l,
+                self.clone(),
+                Duration::from_millis(flow::FLOW_LIFETIME_MS as u64),
+            );
         }
         tracing::info!(provider, mode = ?cfg.redirect_mode(), "sign-in started");
         Ok(SignInStart {
@@ -390,8 +422,20 @@ impl Engine {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(provider, code = e.code.as_str(), "sign-in callback refused");
-                let _ = self.log(None, None, "sign_in", "refused", Some(e.code.as_str()), Some(&e.message)).await;
-                if matches!(e.code, ErrorCode::SignInExpired | ErrorCode::SignInCancelled | ErrorCode::SetupProblem) {
+                let _ = self
+                    .log(
+                        None,
+                        None,
+                        "sign_in",
+                        "refused",
+                        Some(e.code.as_str()),
+                        Some(&e.message),
+                    )
+                    .await;
+                if matches!(
+                    e.code,
+                    ErrorCode::SignInExpired | ErrorCode::SignInCancelled | ErrorCode::SetupProblem
+                ) {
                     self.finish_waiter(&provider, Err(e.clone()));
                 }
                 return Err(e);
@@ -400,11 +444,29 @@ impl Engine {
         let result = self.finish_sign_in(&flow, &code).await;
         match &result {
             Ok(v) => {
-                let _ = self.log(Some(v.id), Some(&format!("{} ({})", v.display_name, v.provider)), "sign_in", "ok", None, None).await;
+                let _ = self
+                    .log(
+                        Some(v.id),
+                        Some(&format!("{} ({})", v.display_name, v.provider)),
+                        "sign_in",
+                        "ok",
+                        None,
+                        None,
+                    )
+                    .await;
             }
             Err(e) => {
                 tracing::warn!(provider, code = e.code.as_str(), "sign-in failed");
-                let _ = self.log(flow.reauth_account, None, "sign_in", "failed", Some(e.code.as_str()), Some(&e.message)).await;
+                let _ = self
+                    .log(
+                        flow.reauth_account,
+                        None,
+                        "sign_in",
+                        "failed",
+                        Some(e.code.as_str()),
+                        Some(&e.message),
+                    )
+                    .await;
             }
         }
         self.finish_waiter(&provider, result.clone());
@@ -417,7 +479,13 @@ impl Engine {
             account_id: result.as_ref().ok().map(|v| v.id),
             error: result.as_ref().err().cloned(),
         });
-        if let Some(tx) = self.inner.waiters.lock().ok().and_then(|mut w| w.remove(provider)) {
+        if let Some(tx) = self
+            .inner
+            .waiters
+            .lock()
+            .ok()
+            .and_then(|mut w| w.remove(provider))
+        {
             let _ = tx.send(result);
         }
     }
@@ -430,7 +498,10 @@ impl Engine {
             pkce_verifier: flow.pkce_verifier.clone(),
             nonce: flow.nonce.clone(),
         };
-        let grant = p.exchange_code(code, &request).await.map_err(|e| e.to_error())?;
+        let grant = p
+            .exchange_code(code, &request)
+            .await
+            .map_err(|e| e.to_error())?;
         let profile = p
             .profile(&grant.access, grant.id_token.as_ref(), flow.nonce.as_ref())
             .await
@@ -438,7 +509,10 @@ impl Engine {
         if let Some(id) = flow.reauth_account {
             let row = self.inner.store.require(id).await?;
             if row.subject != profile.subject {
-                let who = profile.email.clone().unwrap_or_else(|| profile.display_name.clone());
+                let who = profile
+                    .email
+                    .clone()
+                    .unwrap_or_else(|| profile.display_name.clone());
                 return Err(Error::new(
                     ErrorCode::SubjectMismatch,
                     format!("You signed in as {who}, but this account is {}. Nothing was changed; sign in again as {}.", row.label(), row.email.clone().unwrap_or(row.display_name.clone())),
@@ -452,15 +526,27 @@ impl Engine {
             avatar_url: profile.avatar_url.clone(),
             profile_json: profile.extra.to_string(),
         };
-        let existing = self.inner.store.find_subject(&flow.provider, &profile.subject).await?;
+        let existing = self
+            .inner
+            .store
+            .find_subject(&flow.provider, &profile.subject)
+            .await?;
         let (id, created) = self
             .inner
             .store
-            .upsert_account(&flow.provider, p.kind().as_str(), &profile.subject, &fields, grant.scope.as_deref(), now)
+            .upsert_account(
+                &flow.provider,
+                p.kind().as_str(),
+                &profile.subject,
+                &fields,
+                grant.scope.as_deref(),
+                now,
+            )
             .await?;
         let old_gen = existing.as_ref().map(|r| r.token_gen);
         let new_gen = old_gen.map_or(0, |g| g + 1);
-        let tokens = crate::refresh::tokens_from_grant(&grant, None, p.default_refresh_lifetime(), now);
+        let tokens =
+            crate::refresh::tokens_from_grant(&grant, None, p.default_refresh_lifetime(), now);
         if let Err(e) = self.inner.vault.put_tokens(id, new_gen, &tokens).await {
             // Fail closed: without the keyring there is no account.
             if created {
@@ -477,7 +563,15 @@ impl Engine {
         if let Some(b) = &profile.balance {
             self.inner
                 .store
-                .add_balance(id, &BalanceSample { sampled_at: now, quota: b.quota, used_quota: b.used_quota, formatted: b.formatted.clone() })
+                .add_balance(
+                    id,
+                    &BalanceSample {
+                        sampled_at: now,
+                        quota: b.quota,
+                        used_quota: b.used_quota,
+                        formatted: b.formatted.clone(),
+                    },
+                )
                 .await?;
         }
         self.inner.wake.notify_one();
@@ -494,14 +588,25 @@ impl Engine {
         if let (Some(t), Ok(p)) = (&tokens, self.provider(&row.provider).await) {
             match p.revoke(t).await {
                 Ok(r) => revoked = r,
-                Err(e) => tracing::warn!(account = id, code = %e.code, "revocation failed; removing locally anyway"),
+                Err(e) => {
+                    tracing::warn!(account = id, code = %e.code, "revocation failed; removing locally anyway")
+                }
             }
         }
         for g in [row.token_gen, row.token_gen + 1] {
             self.inner.vault.delete_tokens(id, g).await?;
         }
         self.inner.store.delete(id).await?;
-        let _ = self.log(None, Some(&row.label()), "remove", if revoked { "revoked" } else { "ok" }, None, None).await;
+        let _ = self
+            .log(
+                None,
+                Some(&row.label()),
+                "remove",
+                if revoked { "revoked" } else { "ok" },
+                None,
+                None,
+            )
+            .await;
         self.emit(EngineEvent::AccountRemoved { account_id: id });
         Ok(revoked)
     }
@@ -513,7 +618,10 @@ impl Engine {
         let access = self.access_token(id).await?;
         match p.topup_url(&access).await {
             Ok(Some(u)) => Ok(u),
-            Ok(None) => Err(Error::not_found(format!("{} has no top-up page.", row.provider))),
+            Ok(None) => Err(Error::not_found(format!(
+                "{} has no top-up page.",
+                row.provider
+            ))),
             Err(e) => Err(e.to_error()),
         }
     }
@@ -527,6 +635,9 @@ impl Engine {
         code: Option<&str>,
         message: Option<&str>,
     ) -> Result<()> {
-        self.inner.store.log(self.now(), account_id, label, kind, outcome, code, message).await
+        self.inner
+            .store
+            .log(self.now(), account_id, label, kind, outcome, code, message)
+            .await
     }
 }

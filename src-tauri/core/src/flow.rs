@@ -174,7 +174,7 @@ impl Flows {
             .lock()
             .map_err(|_| Error::internal("sign-in table poisoned"))?;
         pending.retain(|f| f.expires_at + FLOW_LIFETIME_MS > now); // forget long-dead flows
-        // Constant-time comparison against every pending state: no timing oracle on `state`.
+                                                                   // Constant-time comparison against every pending state: no timing oracle on `state`.
         let mut found = None;
         for (i, f) in pending.iter().enumerate() {
             if bool::from(f.state.expose().as_bytes().ct_eq(state.expose().as_bytes())) {
@@ -234,7 +234,10 @@ impl Flows {
             return Err(if err == "access_denied" {
                 Error::new(
                     ErrorCode::SignInCancelled,
-                    format!("Sign-in was cancelled at {}. Nothing was changed.", flow.provider),
+                    format!(
+                        "Sign-in was cancelled at {}. Nothing was changed.",
+                        flow.provider
+                    ),
                 )
             } else {
                 Error::new(
@@ -299,15 +302,22 @@ mod tests {
             let e = Callback::from_deep_link(bad).expect_err(bad);
             assert_eq!(e.code, ErrorCode::BadCallback, "{bad}");
         }
-        let long = format!("signet://oauth/callback/x?code={}", "a".repeat(MAX_CALLBACK_LEN));
-        assert_eq!(Callback::from_deep_link(&long).expect_err("long").code, ErrorCode::BadCallback);
+        let long = format!(
+            "signet://oauth/callback/x?code={}",
+            "a".repeat(MAX_CALLBACK_LEN)
+        );
+        assert_eq!(
+            Callback::from_deep_link(&long).expect_err("long").code,
+            ErrorCode::BadCallback
+        );
     }
 
     #[test]
     fn state_is_single_use_and_replay_is_named() {
         let flows = Flows::default();
         flows.insert(flow("p", "state-1", 0));
-        let cb = Callback::from_deep_link("signet://oauth/callback/p?code=c&state=state-1").expect("ok");
+        let cb =
+            Callback::from_deep_link("signet://oauth/callback/p?code=c&state=state-1").expect("ok");
         flows.take(&cb, 1).expect("first use");
         let e = flows.take(&cb, 2).expect_err("replay");
         assert_eq!(e.code, ErrorCode::UnknownSignIn);
@@ -318,14 +328,26 @@ mod tests {
     fn forged_mixed_up_and_expired_callbacks_are_refused() {
         let flows = Flows::default();
         flows.insert(flow("p", "good", 0));
-        let forged = Callback::from_deep_link("signet://oauth/callback/p?code=c&state=forged").expect("ok");
-        assert_eq!(flows.take(&forged, 1).expect_err("forged").code, ErrorCode::UnknownSignIn);
-        let mixed = Callback::from_deep_link("signet://oauth/callback/q?code=c&state=good").expect("ok");
-        assert_eq!(flows.take(&mixed, 1).expect_err("mix-up").code, ErrorCode::ProviderMismatch);
-        assert_eq!(flows.len(), 1, "refusals change nothing");
-        let good = Callback::from_deep_link("signet://oauth/callback/p?code=c&state=good").expect("ok");
+        let forged =
+            Callback::from_deep_link("signet://oauth/callback/p?code=c&state=forged").expect("ok");
         assert_eq!(
-            flows.take(&good, FLOW_LIFETIME_MS + 1).expect_err("expired").code,
+            flows.take(&forged, 1).expect_err("forged").code,
+            ErrorCode::UnknownSignIn
+        );
+        let mixed =
+            Callback::from_deep_link("signet://oauth/callback/q?code=c&state=good").expect("ok");
+        assert_eq!(
+            flows.take(&mixed, 1).expect_err("mix-up").code,
+            ErrorCode::ProviderMismatch
+        );
+        assert_eq!(flows.len(), 1, "refusals change nothing");
+        let good =
+            Callback::from_deep_link("signet://oauth/callback/p?code=c&state=good").expect("ok");
+        assert_eq!(
+            flows
+                .take(&good, FLOW_LIFETIME_MS + 1)
+                .expect_err("expired")
+                .code,
             ErrorCode::SignInExpired
         );
     }
@@ -334,7 +356,8 @@ mod tests {
     fn cancelled_sign_in_says_so() {
         let flows = Flows::default();
         flows.insert(flow("p", "s", 0));
-        let cb = Callback::from_deep_link("signet://oauth/callback/p?error=access_denied&state=s").expect("ok");
+        let cb = Callback::from_deep_link("signet://oauth/callback/p?error=access_denied&state=s")
+            .expect("ok");
         let e = flows.take(&cb, 1).expect_err("denied");
         assert_eq!(e.code, ErrorCode::SignInCancelled);
         assert!(e.message.contains("cancelled"));
@@ -346,9 +369,18 @@ mod tests {
         let mut f = flow("p", "s", 0);
         f.expected_issuer = Some("https://idp.example".into());
         flows.insert(f);
-        let cb = Callback::from_deep_link("signet://oauth/callback/p?code=c&state=s&iss=https%3A%2F%2Fevil.example").expect("ok");
-        assert_eq!(flows.take(&cb, 1).expect_err("iss").code, ErrorCode::IssuerMismatch);
-        let cb = Callback::from_deep_link("signet://oauth/callback/p?code=c&state=s&iss=https%3A%2F%2Fidp.example").expect("ok");
+        let cb = Callback::from_deep_link(
+            "signet://oauth/callback/p?code=c&state=s&iss=https%3A%2F%2Fevil.example",
+        )
+        .expect("ok");
+        assert_eq!(
+            flows.take(&cb, 1).expect_err("iss").code,
+            ErrorCode::IssuerMismatch
+        );
+        let cb = Callback::from_deep_link(
+            "signet://oauth/callback/p?code=c&state=s&iss=https%3A%2F%2Fidp.example",
+        )
+        .expect("ok");
         flows.take(&cb, 1).expect("matches");
     }
 

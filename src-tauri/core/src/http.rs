@@ -123,11 +123,10 @@ impl Http {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let is_json = content_type
-            .as_deref()
-            .is_some_and(|c| c.contains("json"))
+        let is_json = content_type.as_deref().is_some_and(|c| c.contains("json"))
             || serde_json::from_slice::<serde_json::Value>(&body).is_ok();
-        let passes = (status == 200 && is_json) || ((400..500).contains(&status) && is_json && status != 408 && status != 429);
+        let passes = (status == 200 && is_json)
+            || ((400..500).contains(&status) && is_json && status != 408 && status != 429);
         if !passes {
             return Err(HttpError::Status {
                 status,

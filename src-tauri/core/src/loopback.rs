@@ -60,10 +60,19 @@ pub fn serve(listener: TcpListener, engine: Engine, lifetime: Duration) {
     });
 }
 
-async fn handle(State(ctx): State<Ctx>, uri: Uri, RawQuery(query): RawQuery) -> (StatusCode, Html<String>) {
+async fn handle(
+    State(ctx): State<Ctx>,
+    uri: Uri,
+    RawQuery(query): RawQuery,
+) -> (StatusCode, Html<String>) {
     let cb = match Callback::from_loopback(uri.path(), query.as_deref()) {
         Ok(cb) => cb,
-        Err(_) => return (StatusCode::NOT_FOUND, page("Not found", "Nothing to see here.")),
+        Err(_) => {
+            return (
+                StatusCode::NOT_FOUND,
+                page("Not found", "Nothing to see here."),
+            )
+        }
     };
     match ctx.engine.complete_sign_in(cb).await {
         Ok(view) => {
@@ -72,11 +81,17 @@ async fn handle(State(ctx): State<Ctx>, uri: Uri, RawQuery(query): RawQuery) -> 
                 StatusCode::OK,
                 page(
                     "Signed in",
-                    &format!("Signed in to {} as {}. You can close this tab and return to Signet.", view.provider, view.display_name),
+                    &format!(
+                        "Signed in to {} as {}. You can close this tab and return to Signet.",
+                        view.provider, view.display_name
+                    ),
                 ),
             )
         }
-        Err(e) if is_stray(&e) => (StatusCode::BAD_REQUEST, page("Sign-in not accepted", &e.message)),
+        Err(e) if is_stray(&e) => (
+            StatusCode::BAD_REQUEST,
+            page("Sign-in not accepted", &e.message),
+        ),
         Err(e) => {
             ctx.done.notify_one();
             (StatusCode::OK, page("Sign-in did not complete", &e.message))
@@ -88,7 +103,10 @@ async fn handle(State(ctx): State<Ctx>, uri: Uri, RawQuery(query): RawQuery) -> 
 fn is_stray(e: &Error) -> bool {
     matches!(
         e.code,
-        ErrorCode::UnknownSignIn | ErrorCode::BadCallback | ErrorCode::ProviderMismatch | ErrorCode::IssuerMismatch
+        ErrorCode::UnknownSignIn
+            | ErrorCode::BadCallback
+            | ErrorCode::ProviderMismatch
+            | ErrorCode::IssuerMismatch
     )
 }
 

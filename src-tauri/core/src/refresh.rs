@@ -87,7 +87,9 @@ pub(crate) fn tokens_from_grant(
 }
 
 pub(crate) fn timing(t: &Tokens, generation: i64, now: Millis, account: i64) -> TokenTiming {
-    let expires = t.access_expires_at.unwrap_or(now + DEFAULT_ACCESS_LIFETIME_MS);
+    let expires = t
+        .access_expires_at
+        .unwrap_or(now + DEFAULT_ACCESS_LIFETIME_MS);
     let lifetime = (expires - now).max(1000);
     let jitter = jitter_for(account, generation);
     TokenTiming {
@@ -125,7 +127,13 @@ impl Engine {
     /// The account's current tokens. Also finishes a refresh that stored new tokens in the
     /// keyring but stopped before the database pointed at them (crash between the two).
     pub(crate) async fn load_tokens(&self, row: &AccountRow) -> Result<Option<Tokens>> {
-        if let Some(t) = self.inner.unsaved.lock().ok().and_then(|u| u.get(&row.id).cloned()) {
+        if let Some(t) = self
+            .inner
+            .unsaved
+            .lock()
+            .ok()
+            .and_then(|u| u.get(&row.id).cloned())
+        {
             return Ok(Some(t));
         }
         let vault = &self.inner.vault;
@@ -134,7 +142,10 @@ impl Engine {
             let t = timing(&newer, row.token_gen + 1, now, row.id);
             self.inner.store.record_tokens(row.id, &t, now).await?;
             let _ = vault.delete_tokens(row.id, row.token_gen).await;
-            tracing::info!(account = row.id, "recovered tokens stored by an interrupted refresh");
+            tracing::info!(
+                account = row.id,
+                "recovered tokens stored by an interrupted refresh"
+            );
             return Ok(Some(newer));
         }
         vault.get_tokens(row.id, row.token_gen).await
@@ -146,21 +157,30 @@ impl Engine {
         match row.status() {
             Status::Reauth | Status::Setup => {
                 return Err(Error::new(
-                    if row.status() == Status::Reauth { ErrorCode::ReauthRequired } else { ErrorCode::SetupProblem },
-                    row.status_message.unwrap_or_else(|| "This account needs attention.".into()),
+                    if row.status() == Status::Reauth {
+                        ErrorCode::ReauthRequired
+                    } else {
+                        ErrorCode::SetupProblem
+                    },
+                    row.status_message
+                        .unwrap_or_else(|| "This account needs attention.".into()),
                 ))
             }
             _ => {}
         }
         let now = self.now();
-        if row.next_refresh_at.is_none_or(|due| due <= now) || row.access_expires_at.is_none_or(|e| e <= now) {
+        if row.next_refresh_at.is_none_or(|due| due <= now)
+            || row.access_expires_at.is_none_or(|e| e <= now)
+        {
             self.refresh(id, false).await?;
         }
         let row = self.inner.store.require(id).await?;
         if row.access_expires_at.is_some_and(|e| e <= self.now()) {
             return Err(Error::new(
                 ErrorCode::Temporary,
-                row.status_message.unwrap_or_else(|| "The access token expired and could not be renewed yet.".into()),
+                row.status_message.unwrap_or_else(|| {
+                    "The access token expired and could not be renewed yet.".into()
+                }),
             ));
         }
         self.load_tokens(&row)
@@ -182,7 +202,12 @@ impl Engine {
             locks.entry(id).or_default().clone()
         };
         let _local = local.lock().await;
-        let _cross = crate::lock::lock_account(&self.inner.data_dir.join("locks"), id, Duration::from_secs(120)).await?;
+        let _cross = crate::lock::lock_account(
+            &self.inner.data_dir.join("locks"),
+            id,
+            Duration::from_secs(120),
+        )
+        .await?;
         let row = self.inner.store.require(id).await?;
         if row.refresh_gen != seen {
             return Ok(RefreshOutcome::AlreadyRefreshed);
@@ -199,29 +224,52 @@ impl Engine {
         let provider = self.provider(&row.provider).await?;
         let Some(old) = self.load_tokens(&row).await? else {
             let e = missing_tokens(&row);
-            self.fail(&row, FailureClass::Reauth, "tokens_missing", &e.message, None).await?;
+            self.fail(
+                &row,
+                FailureClass::Reauth,
+                "tokens_missing",
+                &e.message,
+                None,
+            )
+            .await?;
             return Err(e);
         };
         // Tokens held because the keyring refused them: store them before anything else.
-        if self.inner.unsaved.lock().ok().is_some_and(|u| u.contains_key(&id)) {
+        if self
+            .inner
+            .unsaved
+            .lock()
+            .ok()
+            .is_some_and(|u| u.contains_key(&id))
+        {
             self.persist(&row, &old, "keyring_recovered").await?;
             return Ok(RefreshOutcome::Refreshed);
         }
         let Some(refresh_token) = old.refresh.clone() else {
             let msg = format!("{} gave Signet no refresh token for this account, so it cannot be renewed. Sign in again.", row.provider);
-            self.fail(&row, FailureClass::Reauth, "no_refresh_token", &msg, None).await?;
+            self.fail(&row, FailureClass::Reauth, "no_refresh_token", &msg, None)
+                .await?;
             return Err(Error::new(ErrorCode::ReauthRequired, msg));
         };
-        let _permit = self.inner.permits.acquire().await.map_err(|_| Error::internal("closed"))?;
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::internal("closed"))?;
         self.limiter(&row.provider).until_ready().await;
         let now = self.now();
         self.inner.store.set_in_doubt(id, true).await?;
-        self.inner.store.set_status(id, Status::Refreshing, now).await?;
+        self.inner
+            .store
+            .set_status(id, Status::Refreshing, now)
+            .await?;
         self.emit(EngineEvent::AccountChanged { account_id: id });
         match provider.refresh(&refresh_token).await {
             Ok(grant) => {
                 let now = self.now();
-                let tokens = tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
+                let tokens =
+                    tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
                 self.persist(&row, &tokens, "refreshed").await?;
                 Ok(RefreshOutcome::Refreshed)
             }
@@ -229,7 +277,9 @@ impl Engine {
                 if !pe.maybe_processed {
                     self.inner.store.set_in_doubt(id, false).await?;
                 }
-                let (code, message) = if pe.class == FailureClass::Reauth && row.refresh_in_doubt != 0 {
+                let (code, message) = if pe.class == FailureClass::Reauth
+                    && row.refresh_in_doubt != 0
+                {
                     (
                         "refresh_answer_lost".to_owned(),
                         format!("An earlier refresh reached {p} but its answer was lost on the way back, and {p} has since refused the previous sign-in (its refresh tokens can be used only once). Sign in again to continue; nothing else was lost.", p = row.provider),
@@ -237,8 +287,14 @@ impl Engine {
                 } else {
                     (pe.code.clone(), pe.message.clone())
                 };
-                self.fail(&row, pe.class, &code, &message, Some(&pe)).await?;
-                Err(ProviderError { code, message, ..pe }.to_error())
+                self.fail(&row, pe.class, &code, &message, Some(&pe))
+                    .await?;
+                Err(ProviderError {
+                    code,
+                    message,
+                    ..pe
+                }
+                .to_error())
             }
         }
     }
@@ -255,7 +311,17 @@ impl Engine {
                 u.insert(id, tokens.clone());
             }
             let retry = now + backoff(row.failure_streak + 1).as_millis() as Millis;
-            self.inner.store.record_failure(id, Status::Retrying, e.code.as_str(), &e.message, Some(retry), now).await?;
+            self.inner
+                .store
+                .record_failure(
+                    id,
+                    Status::Retrying,
+                    e.code.as_str(),
+                    &e.message,
+                    Some(retry),
+                    now,
+                )
+                .await?;
             self.emit(EngineEvent::AccountChanged { account_id: id });
             return Err(e);
         }
@@ -265,14 +331,27 @@ impl Engine {
         let t = timing(tokens, generation, now, id);
         self.inner.store.record_tokens(id, &t, now).await?;
         if let Err(e) = self.inner.vault.delete_tokens(id, row.token_gen).await {
-            tracing::warn!(account = id, code = e.code.as_str(), "old token generation not deleted");
+            tracing::warn!(
+                account = id,
+                code = e.code.as_str(),
+                "old token generation not deleted"
+            );
         }
-        let _ = self.log(Some(id), Some(&row.label()), "refresh", outcome, None, None).await;
+        let _ = self
+            .log(Some(id), Some(&row.label()), "refresh", outcome, None, None)
+            .await;
         self.emit(EngineEvent::AccountChanged { account_id: id });
         Ok(())
     }
 
-    async fn fail(&self, row: &AccountRow, class: FailureClass, code: &str, message: &str, pe: Option<&ProviderError>) -> Result<()> {
+    async fn fail(
+        &self,
+        row: &AccountRow,
+        class: FailureClass,
+        code: &str,
+        message: &str,
+        pe: Option<&ProviderError>,
+    ) -> Result<()> {
         let now = self.now();
         let (status, next, outcome) = match class {
             FailureClass::Transient => {
@@ -280,13 +359,29 @@ impl Engine {
                 if let Some(ra) = pe.and_then(|p| p.retry_after) {
                     wait = wait.max(ra);
                 }
-                (Status::Retrying, Some(now + wait.as_millis() as Millis), "retrying")
+                (
+                    Status::Retrying,
+                    Some(now + wait.as_millis() as Millis),
+                    "retrying",
+                )
             }
             FailureClass::Reauth => (Status::Reauth, None, "reauth"),
             FailureClass::Setup => (Status::Setup, None, "setup"),
         };
-        self.inner.store.record_failure(row.id, status, code, message, next, now).await?;
-        let _ = self.log(Some(row.id), Some(&row.label()), "refresh", outcome, Some(code), Some(message)).await;
+        self.inner
+            .store
+            .record_failure(row.id, status, code, message, next, now)
+            .await?;
+        let _ = self
+            .log(
+                Some(row.id),
+                Some(&row.label()),
+                "refresh",
+                outcome,
+                Some(code),
+                Some(message),
+            )
+            .await;
         tracing::warn!(account = row.id, provider = %row.provider, code, outcome, "refresh failed");
         let failing_since = row.failing_since.unwrap_or(now);
         let alert = match class {
@@ -299,21 +394,30 @@ impl Engine {
                 Status::Setup => format!("{}: provider set-up problem", row.provider),
                 _ => format!("{} cannot be refreshed", row.label()),
             };
-            self.emit(EngineEvent::Alert { account_id: row.id, title, message: message.to_owned() });
+            self.emit(EngineEvent::Alert {
+                account_id: row.id,
+                title,
+                message: message.to_owned(),
+            });
         }
         self.emit(EngineEvent::AccountChanged { account_id: row.id });
         Ok(())
     }
 
     fn limiter(&self, provider: &str) -> Arc<governor::DefaultDirectRateLimiter> {
-        let per_second = std::num::NonZeroU32::new(self.inner.config.refresh.per_provider_per_second)
-            .unwrap_or(std::num::NonZeroU32::MIN);
+        let per_second =
+            std::num::NonZeroU32::new(self.inner.config.refresh.per_provider_per_second)
+                .unwrap_or(std::num::NonZeroU32::MIN);
         let mut m = match self.inner.limiters.lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
         };
         m.entry(provider.to_owned())
-            .or_insert_with(|| Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(per_second))))
+            .or_insert_with(|| {
+                Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
+                    per_second,
+                )))
+            })
             .clone()
     }
 
@@ -393,7 +497,10 @@ mod tests {
         let hour = 3_600_000;
         // 1 h token: margin 6 min (10 %) → due at 54 min, up to 72 s earlier with jitter.
         assert_eq!(due_at(hour, hour, None, None, 0.0), hour - 360_000);
-        assert_eq!(due_at(hour, hour, None, None, 0.999), hour - 360_000 - 71_928);
+        assert_eq!(
+            due_at(hour, hour, None, None, 0.999),
+            hour - 360_000 - 71_928
+        );
         // 20 min token: margin 5 min.
         assert_eq!(due_at(1_200_000, 1_200_000, None, None, 0.0), 900_000);
         // 60 s token: margin capped at half the lifetime, never "due before issued".

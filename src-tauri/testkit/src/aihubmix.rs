@@ -52,7 +52,10 @@ pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
         TOPUP_PAGE_PATH if get => Outcome::Respond(html(
             StatusCode::OK,
             "账户充值",
-            &format!("top-up page for user {}", req.query_value("user").unwrap_or("?")),
+            &format!(
+                "top-up page for user {}",
+                req.query_value("user").unwrap_or("?")
+            ),
         )),
         TOKEN_PATH => wrong_method(shared, req, "POST"),
         AUTHORIZE_PATH | USERINFO_PATH | TOPUP_API_PATH | TOPUP_PAGE_PATH => {
@@ -102,7 +105,11 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
     if url::Url::parse(redirect_uri).is_err() {
         return page_error("redirect_uri is not an absolute URL");
     }
-    if cfg.redirect_uri.as_deref().is_some_and(|r| r != redirect_uri) {
+    if cfg
+        .redirect_uri
+        .as_deref()
+        .is_some_and(|r| r != redirect_uri)
+    {
         return page_error(&format!(
             "redirect_uri {redirect_uri:?} does not match the registered one exactly"
         ));
@@ -113,7 +120,10 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
     };
     let fail = |code: &str, what: &str| {
         shared.violation(format!("authorize: {what}"));
-        redirect(&callback_url(redirect_uri, &[("error", code), ("state", state)]))
+        redirect(&callback_url(
+            redirect_uri,
+            &[("error", code), ("state", state)],
+        ))
     };
     if req.query_value("response_type") != Some("code") {
         return fail("unsupported_response_type", "response_type must be code");
@@ -158,7 +168,11 @@ fn token(shared: &Shared, req: &Req) -> Resp {
     }
     let repeated = Req::repeated(&req.form);
     if !repeated.is_empty() {
-        return refuse(shared, "invalid_request", &format!("repeated fields {repeated:?}"));
+        return refuse(
+            shared,
+            "invalid_request",
+            &format!("repeated fields {repeated:?}"),
+        );
     }
     if !req.query.is_empty() {
         shared.violation("token: parameters sent in the query string");
@@ -188,7 +202,11 @@ fn token(shared: &Shared, req: &Req) -> Resp {
         .filter(|f| req.form_nonempty(f).is_none())
         .collect();
     if !missing.is_empty() {
-        return refuse(shared, "invalid_request", &format!("missing fields {missing:?}"));
+        return refuse(
+            shared,
+            "invalid_request",
+            &format!("missing fields {missing:?}"),
+        );
     }
     let allowed: Vec<&str> = fields.iter().chain(tolerated).copied().collect();
     let extra = req.unexpected_form_fields(&allowed);
@@ -203,7 +221,13 @@ fn token(shared: &Shared, req: &Req) -> Resp {
     }
     let field = |k: &str| req.form_value(k).unwrap_or_default();
     let result = if field("grant_type") == "authorization_code" {
-        shared.redeem_code(field("code"), &cfg.client_id, field("redirect_uri"), None, false)
+        shared.redeem_code(
+            field("code"),
+            &cfg.client_id,
+            field("redirect_uri"),
+            None,
+            false,
+        )
     } else {
         shared.refresh(field("refresh_token"), None)
     };

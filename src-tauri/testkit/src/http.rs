@@ -52,8 +52,13 @@ impl Req {
 
     /// The media type without parameters, lower-cased.
     pub fn media_type(&self) -> Option<String> {
-        self.header(CONTENT_TYPE)
-            .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header(CONTENT_TYPE).map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
     }
 
     pub fn is_form(&self) -> bool {
@@ -132,7 +137,11 @@ fn pairs(s: &[u8]) -> Vec<(String, String)> {
 }
 
 fn build(parts: http::request::Parts, body: Bytes) -> (Req, RecordedRequest) {
-    let query = parts.uri.query().map(|q| pairs(q.as_bytes())).unwrap_or_default();
+    let query = parts
+        .uri
+        .query()
+        .map(|q| pairs(q.as_bytes()))
+        .unwrap_or_default();
     let header_str = |name| {
         parts
             .headers
@@ -140,9 +149,13 @@ fn build(parts: http::request::Parts, body: Bytes) -> (Req, RecordedRequest) {
             .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
     };
     let content_type = header_str(CONTENT_TYPE);
-    let media = content_type
-        .as_deref()
-        .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let media = content_type.as_deref().map(|ct| {
+        ct.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
     let form = if media.as_deref() == Some("application/x-www-form-urlencoded") {
         pairs(&body)
     } else {
@@ -297,7 +310,10 @@ pub(crate) fn with_header(mut resp: Resp, name: http::header::HeaderName, value:
 
 /// 404 for a path the dialect does not serve; recorded as a violation.
 pub(crate) fn not_found(shared: &Shared, req: &Req) -> Outcome {
-    shared.violation(format!("request to unknown endpoint {} {}", req.method, req.path));
+    shared.violation(format!(
+        "request to unknown endpoint {} {}",
+        req.method, req.path
+    ));
     Outcome::Respond(json(
         StatusCode::NOT_FOUND,
         &serde_json::json!({"error": "not_found"}),

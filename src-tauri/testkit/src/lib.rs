@@ -29,9 +29,7 @@ mod types;
 
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::state::{Balance, Shared};
 
@@ -47,15 +45,21 @@ pub struct OAuthServer {
     _lifetime: Arc<Lifetime>,
 }
 
-/// Aborts the accept loop on drop; dropping `_shutdown` ends every open connection.
+/// Stops the server thread on drop: dropping the shutdown sender ends the accept loop and
+/// every open connection, then the thread's runtime is torn down and joined.
 struct Lifetime {
-    task: JoinHandle<()>,
-    _shutdown: watch::Sender<()>,
+    shutdown: Option<watch::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Lifetime {
     fn drop(&mut self) {
-        self.task.abort();
+        drop(self.shutdown.take());
+        if let Some(thread) = self.thread.take() {
+            // Quick: the runtime only has to cancel its tasks. Joining makes "dropped" mean
+            // "port closed" for the caller.
+            let _ = thread.join();
+        }
     }
 }
 
@@ -78,21 +82,46 @@ impl Drop for Hold {
 
 impl OAuthServer {
     /// Binds `127.0.0.1:0` and serves `config.dialect` until the server is dropped.
+    ///
+    /// The server runs on its own thread with its own single-threaded Tokio runtime, so a
+    /// test may block (e.g. `std::process::Command::output()` running the CLI) without
+    /// starving it, and a paused test clock does not affect [`Fault::Delay`].
     pub async fn start(config: ServerConfig) -> OAuthServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("testkit: bind 127.0.0.1:0");
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("testkit: bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("testkit: make the listener non-blocking");
         let addr = listener
             .local_addr()
             .expect("testkit: local address of a bound listener");
         let shared = Arc::new(Shared::new(config, format!("http://{addr}")));
         let (shutdown_tx, shutdown_rx) = watch::channel(());
-        let task = tokio::spawn(http::serve(listener, shared.clone(), shutdown_rx));
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("testkit-{}", addr.port()))
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("testkit: build the server runtime");
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .expect("testkit: register the listener with Tokio");
+                    let mut stop = shutdown_rx.clone();
+                    tokio::select! {
+                        _ = http::serve(listener, thread_shared, shutdown_rx) => {}
+                        _ = stop.changed() => {}
+                    }
+                });
+                // Dropping `runtime` cancels every connection task and closes its socket.
+            })
+            .expect("testkit: spawn the server thread");
         OAuthServer {
             shared,
             _lifetime: Arc::new(Lifetime {
-                task,
-                _shutdown: shutdown_tx,
+                shutdown: Some(shutdown_tx),
+                thread: Some(thread),
             }),
         }
     }

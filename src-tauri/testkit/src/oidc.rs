@@ -114,7 +114,10 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
     };
     let repeated = Req::repeated(&req.query);
     if !repeated.is_empty() {
-        return page_error("invalid_request", &format!("repeated parameters {repeated:?}"));
+        return page_error(
+            "invalid_request",
+            &format!("repeated parameters {repeated:?}"),
+        );
     }
     match req.query_nonempty("client_id") {
         None => return page_error("invalid_request", "missing client_id"),
@@ -130,7 +133,11 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
         Ok(u) if u.fragment().is_none() => {}
         _ => return page_error("invalid_request", "redirect_uri is not an absolute URL"),
     }
-    if cfg.redirect_uri.as_deref().is_some_and(|r| r != redirect_uri) {
+    if cfg
+        .redirect_uri
+        .as_deref()
+        .is_some_and(|r| r != redirect_uri)
+    {
         return page_error(
             "redirect_uri_mismatch",
             &format!("redirect_uri {redirect_uri:?} is not the registered one"),
@@ -168,7 +175,10 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
             )
         }
         (None, None) if cfg.require_pkce => {
-            return fail("invalid_request", "missing code_challenge (PKCE is required)")
+            return fail(
+                "invalid_request",
+                "missing code_challenge (PKCE is required)",
+            )
         }
         (None, None) => None,
         (Some(_), m) if m != Some("S256") => {
@@ -238,9 +248,19 @@ fn authenticate(shared: &Shared, req: &Req, endpoint: &str) -> Result<(), Box<Re
         shared.violation(format!("{endpoint}: unexpected Authorization header"));
     }
     match req.form_nonempty("client_id") {
-        None => return fail(StatusCode::BAD_REQUEST, "invalid_request", "missing client_id"),
+        None => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "missing client_id",
+            )
+        }
         Some(id) if id != cfg.client_id => {
-            return fail(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client_id")
+            return fail(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "unknown client_id",
+            )
         }
         Some(_) => {}
     }
@@ -267,13 +287,21 @@ fn check_form(shared: &Shared, req: &Req, endpoint: &str) -> Result<(), Box<Resp
             req.header(http::header::CONTENT_TYPE)
         );
         shared.violation(format!("{endpoint}: {what}"));
-        return Err(Box::new(error(StatusCode::BAD_REQUEST, "invalid_request", &what)));
+        return Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &what,
+        )));
     }
     let repeated = Req::repeated(&req.form);
     if !repeated.is_empty() {
         let what = format!("repeated parameters {repeated:?}");
         shared.violation(format!("{endpoint}: {what}"));
-        return Err(Box::new(error(StatusCode::BAD_REQUEST, "invalid_request", &what)));
+        return Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &what,
+        )));
     }
     if !req.query.is_empty() {
         shared.violation(format!("{endpoint}: parameters sent in the query string"));
@@ -295,12 +323,22 @@ fn token(shared: &Shared, req: &Req) -> Resp {
     let client_id = shared.config.client_id.as_str();
     let result = match req.form_nonempty("grant_type") {
         None => {
-            return refuse(shared, StatusCode::BAD_REQUEST, "invalid_request", "missing grant_type")
+            return refuse(
+                shared,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "missing grant_type",
+            )
         }
         Some("authorization_code") => {
             note_unexpected(shared, req, "token", CODE_FIELDS);
             let Some(code) = req.form_nonempty("code") else {
-                return refuse(shared, StatusCode::BAD_REQUEST, "invalid_request", "missing code");
+                return refuse(
+                    shared,
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "missing code",
+                );
             };
             let Some(redirect_uri) = req.form_nonempty("redirect_uri") else {
                 let what = "missing redirect_uri";
@@ -319,7 +357,12 @@ fn token(shared: &Shared, req: &Req) -> Resp {
         }
         Some(other) => {
             let what = format!("unsupported grant_type {other:?}");
-            return refuse(shared, StatusCode::BAD_REQUEST, "unsupported_grant_type", &what);
+            return refuse(
+                shared,
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                &what,
+            );
         }
     };
     match result {

@@ -433,14 +433,18 @@ impl Shared {
         if let Some(requested) = scope {
             let have: Vec<&str> = granted.split_whitespace().collect();
             if let Some(extra) = requested.split_whitespace().find(|s| !have.contains(s)) {
-                inner
-                    .violations
-                    .push(format!("token: refresh asked for scope {extra:?} never granted"));
-                return Err(reject("invalid_scope", format!("Scope {extra} was not granted.")));
+                inner.violations.push(format!(
+                    "token: refresh asked for scope {extra:?} never granted"
+                ));
+                return Err(reject(
+                    "invalid_scope",
+                    format!("Scope {extra} was not granted."),
+                ));
             }
             granted = requested.to_owned();
         }
-        let (access_token, new_refresh_token) = self.new_tokens(&mut inner, &user, family, &granted);
+        let (access_token, new_refresh_token) =
+            self.new_tokens(&mut inner, &user, family, &granted);
         let refresh_token = if self.config.rotate_refresh_tokens {
             if let Some(old) = inner.tokens.get_mut(token) {
                 old.status = Status::Consumed;
@@ -484,7 +488,10 @@ impl Shared {
             return Err(reject("invalid_token", "Not an access token."));
         }
         if rec.status != Status::Live {
-            return Err(reject("invalid_token", "The access token has been revoked."));
+            return Err(reject(
+                "invalid_token",
+                "The access token has been revoked.",
+            ));
         }
         if rec.expires_at.is_some_and(|t| t <= Instant::now()) {
             return Err(reject("invalid_token", "The access token expired."));

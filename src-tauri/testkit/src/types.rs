@@ -161,7 +161,10 @@ impl RecordedRequest {
 }
 
 pub(crate) fn find<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The state of a token the server issued, see [`crate::OAuthServer::token_state`].

@@ -164,10 +164,10 @@ impl Provider for AiHubMix {
                 ))
             }
         };
-        let formatted = u.balance_formatted.clone().or_else(|| {
-            u.quota
-                .map(|q| format!("{:.2}", q as f64 / QUOTA_PER_UNIT))
-        });
+        let formatted = u
+            .balance_formatted
+            .clone()
+            .or_else(|| u.quota.map(|q| format!("{:.2}", q as f64 / QUOTA_PER_UNIT)));
         Ok(Profile {
             display_name: u
                 .username
@@ -199,7 +199,10 @@ impl Provider for AiHubMix {
             ProviderError::new(
                 super::FailureClass::Transient,
                 "bad_topup_url",
-                format!("{} sent a top-up link Signet will not open: {why}", self.config.name),
+                format!(
+                    "{} sent a top-up link Signet will not open: {why}",
+                    self.config.name
+                ),
             )
         })?;
         Ok(Some(parsed))

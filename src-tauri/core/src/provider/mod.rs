@@ -187,8 +187,12 @@ pub trait Provider: Send + Sync {
     ) -> Result<Grant, ProviderError>;
     async fn refresh(&self, refresh_token: &Secret) -> Result<Grant, ProviderError>;
     /// Profile from the userinfo endpoint (and the ID token where there is one).
-    async fn profile(&self, grant_access: &Secret, id_token: Option<&Secret>, nonce: Option<&Secret>)
-        -> Result<Profile, ProviderError>;
+    async fn profile(
+        &self,
+        grant_access: &Secret,
+        id_token: Option<&Secret>,
+        nonce: Option<&Secret>,
+    ) -> Result<Profile, ProviderError>;
     /// The page where the person tops up their balance, if the provider has one.
     async fn topup_url(&self, _access: &Secret) -> Result<Option<Url>, ProviderError> {
         Ok(None)
@@ -218,7 +222,10 @@ pub fn build(
 pub fn missing_secret(config: &ProviderConfig) -> ProviderError {
     let how = match &config.client_secret_env {
         Some(var) => format!("set the environment variable {var}"),
-        None => format!("run `signetctl secret set {}` (or enter it in Settings)", config.name),
+        None => format!(
+            "run `signetctl secret set {}` (or enter it in Settings)",
+            config.name
+        ),
     };
     ProviderError::new(
         FailureClass::Setup,

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse,
-    BasicTokenIntrospectionResponse, BasicTokenType,
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
 };
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
@@ -170,12 +170,9 @@ fn grant(r: TokenResp) -> Grant {
             .extra_fields()
             .refresh_token_expires_in
             .map(Duration::from_secs),
-        scope: r.scopes().map(|s| {
-            s.iter()
-                .map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        }),
+        scope: r
+            .scopes()
+            .map(|s| s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" ")),
         id_token: r.extra_fields().id_token.clone().map(Secret::new),
     }
 }

@@ -157,16 +157,16 @@ impl Oidc {
             }
             return Err(e);
         }
-        let d: Discovery = serde_json::from_slice(&body)
-            .map_err(|e| bad(format!("could not be read ({e})")))?;
+        let d: Discovery =
+            serde_json::from_slice(&body).map_err(|e| bad(format!("could not be read ({e})")))?;
         // OpenID Connect Discovery §4.3: the document's issuer must be the one asked for.
         if d.issuer.trim_end_matches('/') != issuer {
-            return Err(bad(format!(
-                "names a different issuer (\"{}\")",
-                d.issuer
-            )));
+            return Err(bad(format!("names a different issuer (\"{}\")", d.issuer)));
         }
-        let pick = |over: &Option<String>, found: Option<&String>, what: &str| -> Result<Option<Url>, ProviderError> {
+        let pick = |over: &Option<String>,
+                    found: Option<&String>,
+                    what: &str|
+         -> Result<Option<Url>, ProviderError> {
             match over.as_ref().or(found) {
                 None => Ok(None),
                 Some(v) => super::parse_url(v, what, name)
@@ -174,16 +174,32 @@ impl Oidc {
                     .map_err(|e| bad(e.message)),
             }
         };
-        let authorize = pick(&self.config.authorize_url, Some(&d.authorization_endpoint), "authorization_endpoint")?
-            .ok_or_else(|| bad("has no authorization endpoint".into()))?;
-        let token = pick(&self.config.token_url, Some(&d.token_endpoint), "token_endpoint")?
-            .ok_or_else(|| bad("has no token endpoint".into()))?;
+        let authorize = pick(
+            &self.config.authorize_url,
+            Some(&d.authorization_endpoint),
+            "authorization_endpoint",
+        )?
+        .ok_or_else(|| bad("has no authorization endpoint".into()))?;
+        let token = pick(
+            &self.config.token_url,
+            Some(&d.token_endpoint),
+            "token_endpoint",
+        )?
+        .ok_or_else(|| bad("has no token endpoint".into()))?;
         Ok(Endpoints {
             issuer,
             authorize,
             token,
-            userinfo: pick(&self.config.userinfo_url, d.userinfo_endpoint.as_ref(), "userinfo_endpoint")?,
-            revoke: pick(&self.config.revoke_url, d.revocation_endpoint.as_ref(), "revocation_endpoint")?,
+            userinfo: pick(
+                &self.config.userinfo_url,
+                d.userinfo_endpoint.as_ref(),
+                "userinfo_endpoint",
+            )?,
+            revoke: pick(
+                &self.config.revoke_url,
+                d.revocation_endpoint.as_ref(),
+                "revocation_endpoint",
+            )?,
             scopes_supported: d.scopes_supported.unwrap_or_default(),
             iss_in_callback: d.authorization_response_iss_parameter_supported,
         })
@@ -214,7 +230,12 @@ impl Oidc {
     /// Checks the ID token's claims (OpenID Connect Core §3.1.3.7). The signature is not
     /// checked: the token came straight from the token endpoint over TLS, which §3.1.3.7
     /// item 6 allows in place of signature validation.
-    fn id_claims(&self, e: &Endpoints, id_token: &Secret, nonce: Option<&Secret>) -> Result<IdClaims, ProviderError> {
+    fn id_claims(
+        &self,
+        e: &Endpoints,
+        id_token: &Secret,
+        nonce: Option<&Secret>,
+    ) -> Result<IdClaims, ProviderError> {
         let name = &self.config.name;
         let bad = |why: &str| {
             ProviderError::new(

@@ -31,17 +31,38 @@ async fn full_round_trip_matches_the_document() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{tok}");
-    let mut keys: Vec<&str> = tok.as_object().expect("object").keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = tok
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["access_token", "expires_in", "refresh_token", "scope", "token_type"]);
+    assert_eq!(
+        keys,
+        [
+            "access_token",
+            "expires_in",
+            "refresh_token",
+            "scope",
+            "token_type"
+        ]
+    );
     assert_eq!(tok["token_type"], "Bearer");
     assert_eq!(tok["expires_in"], 7200);
     assert_eq!(tok["scope"], "profile balance");
     let at = s(&tok, "access_token");
-    assert!(at.starts_with("eyJ") && at.split('.').count() == 3 && at.len() >= 40, "{at}");
+    assert!(
+        at.starts_with("eyJ") && at.split('.').count() == 3 && at.len() >= 40,
+        "{at}"
+    );
     assert!(s(&tok, "refresh_token").starts_with("refresh_"));
 
-    let info: Value = get_bearer(&server.userinfo_endpoint(), &at).await.json().await.expect("json");
+    let info: Value = get_bearer(&server.userinfo_endpoint(), &at)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(
         info,
         json!({"id": 12345, "username": "user123", "email": "user@example.com", "quota": 1000000,
@@ -49,14 +70,32 @@ async fn full_round_trip_matches_the_document() {
                "status": 1})
     );
     server.set_balance(42, 7, "0.01");
-    let info: Value = get_bearer(&server.userinfo_endpoint(), &at).await.json().await.expect("json");
-    assert_eq!((info["quota"].as_i64(), info["used_quota"].as_i64()), (Some(42), Some(7)));
+    let info: Value = get_bearer(&server.userinfo_endpoint(), &at)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (info["quota"].as_i64(), info["used_quota"].as_i64()),
+        (Some(42), Some(7))
+    );
     assert_eq!(info["balance_formatted"], "0.01");
 
     let topup_api = server.topup_endpoint().expect("aihubmix has top-up");
-    let topup: Value = get_bearer(&topup_api, &at).await.json().await.expect("json");
-    assert_eq!(topup, json!({"topup_url": format!("{}/topup?user=12345", server.base_url())}));
-    let page = client().get(s(&topup, "topup_url")).send().await.expect("send");
+    let topup: Value = get_bearer(&topup_api, &at)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        topup,
+        json!({"topup_url": format!("{}/topup?user=12345", server.base_url())})
+    );
+    let page = client()
+        .get(s(&topup, "topup_url"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(page.status(), StatusCode::OK);
 
     let rt1 = s(&tok, "refresh_token");
@@ -66,7 +105,11 @@ async fn full_round_trip_matches_the_document() {
     assert_eq!(r2["expires_in"], 7200);
     let (status, err) = aihubmix_refresh(&server, &rt1).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(err, json!({"error": "invalid_grant"}), "the document's error shape");
+    assert_eq!(
+        err,
+        json!({"error": "invalid_grant"}),
+        "the document's error shape"
+    );
     // Reuse revoked the family: the rotated token is dead too.
     let (_, err) = aihubmix_refresh(&server, &s(&r2, "refresh_token")).await;
     assert_eq!(err, json!({"error": "invalid_grant"}));
@@ -85,7 +128,10 @@ async fn custom_user_and_invalid_token() {
         .json()
         .await
         .expect("json");
-    assert_eq!((info["id"].as_i64(), info["username"].as_str()), (Some(777), Some("carol")));
+    assert_eq!(
+        (info["id"].as_i64(), info["username"].as_str()),
+        (Some(777), Some("carol"))
+    );
 
     let resp = get_bearer(&server.userinfo_endpoint(), "eyJ.bogus.token").await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -98,7 +144,10 @@ async fn custom_user_and_invalid_token() {
 
 #[tokio::test]
 async fn without_rotation_the_same_refresh_token_comes_back() {
-    let config = ServerConfig { rotate_refresh_tokens: false, ..ServerConfig::aihubmix() };
+    let config = ServerConfig {
+        rotate_refresh_tokens: false,
+        ..ServerConfig::aihubmix()
+    };
     let server = OAuthServer::start(config).await;
     let tok = aihubmix_login(&server).await;
     let rt = s(&tok, "refresh_token");
@@ -150,8 +199,13 @@ async fn field_rules_are_enforced() {
     // An extra field is a violation but still processed.
     let (status, body) = post_form(
         &url,
-        &[("grant_type", "refresh_token"), ("refresh_token", &rt), ("client_id", &id),
-          ("client_secret", &secret), ("scope", "profile")],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", "profile"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -165,16 +219,35 @@ async fn field_rules_are_enforced() {
         .await
         .expect("send");
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(resp.json::<Value>().await.expect("json"), json!({"error": "invalid_request"}));
+    assert_eq!(
+        resp.json::<Value>().await.expect("json"),
+        json!({"error": "invalid_request"})
+    );
     // Missing client_secret, wrong client_secret.
-    let (_, err) = post_form(&url, &[("grant_type", "refresh_token"), ("refresh_token", &rt), ("client_id", &id)]).await;
+    let (_, err) = post_form(
+        &url,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("client_id", &id),
+        ],
+    )
+    .await;
     assert_eq!(err, json!({"error": "invalid_request"}));
     let (status, err) = post_form(
         &url,
-        &[("grant_type", "refresh_token"), ("refresh_token", &rt), ("client_id", &id), ("client_secret", "x")],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("client_id", &id),
+            ("client_secret", "x"),
+        ],
     )
     .await;
-    assert_eq!((status, err), (StatusCode::BAD_REQUEST, json!({"error": "invalid_client"})));
+    assert_eq!(
+        (status, err),
+        (StatusCode::BAD_REQUEST, json!({"error": "invalid_client"}))
+    );
     assert_eq!(server.violations().len(), 6, "{:?}", server.violations());
     assert_eq!(server.token_state(&rt), Some(TokenState::Live));
 }

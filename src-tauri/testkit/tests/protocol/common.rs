@@ -19,11 +19,19 @@ pub async fn post_form(url: &str, form: &[(&str, &str)]) -> (StatusCode, Value) 
     let resp = client().post(url).form(form).send().await.expect("send");
     let status = resp.status();
     let body = resp.text().await.expect("body");
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
 }
 
 pub async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
-    client().get(url).bearer_auth(token).send().await.expect("send")
+    client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("send")
 }
 
 pub fn query(url: &str) -> Vec<(String, String)> {
@@ -35,7 +43,10 @@ pub fn query(url: &str) -> Vec<(String, String)> {
 }
 
 pub fn param(url: &str, key: &str) -> Option<String> {
-    query(url).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    query(url)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// What the client keeps between authorize and token.
@@ -60,7 +71,12 @@ pub fn oidc_authorize_url(server: &OAuthServer) -> OidcFlow {
         .append_pair("nonce", &nonce)
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
-    OidcFlow { url: url.to_string(), verifier, state, nonce }
+    OidcFlow {
+        url: url.to_string(),
+        verifier,
+        state,
+        nonce,
+    }
 }
 
 /// Runs authorize + code exchange and returns the token response.
@@ -145,5 +161,8 @@ pub async fn aihubmix_refresh(server: &OAuthServer, refresh_token: &str) -> (Sta
 }
 
 pub fn s(v: &Value, key: &str) -> String {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}")).to_owned()
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} missing in {v}"))
+        .to_owned()
 }

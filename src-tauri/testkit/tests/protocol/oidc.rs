@@ -10,7 +10,14 @@ use crate::common::*;
 async fn discovery_document_shape() {
     let server = OAuthServer::start(ServerConfig::oidc()).await;
     let url = server.discovery_url().expect("oidc has discovery");
-    let doc: Value = client().get(&url).send().await.expect("get").json().await.expect("json");
+    let doc: Value = client()
+        .get(&url)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     let base = server.base_url();
     assert_eq!(doc["issuer"], base.as_str());
     assert_eq!(server.issuer(), base);
@@ -21,16 +28,31 @@ async fn discovery_document_shape() {
     assert_eq!(doc["revocation_endpoint"], format!("{base}/revoke"));
     assert_eq!(doc["jwks_uri"], format!("{base}/jwks"));
     assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
-    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert_eq!(
         doc["token_endpoint_auth_methods_supported"],
         serde_json::json!(["client_secret_post"])
     );
     assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
     let grants = doc["grant_types_supported"].as_array().expect("grants");
-    assert!(grants.contains(&"authorization_code".into()) && grants.contains(&"refresh_token".into()));
-    assert!(doc["scopes_supported"].as_array().expect("scopes").contains(&"openid".into()));
-    let jwks: Value = client().get(format!("{base}/jwks")).send().await.expect("get").json().await.expect("json");
+    assert!(
+        grants.contains(&"authorization_code".into()) && grants.contains(&"refresh_token".into())
+    );
+    assert!(doc["scopes_supported"]
+        .as_array()
+        .expect("scopes")
+        .contains(&"openid".into()));
+    let jwks: Value = client()
+        .get(format!("{base}/jwks"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(jwks, serde_json::json!({"keys": []}));
     server.assert_no_violations();
 }
@@ -41,7 +63,10 @@ async fn full_round_trip() {
     let flow = oidc_authorize_url(&server);
     let callback = server.authorize(&flow.url).await.expect("authorize");
     assert!(callback.starts_with(REDIRECT), "{callback}");
-    assert_eq!(param(&callback, "state").as_deref(), Some(flow.state.as_str()));
+    assert_eq!(
+        param(&callback, "state").as_deref(),
+        Some(flow.state.as_str())
+    );
     assert_eq!(param(&callback, "iss"), Some(server.issuer()));
     let code = param(&callback, "code").expect("code");
 
@@ -75,7 +100,11 @@ async fn full_round_trip() {
     assert_eq!(claims["name"], "alice");
     assert!(claims["exp"].as_u64() > claims["iat"].as_u64());
 
-    let info: Value = get_bearer(&server.userinfo_endpoint(), &access).await.json().await.expect("json");
+    let info: Value = get_bearer(&server.userinfo_endpoint(), &access)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(info["sub"], "user-1");
     assert_eq!(info["email_verified"], true);
 
@@ -91,12 +120,22 @@ async fn full_round_trip() {
     assert_eq!(server.token_requests(), 2);
     assert_eq!(server.refresh_requests(), 1);
     let secrets = server.issued_secrets();
-    for t in [&code, &access, &refresh, &access2, &refresh2, &server.client_secret()] {
+    for t in [
+        &code,
+        &access,
+        &refresh,
+        &access2,
+        &refresh2,
+        &server.client_secret(),
+    ] {
         assert!(secrets.contains(t), "{t} not listed as issued");
     }
     let token_req = &server.requests_to("/token")[0];
     assert_eq!(token_req.method, "POST");
-    assert_eq!(token_req.content_type.as_deref(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        token_req.content_type.as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
     assert_eq!(token_req.authorization, None);
     assert_eq!(token_req.form_value("code"), Some(code.as_str()));
     server.assert_no_violations();
@@ -133,18 +172,30 @@ async fn rotation_and_reuse_detection() {
     assert_eq!(err["error"], "invalid_grant");
     assert!(err["error_description"].is_string());
     let (status, err) = oidc_refresh(&server, &rt2).await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
     let resp = get_bearer(&server.userinfo_endpoint(), &at2).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let challenge = resp.headers()["www-authenticate"].to_str().expect("ascii").to_owned();
-    assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
+    let challenge = resp.headers()["www-authenticate"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer error=\"invalid_token\""),
+        "{challenge}"
+    );
     // Token-state refusals are not protocol violations.
     server.assert_no_violations();
 }
 
 #[tokio::test]
 async fn without_rotation_the_refresh_token_is_kept() {
-    let config = ServerConfig { rotate_refresh_tokens: false, ..ServerConfig::oidc() };
+    let config = ServerConfig {
+        rotate_refresh_tokens: false,
+        ..ServerConfig::oidc()
+    };
     let server = OAuthServer::start(config).await;
     let tok = oidc_login(&server).await;
     let rt = s(&tok, "refresh_token");
@@ -178,7 +229,14 @@ async fn pkce_mismatch_is_invalid_grant() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["error"], "invalid_grant");
-    assert!(server.violations().iter().any(|v| v.contains("code_verifier")), "{:?}", server.violations());
+    assert!(
+        server
+            .violations()
+            .iter()
+            .any(|v| v.contains("code_verifier")),
+        "{:?}",
+        server.violations()
+    );
 }
 
 #[tokio::test]
@@ -191,12 +249,17 @@ async fn authorize_requires_pkce_s256_and_state() {
         .filter(|p| !p.starts_with("code_challenge"))
         .collect::<Vec<_>>()
         .join("&");
-    let cb = server.authorize(&without_pkce).await.expect("redirects with an error");
+    let cb = server
+        .authorize(&without_pkce)
+        .await
+        .expect("redirects with an error");
     assert_eq!(param(&cb, "error").as_deref(), Some("invalid_request"));
     assert_eq!(param(&cb, "state").as_deref(), Some("st-123"));
     assert_eq!(param(&cb, "code"), None);
 
-    let plain = flow.url.replace("code_challenge_method=S256", "code_challenge_method=plain");
+    let plain = flow
+        .url
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
     let cb = server.authorize(&plain).await.expect("redirect");
     assert_eq!(param(&cb, "error").as_deref(), Some("invalid_request"));
     assert_eq!(server.violations().len(), 2);
@@ -205,9 +268,17 @@ async fn authorize_requires_pkce_s256_and_state() {
     let cb = server.authorize(&no_state).await.expect("redirect");
     assert_eq!(param(&cb, "error").as_deref(), Some("invalid_request"));
 
-    let bad_client = flow.url.replace("client_id=signet-test-client", "client_id=nope");
-    assert!(server.authorize(&bad_client).await.is_err(), "no redirect for an unknown client");
-    assert!(server.authorize("http://127.0.0.1:1/authorize?x=1").await.is_err());
+    let bad_client = flow
+        .url
+        .replace("client_id=signet-test-client", "client_id=nope");
+    assert!(
+        server.authorize(&bad_client).await.is_err(),
+        "no redirect for an unknown client"
+    );
+    assert!(server
+        .authorize("http://127.0.0.1:1/authorize?x=1")
+        .await
+        .is_err());
     assert_eq!(server.violations().len(), 4);
 }
 
@@ -227,7 +298,11 @@ async fn deny_returns_access_denied() {
 async fn code_is_single_use_and_bound_to_redirect_uri() {
     let server = OAuthServer::start(ServerConfig::oidc()).await;
     let flow = oidc_authorize_url(&server);
-    let code = param(&server.authorize(&flow.url).await.expect("authorize"), "code").expect("code");
+    let code = param(
+        &server.authorize(&flow.url).await.expect("authorize"),
+        "code",
+    )
+    .expect("code");
     let exchange = |redirect: &'static str| {
         let (code, verifier, server) = (code.clone(), flow.verifier.clone(), server.clone());
         async move {
@@ -246,15 +321,24 @@ async fn code_is_single_use_and_bound_to_redirect_uri() {
         }
     };
     let (status, err) = exchange("http://127.0.0.1:9/other").await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
     assert_eq!(server.violations().len(), 1);
 
     let (status, tok) = exchange(REDIRECT).await;
     assert_eq!(status, StatusCode::OK);
     let (status, err) = exchange(REDIRECT).await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
     // RFC 6749 §4.1.2: tokens issued from a replayed code are revoked.
-    assert_eq!(server.token_state(&s(&tok, "refresh_token")), Some(TokenState::Revoked));
+    assert_eq!(
+        server.token_state(&s(&tok, "refresh_token")),
+        Some(TokenState::Revoked)
+    );
 }
 
 #[tokio::test]
@@ -265,22 +349,60 @@ async fn client_authentication_rules() {
     let id = server.client_id();
     let url = server.token_endpoint();
 
-    let wrong = [("grant_type", "refresh_token"), ("refresh_token", &rt), ("client_id", &id), ("client_secret", "nope")];
+    let wrong = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", &rt),
+        ("client_id", &id),
+        ("client_secret", "nope"),
+    ];
     let (status, err) = post_form(&url, &wrong).await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
 
     let secret = server.client_secret();
-    let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str()), ("client_id", &id), ("client_secret", &secret)];
-    let resp = client().post(&url).basic_auth(&id, Some(&secret)).form(&form).send().await.expect("send");
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt.as_str()),
+        ("client_id", &id),
+        ("client_secret", &secret),
+    ];
+    let resp = client()
+        .post(&url)
+        .basic_auth(&id, Some(&secret))
+        .form(&form)
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(resp.json::<Value>().await.expect("json")["error"], "invalid_request");
+    assert_eq!(
+        resp.json::<Value>().await.expect("json")["error"],
+        "invalid_request"
+    );
 
     let json_body = serde_json::json!({"grant_type": "refresh_token", "refresh_token": rt, "client_id": id, "client_secret": secret});
-    let resp = client().post(&url).json(&json_body).send().await.expect("send");
+    let resp = client()
+        .post(&url)
+        .json(&json_body)
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 
-    let (status, err) = post_form(&url, &[("grant_type", "password"), ("client_id", &id), ("client_secret", &secret)]).await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unsupported_grant_type")));
+    let (status, err) = post_form(
+        &url,
+        &[
+            ("grant_type", "password"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
+    );
     assert_eq!(server.violations().len(), 4, "{:?}", server.violations());
     assert_eq!(server.token_requests(), 5);
     // None of the refused requests consumed the refresh token.
@@ -295,20 +417,29 @@ async fn revocation_endpoint_and_revoke_all() {
     let revoke = server.revocation_endpoint().expect("oidc revokes");
     let (status, _) = post_form(
         &revoke,
-        &[("token", &rt), ("client_id", &server.client_id()), ("client_secret", &server.client_secret())],
+        &[
+            ("token", &rt),
+            ("client_id", &server.client_id()),
+            ("client_secret", &server.client_secret()),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(server.revoked_tokens(), vec![rt.clone()]);
     let (_, err) = oidc_refresh(&server, &rt).await;
     assert_eq!(err["error"], "invalid_grant");
-    assert_eq!(get_bearer(&server.userinfo_endpoint(), &at).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get_bearer(&server.userinfo_endpoint(), &at).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     let tok = oidc_login(&server).await;
     server.revoke_all();
     let (_, err) = oidc_refresh(&server, &s(&tok, "refresh_token")).await;
     assert_eq!(err["error"], "invalid_grant");
-    let status = get_bearer(&server.userinfo_endpoint(), &s(&tok, "access_token")).await.status();
+    let status = get_bearer(&server.userinfo_endpoint(), &s(&tok, "access_token"))
+        .await
+        .status();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     server.assert_no_violations();
 }
@@ -320,13 +451,22 @@ async fn expired_access_token_then_refresh() {
     server.expire_access_tokens();
     let at = s(&tok, "access_token");
     assert_eq!(server.token_state(&at), Some(TokenState::Expired));
-    assert_eq!(get_bearer(&server.userinfo_endpoint(), &at).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get_bearer(&server.userinfo_endpoint(), &at).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let (status, body) = oidc_refresh(&server, &s(&tok, "refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
-    let ok = get_bearer(&server.userinfo_endpoint(), &s(&body, "access_token")).await.status();
+    let ok = get_bearer(&server.userinfo_endpoint(), &s(&body, "access_token"))
+        .await
+        .status();
     assert_eq!(ok, StatusCode::OK);
     // A missing Authorization header is a client bug.
-    let resp = client().get(server.userinfo_endpoint()).send().await.expect("send");
+    let resp = client()
+        .get(server.userinfo_endpoint())
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(server.violations().len(), 1);
 }
@@ -337,10 +477,24 @@ async fn minted_tokens_work_and_unknown_paths_are_violations() {
     let minted = server.mint_tokens(&server.user());
     let (status, _) = oidc_refresh(&server, &minted.refresh_token).await;
     assert_eq!(status, StatusCode::OK);
-    let status = client().get(format!("{}/nope", server.base_url())).send().await.expect("send").status();
+    let status = client()
+        .get(format!("{}/nope", server.base_url()))
+        .send()
+        .await
+        .expect("send")
+        .status();
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let status = client().get(server.token_endpoint()).send().await.expect("send").status();
+    let status = client()
+        .get(server.token_endpoint())
+        .send()
+        .await
+        .expect("send")
+        .status();
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(server.violations().len(), 2);
-    assert_eq!(server.token_requests(), 1, "GET /token is not a token request");
+    assert_eq!(
+        server.token_requests(),
+        1,
+        "GET /token is not a token request"
+    );
 }
