@@ -1,0 +1,213 @@
+//! Shared set-up for the engine's integration tests: a protocol server, a real SQLite file, a vault, a manual clock.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use signet_core::vault::{MemoryBackend, SecretBackend};
+use signet_core::{AccountView, Config, Engine, EngineOptions, ManualClock, Secret, Vault};
+use signet_testkit::{Dialect, OAuthServer, ServerConfig};
+
+/// Every log line the engine writes in this test binary (TRACE level), for secret scans.
+pub fn captured_logs() -> String {
+    let buf = log_buffer();
+    let b = buf.lock().expect("log buffer");
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+fn log_buffer() -> Arc<Mutex<Vec<u8>>> {
+    static BUF: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUF.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || LogWriter(writer.clone()))
+            .try_init();
+        buf
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+impl Write for LogWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub struct Harness {
+    pub engine: Engine,
+    pub server: OAuthServer,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+    pub memory: Option<MemoryBackend>,
+    pub provider: String,
+}
+
+pub struct Setup {
+    pub server: ServerConfig,
+    pub redirect: &'static str,
+    pub http_timeout: Duration,
+    pub vault: Option<Vault>,
+}
+
+impl Setup {
+    pub fn oidc() -> Self {
+        Setup { server: ServerConfig::oidc(), redirect: "loopback", http_timeout: Duration::from_secs(10), vault: None }
+    }
+    pub fn aihubmix() -> Self {
+        Setup { server: ServerConfig::aihubmix(), redirect: "deep-link", http_timeout: Duration::from_secs(10), vault: None }
+    }
+    pub fn redirect(mut self, r: &'static str) -> Self {
+        self.redirect = r;
+        self
+    }
+    pub fn rotating(mut self, rotate: bool) -> Self {
+        self.server.rotate_refresh_tokens = rotate;
+        self
+    }
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.http_timeout = t;
+        self
+    }
+    pub fn vault(mut self, v: Vault) -> Self {
+        self.vault = Some(v);
+        self
+    }
+}
+
+pub fn config_text(server: &OAuthServer, name: &str, redirect: &str) -> String {
+    match server.dialect() {
+        Dialect::Oidc => format!(
+            "[[providers]]\nname = \"{name}\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\nredirect = \"{redirect}\"\n",
+            server.client_id(),
+            server.issuer()
+        ),
+        Dialect::AiHubMix => format!(
+            "[[providers]]\nname = \"{name}\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\nredirect = \"{redirect}\"\n",
+            server.client_id(),
+            server.base_url()
+        ),
+    }
+}
+
+pub async fn harness(setup: Setup) -> Harness {
+    let _ = log_buffer();
+    let server = OAuthServer::start(setup.server).await;
+    let name = match server.dialect() {
+        Dialect::Oidc => "corp",
+        Dialect::AiHubMix => "aihubmix",
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_path = dir.path().join("config.toml");
+    let text = config_text(&server, name, setup.redirect);
+    std::fs::write(&config_path, &text).expect("write config");
+    let config = Config::load(&config_path).expect("config");
+    let (vault, memory) = match setup.vault {
+        Some(v) => (v, None),
+        None => {
+            let m = MemoryBackend::default();
+            (Vault::new(Arc::new(m.clone()) as Arc<dyn SecretBackend>), Some(m))
+        }
+    };
+    let clock = ManualClock::new(now_ms());
+    let mut opts = EngineOptions::new(config, dir.path().join("data"), vault);
+    opts.clock = Arc::new(clock.clone());
+    opts.http_timeout = setup.http_timeout;
+    let engine = Engine::open(opts).await.expect("engine");
+    engine
+        .set_client_secret(name, &Secret::new(server.client_secret()))
+        .await
+        .expect("client secret");
+    Harness { engine, server, clock, dir, memory, provider: name.to_owned() }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_millis() as i64
+}
+
+impl Harness {
+    /// Signs in through the browser as the server's current user, delivering the callback the
+    /// way the provider is configured (loopback: the browser follows the redirect; deep link:
+    /// the OS hands the URL to Signet).
+    pub async fn sign_in(&self) -> AccountView {
+        let start = self.engine.begin_sign_in(&self.provider, None).await.expect("begin");
+        let callback = self.server.authorize(start.authorize_url.as_str()).await.expect("authorize");
+        self.deliver(&callback).await;
+        start.waiter.wait().await.expect("sign-in finishes")
+    }
+
+    /// Delivers a callback URL the way a browser or the OS would; returns the loopback page.
+    pub async fn deliver(&self, callback: &str) -> Option<(u16, String)> {
+        if callback.starts_with("http://") {
+            let r = reqwest::get(callback).await.expect("loopback answers");
+            let status = r.status().as_u16();
+            Some((status, r.text().await.unwrap_or_default()))
+        } else {
+            let _ = self.engine.handle_deep_link(callback).await;
+            None
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("data").join("signet.sqlite3")
+    }
+
+    /// Every byte Signet wrote to disk under its data dir (database, WAL, lock files).
+    pub fn disk_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        collect(&self.dir.path().join("data"), &mut out);
+        out
+    }
+
+    /// Asserts none of the secrets the server issued (and its client secret) appears on disk or in logs.
+    pub fn assert_no_secret_leaked(&self) {
+        let disk = self.disk_bytes();
+        let logs = captured_logs();
+        let secrets = self.server.issued_secrets();
+        assert!(!secrets.is_empty());
+        for s in secrets {
+            assert!(s.len() >= 8, "secret too short to scan meaningfully");
+            assert!(!contains(&disk, s.as_bytes()), "a secret issued by the server is on disk");
+            assert!(!logs.contains(&s), "a secret issued by the server is in the logs");
+        }
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<u8>) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                collect(&p, out);
+            } else if let Ok(b) = std::fs::read(&p) {
+                out.extend_from_slice(&b);
+            }
+        }
+    }
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+pub fn query(url: &str) -> Vec<(String, String)> {
+    url::Url::parse(url).expect("url").query_pairs().into_owned().collect()
+}
+
+pub fn param(url: &str, key: &str) -> Option<String> {
+    query(url).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
