@@ -110,7 +110,8 @@ pub async fn harness(setup: Setup) -> Harness {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let config_path = dir.path().join("config.toml");
-    let text = config_text(&server, name, setup.redirect);
+    // Generous limits: these tests measure behaviour, not the rate limiter.
+    let text = format!("{}\n[refresh]\nper_provider_per_second = 1000\n", config_text(&server, name, setup.redirect));
     std::fs::write(&config_path, &text).expect("write config");
     let config = Config::load(&config_path).expect("config");
     let (vault, memory) = match setup.vault {
