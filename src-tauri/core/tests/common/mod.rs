@@ -102,6 +102,15 @@ pub fn config_text(server: &OAuthServer, name: &str, redirect: &str) -> String {
 }
 
 pub async fn harness(setup: Setup) -> Harness {
+    harness_inner(setup, None).await
+}
+
+/// Like [`harness`], with the client secret read from the environment variable `var`.
+pub async fn harness_env_secret(setup: Setup, var: &str) -> Harness {
+    harness_inner(setup, Some(var)).await
+}
+
+async fn harness_inner(setup: Setup, secret_env: Option<&str>) -> Harness {
     let _ = log_buffer();
     let server = OAuthServer::start(setup.server).await;
     let name = match server.dialect() {
@@ -111,7 +120,11 @@ pub async fn harness(setup: Setup) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let config_path = dir.path().join("config.toml");
     // Generous limits: these tests measure behaviour, not the rate limiter.
-    let text = format!("{}\n[refresh]\nper_provider_per_second = 1000\n", config_text(&server, name, setup.redirect));
+    let mut provider = config_text(&server, name, setup.redirect);
+    if let Some(var) = secret_env {
+        provider.push_str(&format!("client_secret_env = \"{var}\"\n"));
+    }
+    let text = format!("{provider}\n[refresh]\nper_provider_per_second = 1000\n");
     std::fs::write(&config_path, &text).expect("write config");
     let config = Config::load(&config_path).expect("config");
     let (vault, memory) = match setup.vault {
@@ -126,10 +139,12 @@ pub async fn harness(setup: Setup) -> Harness {
     opts.clock = Arc::new(clock.clone());
     opts.http_timeout = setup.http_timeout;
     let engine = Engine::open(opts).await.expect("engine");
-    engine
-        .set_client_secret(name, &Secret::new(server.client_secret()))
-        .await
-        .expect("client secret");
+    if secret_env.is_none() {
+        engine
+            .set_client_secret(name, &Secret::new(server.client_secret()))
+            .await
+            .expect("client secret");
+    }
     Harness { engine, server, clock, dir, memory, provider: name.to_owned() }
 }
 
