@@ -1,0 +1,186 @@
+//! `signetctl` as a script uses it: configure, sign in through $BROWSER, list, token, refresh racing the app, remove.
+//! Needs a Secret Service shared by both processes: run through scripts/with-keyring.sh.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use signet_core::vault::KeyringBackend;
+use signet_core::{Config, Engine, EngineOptions, RefreshOutcome, Vault};
+use signet_testkit::{OAuthServer, ServerConfig, TokenState};
+
+struct Env {
+    dir: tempfile::TempDir,
+    namespace: String,
+}
+
+impl Env {
+    fn new() -> Env {
+        assert!(
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            "run through scripts/with-keyring.sh: signetctl and the engine share the Secret Service"
+        );
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+            namespace: format!("cli-test-{}", std::process::id()),
+        }
+    }
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_signetctl"));
+        c.args(args)
+            .env("SIGNET_CONFIG", self.config())
+            .env("SIGNET_DATA_DIR", self.data())
+            .env("SIGNET_KEYRING_NAMESPACE", &self.namespace)
+            .env_remove("SIGNET_LOG");
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("signetctl runs")
+    }
+    async fn engine(&self) -> Engine {
+        let config = Config::load(&self.config()).expect("config");
+        let vault = Vault::new(Arc::new(KeyringBackend::new(&self.namespace)));
+        Engine::open(EngineOptions::new(config, self.data(), vault)).await.expect("engine")
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A stand-in for the person's browser: follows the provider's redirect back to Signet's loopback listener.
+fn fake_browser(dir: &Path) -> PathBuf {
+    let path = dir.join("browser.sh");
+    std::fs::write(&path, "#!/bin/sh\nexec curl -sfL -o /dev/null \"$1\"\n").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_signs_in_gets_tokens_and_races_the_app_safely() {
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::oidc()).await;
+
+    // Configure a generic OIDC provider by issuer URL.
+    let out = env.run(&["add-oidc", "corp", "--issuer", &server.issuer(), "--client-id", &server.client_id()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env.run(&["providers"]);
+    assert!(text(&out.stdout).contains("corp") && text(&out.stdout).contains("oidc"));
+    let mut child = env.cmd(&["secret-set", "corp"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    child.stdin.take().expect("stdin").write_all(format!("{}\n", server.client_secret()).as_bytes()).expect("write");
+    assert!(child.wait().expect("wait").success());
+
+    // Sign in: the browser opens (here: $BROWSER), comes back to the loopback listener.
+    let browser = fake_browser(env.dir.path());
+    let out = env.cmd(&["add", "corp"]).env("BROWSER", &browser).output().expect("add");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Signed in: alice — alice@example.com (corp), account 1"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains(&format!("{}/authorize?", server.issuer())));
+
+    let out = env.run(&["list"]);
+    let list = text(&out.stdout);
+    assert!(list.contains("alice@example.com") && list.contains("fresh"), "{list}");
+
+    let out = env.run(&["token", "alice@example.com"]);
+    assert!(out.status.success());
+    let token = text(&out.stdout).trim().to_owned();
+    assert_eq!(server.token_state(&token), Some(TokenState::Live), "prints a live access token");
+
+    // The app's engine and signetctl race on one account: exactly one token request.
+    let engine = env.engine().await;
+    let before = server.refresh_requests();
+    let hold = server.hold_token_responses();
+    let app = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.refresh(1, true).await })
+    };
+    server.wait_token_requests(server.token_requests() + 1).await; // the app's refresh is in flight
+    let mut cli = env
+        .cmd(&["refresh", "1"])
+        .env("SIGNET_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn refresh");
+    let mut stderr = BufReader::new(cli.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    let waiting = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        while stderr.read_line(&mut line).unwrap_or(0) > 0 {
+            seen.push_str(&line);
+            if line.contains("another Signet process is refreshing this account") {
+                return (true, seen, stderr);
+            }
+            line.clear();
+        }
+        (false, seen, stderr)
+    })
+    .await
+    .expect("read");
+    assert!(waiting.0, "signetctl waits for the app's refresh: {}", waiting.1);
+    hold.release();
+    assert_eq!(app.await.expect("join").expect("app refresh"), RefreshOutcome::Refreshed);
+    let mut rest = String::new();
+    let mut stderr = waiting.2;
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("rest");
+    assert!(cli.wait().expect("wait").success());
+    assert!(rest.contains("refreshed (by another Signet process)"), "{rest}");
+    assert_eq!(server.refresh_requests() - before, 1);
+
+    // Errors for scripts: clear message, distinct exit code.
+    let out = env.run(&["token", "nobody@example.com"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("No account matches"));
+    server.revoke_all();
+    let out = env.run(&["refresh", "1"]);
+    assert_eq!(out.status.code(), Some(3), "3 = sign in again: {}", text(&out.stderr));
+    let out = env.run(&["token", "1"]);
+    assert_eq!(out.status.code(), Some(3));
+
+    let out = env.run(&["remove", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env.run(&["list", "--json"]);
+    assert_eq!(text(&out.stdout).trim(), "[]");
+
+    // Nothing the server issued is in Signet's files.
+    let mut disk = Vec::new();
+    for e in std::fs::read_dir(env.data()).expect("data").flatten() {
+        if e.path().is_file() {
+            disk.extend(std::fs::read(e.path()).expect("read"));
+        }
+    }
+    for s in server.issued_secrets() {
+        assert!(!disk.windows(s.len()).any(|w| w == s.as_bytes()), "secret on disk");
+    }
+    server.assert_no_violations();
+}
+
+#[test]
+fn bad_configuration_names_the_file_and_key_with_exit_code_5() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"x\"\nissuer = \"http://idp.example.com\"\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_signetctl")).args(["list"]).env("SIGNET_CONFIG", &path).output().expect("run");
+    assert_eq!(out.status.code(), Some(5));
+    let err = text(&out.stderr);
+    assert!(err.contains("config.toml") && err.contains("providers[0] (corp).issuer") && err.contains("plain http"), "{err}");
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in ["providers", "add-oidc", "secret-set", "add", "list", "token", "refresh", "remove"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_signetctl")).args([cmd, "--help"]).output().expect("run");
+        assert!(out.status.success(), "{cmd}");
+        assert!(text(&out.stdout).contains("Usage: signetctl"), "{cmd}");
+    }
+}
