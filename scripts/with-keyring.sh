@@ -9,8 +9,10 @@ chmod 700 "$XDG_RUNTIME_DIR"
 # Keep cargo and rustup where they are when HOME moves.
 export CARGO_HOME="${CARGO_HOME:-$(dirname "$(dirname "$(command -v cargo)")")}"
 export RUSTUP_HOME="${RUSTUP_HOME:-$CARGO_HOME/../.rustup}"
-# No DISPLAY: a locked keyring would otherwise open an invisible password prompt and hang.
-exec env -u DISPLAY dbus-run-session -- bash -c '
+# No DISPLAY (unless KEEP_DISPLAY=1, for the app itself): a locked keyring would otherwise
+# open an invisible password prompt and hang.
+unset_display=(-u DISPLAY); [ "${KEEP_DISPLAY:-}" = 1 ] && unset_display=()
+exec env "${unset_display[@]}" dbus-run-session -- bash -c '
   eval "$(printf signet-test | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
   export GNOME_KEYRING_CONTROL
   exec "$@"' with-keyring "$@"

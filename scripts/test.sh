@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every test suite: formatting, lints, UI unit tests,
+# the Rust tests (engine, CLI, protocol servers) on a real Secret Service, and the app window smoke test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$*"; }
+
+step "set up"
+./scripts/setup.sh
+
+step "format"
+cargo fmt --all -- --check
+
+step "UI: type check, unit tests, build"
+npm run check --prefix ui
+npm test --prefix ui
+npm run build --prefix ui
+
+step "build (app, engine, CLI, test servers)"
+cargo build --workspace --all-targets --locked
+
+step "lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "engine layering: no tauri, gtk or webkit under signet-core"
+if cargo tree -p signet-core -e normal --prefix none | grep -Eiq '^(tauri|gtk|webkit|wry)'; then
+  echo "signet-core depends on a GUI crate:"; cargo tree -p signet-core -e normal -i tauri || true; exit 1
+fi
+
+step "Rust tests on a private Secret Service"
+./scripts/with-keyring.sh cargo test --workspace --locked
+
+step "app window smoke test under Xvfb"
+./scripts/smoke-window.sh
