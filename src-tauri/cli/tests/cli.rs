@@ -47,7 +47,9 @@ impl Env {
     async fn engine(&self) -> Engine {
         let config = Config::load(&self.config()).expect("config");
         let vault = Vault::new(Arc::new(KeyringBackend::new(&self.namespace)));
-        Engine::open(EngineOptions::new(config, self.data(), vault)).await.expect("engine")
+        Engine::open(EngineOptions::new(config, self.data(), vault))
+            .await
+            .expect("engine")
     }
 }
 
@@ -73,29 +75,61 @@ async fn a_script_signs_in_gets_tokens_and_races_the_app_safely() {
     let server = OAuthServer::start(ServerConfig::oidc()).await;
 
     // Configure a generic OIDC provider by issuer URL.
-    let out = env.run(&["add-oidc", "corp", "--issuer", &server.issuer(), "--client-id", &server.client_id()]);
+    let out = env.run(&[
+        "add-oidc",
+        "corp",
+        "--issuer",
+        &server.issuer(),
+        "--client-id",
+        &server.client_id(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = env.run(&["providers"]);
     assert!(text(&out.stdout).contains("corp") && text(&out.stdout).contains("oidc"));
-    let mut child = env.cmd(&["secret-set", "corp"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    child.stdin.take().expect("stdin").write_all(format!("{}\n", server.client_secret()).as_bytes()).expect("write");
+    let mut child = env
+        .cmd(&["secret-set", "corp"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{}\n", server.client_secret()).as_bytes())
+        .expect("write");
     assert!(child.wait().expect("wait").success());
 
     // Sign in: the browser opens (here: $BROWSER), comes back to the loopback listener.
     let browser = fake_browser(env.dir.path());
-    let out = env.cmd(&["add", "corp"]).env("BROWSER", &browser).output().expect("add");
+    let out = env
+        .cmd(&["add", "corp"])
+        .env("BROWSER", &browser)
+        .output()
+        .expect("add");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Signed in: alice — alice@example.com (corp), account 1"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Signed in: alice — alice@example.com (corp), account 1"),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(text(&out.stderr).contains(&format!("{}/authorize?", server.issuer())));
 
     let out = env.run(&["list"]);
     let list = text(&out.stdout);
-    assert!(list.contains("alice@example.com") && list.contains("fresh"), "{list}");
+    assert!(
+        list.contains("alice@example.com") && list.contains("fresh"),
+        "{list}"
+    );
 
     let out = env.run(&["token", "alice@example.com"]);
     assert!(out.status.success());
     let token = text(&out.stdout).trim().to_owned();
-    assert_eq!(server.token_state(&token), Some(TokenState::Live), "prints a live access token");
+    assert_eq!(
+        server.token_state(&token),
+        Some(TokenState::Live),
+        "prints a live access token"
+    );
 
     // The app's engine and signetctl race on one account: exactly one token request.
     let engine = env.engine().await;
@@ -105,7 +139,9 @@ async fn a_script_signs_in_gets_tokens_and_races_the_app_safely() {
         let engine = engine.clone();
         tokio::spawn(async move { engine.refresh(1, true).await })
     };
-    server.wait_token_requests(server.token_requests() + 1).await; // the app's refresh is in flight
+    server
+        .wait_token_requests(server.token_requests() + 1)
+        .await; // the app's refresh is in flight
     let mut cli = env
         .cmd(&["refresh", "1"])
         .env("SIGNET_LOG", "info")
@@ -127,14 +163,24 @@ async fn a_script_signs_in_gets_tokens_and_races_the_app_safely() {
     })
     .await
     .expect("read");
-    assert!(waiting.0, "signetctl waits for the app's refresh: {}", waiting.1);
+    assert!(
+        waiting.0,
+        "signetctl waits for the app's refresh: {}",
+        waiting.1
+    );
     hold.release();
-    assert_eq!(app.await.expect("join").expect("app refresh"), RefreshOutcome::Refreshed);
+    assert_eq!(
+        app.await.expect("join").expect("app refresh"),
+        RefreshOutcome::Refreshed
+    );
     let mut rest = String::new();
     let mut stderr = waiting.2;
     std::io::Read::read_to_string(&mut stderr, &mut rest).expect("rest");
     assert!(cli.wait().expect("wait").success());
-    assert!(rest.contains("refreshed (by another Signet process)"), "{rest}");
+    assert!(
+        rest.contains("refreshed (by another Signet process)"),
+        "{rest}"
+    );
     assert_eq!(server.refresh_requests() - before, 1);
 
     // Errors for scripts: clear message, distinct exit code.
@@ -143,7 +189,12 @@ async fn a_script_signs_in_gets_tokens_and_races_the_app_safely() {
     assert!(text(&out.stderr).contains("No account matches"));
     server.revoke_all();
     let out = env.run(&["refresh", "1"]);
-    assert_eq!(out.status.code(), Some(3), "3 = sign in again: {}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "3 = sign in again: {}",
+        text(&out.stderr)
+    );
     let out = env.run(&["token", "1"]);
     assert_eq!(out.status.code(), Some(3));
 
@@ -160,7 +211,10 @@ async fn a_script_signs_in_gets_tokens_and_races_the_app_safely() {
         }
     }
     for s in server.issued_secrets() {
-        assert!(!disk.windows(s.len()).any(|w| w == s.as_bytes()), "secret on disk");
+        assert!(
+            !disk.windows(s.len()).any(|w| w == s.as_bytes()),
+            "secret on disk"
+        );
     }
     server.assert_no_violations();
 }
@@ -170,16 +224,37 @@ fn bad_configuration_names_the_file_and_key_with_exit_code_5() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("config.toml");
     std::fs::write(&path, "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"x\"\nissuer = \"http://idp.example.com\"\n").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_signetctl")).args(["list"]).env("SIGNET_CONFIG", &path).output().expect("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_signetctl"))
+        .args(["list"])
+        .env("SIGNET_CONFIG", &path)
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(5));
     let err = text(&out.stderr);
-    assert!(err.contains("config.toml") && err.contains("providers[0] (corp).issuer") && err.contains("plain http"), "{err}");
+    assert!(
+        err.contains("config.toml")
+            && err.contains("providers[0] (corp).issuer")
+            && err.contains("plain http"),
+        "{err}"
+    );
 }
 
 #[test]
 fn every_command_has_help() {
-    for cmd in ["providers", "add-oidc", "secret-set", "add", "list", "token", "refresh", "remove"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_signetctl")).args([cmd, "--help"]).output().expect("run");
+    for cmd in [
+        "providers",
+        "add-oidc",
+        "secret-set",
+        "add",
+        "list",
+        "token",
+        "refresh",
+        "remove",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_signetctl"))
+            .args([cmd, "--help"])
+            .output()
+            .expect("run");
         assert!(out.status.success(), "{cmd}");
         assert!(text(&out.stdout).contains("Usage: signetctl"), "{cmd}");
     }

@@ -30,7 +30,10 @@ pub async fn lock_account(dir: &Path, account: i64, timeout: Duration) -> Result
             Ok(()) => return Ok(AccountLock { _file: file }),
             Err(TryLockError::WouldBlock) => {
                 if pause == Duration::from_millis(5) {
-                    tracing::info!(account, "waiting: another Signet process is refreshing this account");
+                    tracing::info!(
+                        account,
+                        "waiting: another Signet process is refreshing this account"
+                    );
                 }
                 if start.elapsed() > timeout {
                     return Err(Error::new(

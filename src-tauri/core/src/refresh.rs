@@ -259,11 +259,7 @@ impl Engine {
             .map_err(|_| Error::internal("closed"))?;
         self.limiter(&row.provider).until_ready().await;
         let now = self.now();
-        self.inner.store.set_in_doubt(id, true).await?;
-        self.inner
-            .store
-            .set_status(id, Status::Refreshing, now)
-            .await?;
+        self.inner.store.begin_refresh(id, now).await?;
         self.emit(EngineEvent::AccountChanged { account_id: id });
         match provider.refresh(&refresh_token).await {
             Ok(grant) => {

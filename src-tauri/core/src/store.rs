@@ -157,7 +157,9 @@ impl Store {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            // NORMAL in WAL mode survives an app crash; a power cut may lose the last commit,
+            // which the vault's generation recovery (refresh.rs) repairs.
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(15))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
@@ -287,6 +289,16 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// Marks a refresh as sent: status "refreshing" and "in doubt" until its answer is stored.
+    pub async fn begin_refresh(&self, id: i64, now: Millis) -> Result<()> {
+        sqlx::query("UPDATE accounts SET refresh_in_doubt = 1, status = 'refreshing', updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -14,7 +14,13 @@ async fn account(h: &Harness, id: i64) -> signet_core::AccountView {
 
 async fn stored_refresh_token(h: &Harness, id: i64) -> String {
     let row = h.engine.store().require(id).await.expect("row");
-    let t = h.engine.vault().get_tokens(id, row.token_gen).await.expect("vault").expect("tokens");
+    let t = h
+        .engine
+        .vault()
+        .get_tokens(id, row.token_gen)
+        .await
+        .expect("vault")
+        .expect("tokens");
     t.refresh.expect("refresh token").expose().to_owned()
 }
 
@@ -26,10 +32,18 @@ async fn refresh_happens_before_expiry_on_the_scheduler_tick() {
     let due = a.next_refresh_at.expect("due");
     // 1 h token: due between 52.8 and 54 minutes after issue.
     let lifetime = expires - h.clock_now();
-    assert!(expires - due >= 6 * 60_000 && expires - due <= 6 * 60_000 + 72_000, "margin {}", expires - due);
+    assert!(
+        expires - due >= 6 * 60_000 && expires - due <= 6 * 60_000 + 72_000,
+        "margin {}",
+        expires - due
+    );
     assert_eq!(lifetime, 3_600_000);
 
-    assert_eq!(h.engine.tick().await.expect("tick"), 0, "nothing due at sign-in");
+    assert_eq!(
+        h.engine.tick().await.expect("tick"),
+        0,
+        "nothing due at sign-in"
+    );
     h.clock.set(due - 1_000);
     assert_eq!(h.engine.tick().await.expect("tick"), 0);
     assert_eq!(h.server.refresh_requests(), 0);
@@ -37,7 +51,10 @@ async fn refresh_happens_before_expiry_on_the_scheduler_tick() {
     assert_eq!(h.engine.tick().await.expect("tick"), 1);
     assert_eq!(h.server.refresh_requests(), 1);
     let after = account(&h, a.id).await;
-    assert!(after.last_refresh_at.expect("refreshed") < expires, "refreshed before the old token expired");
+    assert!(
+        after.last_refresh_at.expect("refreshed") < expires,
+        "refreshed before the old token expired"
+    );
     assert!(after.access_expires_at.expect("new expiry") > expires);
     assert_eq!(after.status, Status::Fresh);
     h.server.assert_no_violations();
@@ -47,7 +64,11 @@ async fn refresh_happens_before_expiry_on_the_scheduler_tick() {
 async fn a_wall_clock_jump_of_hours_is_caught_within_one_tick() {
     let h = harness(Setup::oidc().redirect("deep-link")).await;
     for i in 0..3 {
-        h.server.set_user(signet_testkit::User::new(&format!("u{i}"), &format!("User {i}"), &format!("u{i}@example.com")));
+        h.server.set_user(signet_testkit::User::new(
+            &format!("u{i}"),
+            &format!("User {i}"),
+            &format!("u{i}@example.com"),
+        ));
         h.sign_in().await;
     }
     // Suspend for three hours: every access token has expired when the machine wakes.
@@ -70,18 +91,31 @@ async fn two_hundred_rotations_lose_nothing() {
     let a = h.sign_in().await;
     let mut previous = stored_refresh_token(&h, a.id).await;
     for _ in 0..200 {
-        assert_eq!(h.engine.refresh(a.id, true).await.expect("refresh"), RefreshOutcome::Refreshed);
+        assert_eq!(
+            h.engine.refresh(a.id, true).await.expect("refresh"),
+            RefreshOutcome::Refreshed
+        );
         let current = stored_refresh_token(&h, a.id).await;
         assert_ne!(current, previous, "rotated");
         assert_eq!(h.server.token_state(&previous), Some(TokenState::Consumed));
         previous = current;
     }
-    assert_eq!(h.server.token_state(&previous), Some(TokenState::Live), "the stored token is the live one");
+    assert_eq!(
+        h.server.token_state(&previous),
+        Some(TokenState::Live),
+        "the stored token is the live one"
+    );
     assert_eq!(h.server.refresh_requests(), 200);
     assert_eq!(account(&h, a.id).await.status, Status::Fresh);
     // Old generations are cleaned up: one token entry left for the account.
     let keys = h.memory.as_ref().expect("memory vault").keys();
-    assert_eq!(keys.iter().filter(|k| k.starts_with(&format!("account/{}/tokens/", a.id)) && !k.contains('#')).count(), 1, "{keys:?}");
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.starts_with(&format!("account/{}/tokens/", a.id)) && !k.contains('#'))
+            .count(),
+        1,
+        "{keys:?}"
+    );
     h.server.assert_no_violations();
     h.assert_no_secret_leaked();
 }
@@ -114,7 +148,12 @@ async fn fifty_concurrent_refreshes_send_one_token_request() {
 async fn transient_faults_back_off_then_recover_without_sign_in() {
     let h = harness(Setup::aihubmix()).await;
     let a = h.sign_in().await;
-    for fault in [Fault::Status503, Fault::ResetConnection, Fault::HtmlError(502), Fault::HugeBody(10 * 1024 * 1024)] {
+    for fault in [
+        Fault::Status503,
+        Fault::ResetConnection,
+        Fault::HtmlError(502),
+        Fault::HugeBody(10 * 1024 * 1024),
+    ] {
         h.server.push_fault(fault);
         let e = h.engine.refresh(a.id, true).await.expect_err("fault");
         assert_eq!(e.code, ErrorCode::Temporary, "{}", e.message);
@@ -127,13 +166,19 @@ async fn transient_faults_back_off_then_recover_without_sign_in() {
         assert_eq!(account(&h, a.id).await.status, Status::Fresh);
     }
     // 429 honours Retry-After.
-    h.server.push_fault(Fault::TooManyRequests { retry_after_secs: 900 });
+    h.server.push_fault(Fault::TooManyRequests {
+        retry_after_secs: 900,
+    });
     h.engine.refresh(a.id, true).await.expect_err("429");
     let v = account(&h, a.id).await;
     assert_eq!(v.status_code.as_deref(), Some("rate_limited"));
     assert!(v.next_refresh_at.expect("retry") >= h.clock_now() + 900_000);
     h.clock.advance_secs(899);
-    assert_eq!(h.engine.tick().await.expect("tick"), 0, "not before Retry-After");
+    assert_eq!(
+        h.engine.tick().await.expect("tick"),
+        0,
+        "not before Retry-After"
+    );
     h.clock.advance_secs(1);
     assert_eq!(h.engine.tick().await.expect("tick"), 1);
     assert_eq!(account(&h, a.id).await.status, Status::Fresh);
@@ -142,9 +187,16 @@ async fn transient_faults_back_off_then_recover_without_sign_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_is_retried_and_recovers_when_tokens_do_not_rotate() {
-    let h = harness(Setup::oidc().redirect("deep-link").rotating(false).timeout(Duration::from_millis(400))).await;
+    let h = harness(
+        Setup::oidc()
+            .redirect("deep-link")
+            .rotating(false)
+            .timeout(Duration::from_millis(400)),
+    )
+    .await;
     let a = h.sign_in().await;
-    h.server.push_fault(Fault::Delay(Duration::from_millis(1500)));
+    h.server
+        .push_fault(Fault::Delay(Duration::from_millis(1500)));
     let e = h.engine.refresh(a.id, true).await.expect_err("timeout");
     assert_eq!(e.code, ErrorCode::Temporary);
     assert_eq!(account(&h, a.id).await.status, Status::Retrying);
@@ -163,7 +215,11 @@ async fn invalid_grant_asks_to_sign_in_again_and_keeps_the_account() {
     let v = account(&h, a.id).await;
     assert_eq!(v.status, Status::Reauth);
     assert_eq!(v.status_code.as_deref(), Some("invalid_grant"));
-    assert!(v.status_message.as_deref().unwrap_or("").contains("Sign in again"));
+    assert!(v
+        .status_message
+        .as_deref()
+        .unwrap_or("")
+        .contains("Sign in again"));
     assert_eq!(v.next_refresh_at, None, "no more automatic attempts");
     assert_eq!(h.engine.tick().await.expect("tick"), 0);
     // One alert for the episode.
@@ -178,8 +234,16 @@ async fn invalid_grant_asks_to_sign_in_again_and_keeps_the_account() {
     h.sign_in().await;
     assert_eq!(account(&h, a.id).await.status, Status::Fresh);
     let activity = h.engine.store().activity(50).await.expect("activity");
-    assert!(activity.iter().any(|r| r.kind == "refresh" && r.outcome == "reauth"));
-    assert!(activity.iter().filter(|r| r.kind == "sign_in" && r.outcome == "ok").count() == 2);
+    assert!(activity
+        .iter()
+        .any(|r| r.kind == "refresh" && r.outcome == "reauth"));
+    assert!(
+        activity
+            .iter()
+            .filter(|r| r.kind == "sign_in" && r.outcome == "ok")
+            .count()
+            == 2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,8 +260,19 @@ async fn a_lost_answer_to_a_rotating_refresh_ends_in_sign_in_again_with_the_reas
     let v = account(&h, a.id).await;
     assert_eq!(v.status, Status::Reauth);
     assert_eq!(v.status_code.as_deref(), Some("refresh_answer_lost"));
-    assert!(v.status_message.as_deref().unwrap_or("").contains("answer was lost"), "{:?}", v.status_message);
-    assert_eq!(h.engine.list().await.expect("list").len(), 1, "account kept");
+    assert!(
+        v.status_message
+            .as_deref()
+            .unwrap_or("")
+            .contains("answer was lost"),
+        "{:?}",
+        v.status_message
+    );
+    assert_eq!(
+        h.engine.list().await.expect("list").len(),
+        1,
+        "account kept"
+    );
     h.server.assert_no_violations();
 }
 
@@ -206,10 +281,20 @@ async fn a_truncated_answer_is_retried_not_trusted() {
     let h = harness(Setup::oidc().redirect("deep-link").rotating(false)).await;
     let a = h.sign_in().await;
     h.server.push_fault(Fault::TruncatedJson);
-    assert_eq!(h.engine.refresh(a.id, true).await.expect_err("truncated").code, ErrorCode::Temporary);
+    assert_eq!(
+        h.engine
+            .refresh(a.id, true)
+            .await
+            .expect_err("truncated")
+            .code,
+        ErrorCode::Temporary
+    );
     h.engine.refresh(a.id, true).await.expect("next one works");
     // Without rotation the refresh response carries no refresh_token: the stored one is kept.
-    assert_eq!(h.server.token_state(&stored_refresh_token(&h, a.id).await), Some(TokenState::Live));
+    assert_eq!(
+        h.server.token_state(&stored_refresh_token(&h, a.id).await),
+        Some(TokenState::Live)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,7 +302,10 @@ async fn remove_revokes_and_deletes_everything() {
     let h = harness(Setup::oidc().redirect("deep-link")).await;
     let a = h.sign_in().await;
     let rt = stored_refresh_token(&h, a.id).await;
-    assert!(h.engine.remove(a.id).await.expect("remove"), "revoked at the provider");
+    assert!(
+        h.engine.remove(a.id).await.expect("remove"),
+        "revoked at the provider"
+    );
     assert_eq!(h.server.revoked_tokens(), vec![rt]);
     assert!(h.engine.list().await.expect("list").is_empty());
     let keys = h.memory.as_ref().expect("memory").keys();

@@ -10,16 +10,28 @@ async fn oidc_loopback_sign_in_sends_exactly_the_documented_requests() {
     let h = harness(Setup::oidc()).await;
     let start = h.engine.begin_sign_in("corp", None).await.expect("begin");
     let url = start.authorize_url.to_string();
-    assert!(url.starts_with(&format!("{}/authorize?", h.server.issuer())), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/authorize?", h.server.issuer())),
+        "{url}"
+    );
     assert_eq!(param(&url, "response_type").as_deref(), Some("code"));
     assert_eq!(param(&url, "client_id"), Some(h.server.client_id()));
-    assert_eq!(param(&url, "code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(
+        param(&url, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
     assert_eq!(param(&url, "code_challenge").map(|c| c.len()), Some(43));
     assert_eq!(param(&url, "state").map(|s| s.len()), Some(43));
     assert!(param(&url, "nonce").is_some());
-    assert_eq!(param(&url, "scope").as_deref(), Some("openid email profile offline_access"));
+    assert_eq!(
+        param(&url, "scope").as_deref(),
+        Some("openid email profile offline_access")
+    );
     let redirect = param(&url, "redirect_uri").expect("redirect_uri");
-    assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback/corp"), "{redirect}");
+    assert!(
+        redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback/corp"),
+        "{redirect}"
+    );
     assert_eq!(redirect, start.redirect_uri);
 
     let callback = h.server.authorize(&url).await.expect("authorize");
@@ -34,17 +46,30 @@ async fn oidc_loopback_sign_in_sends_exactly_the_documented_requests() {
     assert_eq!(token.len(), 1);
     let t = &token[0];
     assert_eq!(t.method, "POST");
-    assert!(t.content_type.as_deref().unwrap_or("").starts_with("application/x-www-form-urlencoded"));
+    assert!(t
+        .content_type
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("application/x-www-form-urlencoded"));
     assert_eq!(t.authorization, None, "client_secret_post: no Basic header");
     assert_eq!(t.form_value("grant_type"), Some("authorization_code"));
-    assert_eq!(t.form_value("client_id"), Some(h.server.client_id().as_str()));
-    assert_eq!(t.form_value("client_secret"), Some(h.server.client_secret().as_str()));
+    assert_eq!(
+        t.form_value("client_id"),
+        Some(h.server.client_id().as_str())
+    );
+    assert_eq!(
+        t.form_value("client_secret"),
+        Some(h.server.client_secret().as_str())
+    );
     assert_eq!(t.form_value("redirect_uri"), Some(redirect.as_str()));
     assert_eq!(t.form_value("code_verifier").map(str::len), Some(43));
     h.server.assert_no_violations();
 
     // The listener closed after the sign-in: the port no longer answers.
-    assert!(reqwest::get(&callback).await.is_err(), "listener must close after use");
+    assert!(
+        reqwest::get(&callback).await.is_err(),
+        "listener must close after use"
+    );
     assert_eq!(h.engine.list().await.expect("list").len(), 1);
     h.assert_no_secret_leaked();
 }
@@ -55,7 +80,10 @@ async fn oidc_deep_link_sign_in() {
     let view = h.sign_in().await;
     assert_eq!(view.display_name, "alice");
     let token = &h.server.requests_to("/token")[0];
-    assert_eq!(token.form_value("redirect_uri"), Some("signet://oauth/callback/corp"));
+    assert_eq!(
+        token.form_value("redirect_uri"),
+        Some("signet://oauth/callback/corp")
+    );
     h.server.assert_no_violations();
     h.assert_no_secret_leaked();
 }
@@ -63,16 +91,34 @@ async fn oidc_deep_link_sign_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aihubmix_deep_link_sign_in_shows_profile_and_balance() {
     let h = harness(Setup::aihubmix()).await;
-    let start = h.engine.begin_sign_in("aihubmix", None).await.expect("begin");
+    let start = h
+        .engine
+        .begin_sign_in("aihubmix", None)
+        .await
+        .expect("begin");
     let url = start.authorize_url.to_string();
-    assert!(url.starts_with(&format!("{}/api/oauth2/authorize?", h.server.base_url())), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/api/oauth2/authorize?", h.server.base_url())),
+        "{url}"
+    );
     assert_eq!(param(&url, "auto_authorize").as_deref(), Some("true"));
     assert_eq!(param(&url, "scope").as_deref(), Some("profile balance"));
-    assert_eq!(param(&url, "redirect_uri").as_deref(), Some("signet://oauth/callback/aihubmix"));
-    assert_eq!(param(&url, "code_challenge"), None, "AIHubMix documents no PKCE");
+    assert_eq!(
+        param(&url, "redirect_uri").as_deref(),
+        Some("signet://oauth/callback/aihubmix")
+    );
+    assert_eq!(
+        param(&url, "code_challenge"),
+        None,
+        "AIHubMix documents no PKCE"
+    );
     let callback = h.server.authorize(&url).await.expect("authorize");
     assert!(callback.starts_with("signet://oauth/callback/aihubmix?"));
-    let view = h.engine.handle_deep_link(&callback).await.expect("signed in");
+    let view = h
+        .engine
+        .handle_deep_link(&callback)
+        .await
+        .expect("signed in");
     assert_eq!(start.waiter.wait().await.expect("waiter").id, view.id);
     // The document's example userinfo.
     assert_eq!(view.display_name, "user123");
@@ -83,8 +129,21 @@ async fn aihubmix_deep_link_sign_in_shows_profile_and_balance() {
     let t = &h.server.requests_to("/api/oauth2/token")[0];
     let mut fields: Vec<&str> = t.form.iter().map(|(k, _)| k.as_str()).collect();
     fields.sort();
-    assert_eq!(fields, ["client_id", "client_secret", "code", "grant_type", "redirect_uri"]);
-    assert!(t.content_type.as_deref().unwrap_or("").starts_with("application/x-www-form-urlencoded"));
+    assert_eq!(
+        fields,
+        [
+            "client_id",
+            "client_secret",
+            "code",
+            "grant_type",
+            "redirect_uri"
+        ]
+    );
+    assert!(t
+        .content_type
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("application/x-www-form-urlencoded"));
     h.server.assert_no_violations();
     h.assert_no_secret_leaked();
 }
@@ -100,45 +159,112 @@ async fn aihubmix_loopback_sign_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_replayed_mixed_up_expired_and_denied_callbacks_change_nothing() {
     let h = harness(Setup::aihubmix()).await;
-    let start = h.engine.begin_sign_in("aihubmix", None).await.expect("begin");
-    let callback = h.server.authorize(start.authorize_url.as_str()).await.expect("authorize");
+    let start = h
+        .engine
+        .begin_sign_in("aihubmix", None)
+        .await
+        .expect("begin");
+    let callback = h
+        .server
+        .authorize(start.authorize_url.as_str())
+        .await
+        .expect("authorize");
     let state = param(&callback.replace("signet://", "http://x/"), "state").expect("state");
     let code = param(&callback.replace("signet://", "http://x/"), "code").expect("code");
 
     let forged = format!("signet://oauth/callback/aihubmix?code={code}&state=forged-state");
-    assert_eq!(h.engine.handle_deep_link(&forged).await.expect_err("forged").code, ErrorCode::UnknownSignIn);
+    assert_eq!(
+        h.engine
+            .handle_deep_link(&forged)
+            .await
+            .expect_err("forged")
+            .code,
+        ErrorCode::UnknownSignIn
+    );
     let mixed = format!("signet://oauth/callback/corp?code={code}&state={state}");
-    assert_eq!(h.engine.handle_deep_link(&mixed).await.expect_err("mix-up").code, ErrorCode::ProviderMismatch);
+    assert_eq!(
+        h.engine
+            .handle_deep_link(&mixed)
+            .await
+            .expect_err("mix-up")
+            .code,
+        ErrorCode::ProviderMismatch
+    );
     assert!(h.engine.list().await.expect("list").is_empty());
-    assert_eq!(h.server.token_requests(), 0, "refused callbacks never reach the provider");
+    assert_eq!(
+        h.server.token_requests(),
+        0,
+        "refused callbacks never reach the provider"
+    );
 
-    h.engine.handle_deep_link(&callback).await.expect("the real one still works");
-    let replay = h.engine.handle_deep_link(&callback).await.expect_err("replay");
+    h.engine
+        .handle_deep_link(&callback)
+        .await
+        .expect("the real one still works");
+    let replay = h
+        .engine
+        .handle_deep_link(&callback)
+        .await
+        .expect_err("replay");
     assert_eq!(replay.code, ErrorCode::UnknownSignIn);
     assert!(replay.message.contains("already used"));
     assert_eq!(h.server.token_requests(), 1);
     assert_eq!(h.engine.list().await.expect("list").len(), 1);
 
     // Expired: the browser comes back after 10 minutes.
-    let start = h.engine.begin_sign_in("aihubmix", None).await.expect("begin");
-    let callback = h.server.authorize(start.authorize_url.as_str()).await.expect("authorize");
+    let start = h
+        .engine
+        .begin_sign_in("aihubmix", None)
+        .await
+        .expect("begin");
+    let callback = h
+        .server
+        .authorize(start.authorize_url.as_str())
+        .await
+        .expect("authorize");
     h.clock.advance_secs(10 * 60 + 1);
-    assert_eq!(h.engine.handle_deep_link(&callback).await.expect_err("expired").code, ErrorCode::SignInExpired);
-    assert_eq!(start.waiter.wait().await.expect_err("waiter told").code, ErrorCode::SignInExpired);
+    assert_eq!(
+        h.engine
+            .handle_deep_link(&callback)
+            .await
+            .expect_err("expired")
+            .code,
+        ErrorCode::SignInExpired
+    );
+    assert_eq!(
+        start.waiter.wait().await.expect_err("waiter told").code,
+        ErrorCode::SignInExpired
+    );
 
     // Denied at the provider.
     h.server.set_deny(true);
-    let start = h.engine.begin_sign_in("aihubmix", None).await.expect("begin");
-    let callback = h.server.authorize(start.authorize_url.as_str()).await.expect("authorize");
+    let start = h
+        .engine
+        .begin_sign_in("aihubmix", None)
+        .await
+        .expect("begin");
+    let callback = h
+        .server
+        .authorize(start.authorize_url.as_str())
+        .await
+        .expect("authorize");
     assert!(callback.contains("error=access_denied"));
-    let e = h.engine.handle_deep_link(&callback).await.expect_err("denied");
+    let e = h
+        .engine
+        .handle_deep_link(&callback)
+        .await
+        .expect_err("denied");
     assert_eq!(e.code, ErrorCode::SignInCancelled);
     assert!(e.message.contains("cancelled"), "{}", e.message);
     assert_eq!(h.server.token_requests(), 1);
     assert_eq!(h.engine.list().await.expect("list").len(), 1);
 
     // Malformed links.
-    for bad in ["signet://oauth/callback/aihubmix", "signet://elsewhere", "%%%"] {
+    for bad in [
+        "signet://oauth/callback/aihubmix",
+        "signet://elsewhere",
+        "%%%",
+    ] {
         assert!(h.engine.handle_deep_link(bad).await.is_err(), "{bad}");
     }
     h.server.assert_no_violations();
@@ -150,11 +276,19 @@ async fn loopback_ignores_stray_requests_and_still_completes() {
     let start = h.engine.begin_sign_in("corp", None).await.expect("begin");
     let base = start.redirect_uri.clone();
     // A forged callback and junk requests: refused, listener stays open.
-    let r = reqwest::get(format!("{base}?code=x&state=forged")).await.expect("answer");
+    let r = reqwest::get(format!("{base}?code=x&state=forged"))
+        .await
+        .expect("answer");
     assert_eq!(r.status().as_u16(), 400);
-    let r = reqwest::get(base.replace("/callback/corp", "/favicon.ico")).await.expect("answer");
+    let r = reqwest::get(base.replace("/callback/corp", "/favicon.ico"))
+        .await
+        .expect("answer");
     assert_eq!(r.status().as_u16(), 404);
-    let callback = h.server.authorize(start.authorize_url.as_str()).await.expect("authorize");
+    let callback = h
+        .server
+        .authorize(start.authorize_url.as_str())
+        .await
+        .expect("authorize");
     let (status, _) = h.deliver(&callback).await.expect("page");
     assert_eq!(status, 200);
     start.waiter.wait().await.expect("signed in");
@@ -164,18 +298,42 @@ async fn loopback_ignores_stray_requests_and_still_completes() {
 async fn signing_in_again_as_someone_else_is_refused_naming_both() {
     let h = harness(Setup::oidc().redirect("deep-link")).await;
     let alice = h.sign_in().await;
-    h.server.set_user(signet_testkit::User::new("user-2", "Bob", "bob@example.com"));
-    let start = h.engine.begin_sign_in("corp", Some(alice.id)).await.expect("begin");
-    let callback = h.server.authorize(start.authorize_url.as_str()).await.expect("authorize");
-    let e = h.engine.handle_deep_link(&callback).await.expect_err("other user");
+    h.server.set_user(signet_testkit::User::new(
+        "user-2",
+        "Bob",
+        "bob@example.com",
+    ));
+    let start = h
+        .engine
+        .begin_sign_in("corp", Some(alice.id))
+        .await
+        .expect("begin");
+    let callback = h
+        .server
+        .authorize(start.authorize_url.as_str())
+        .await
+        .expect("authorize");
+    let e = h
+        .engine
+        .handle_deep_link(&callback)
+        .await
+        .expect_err("other user");
     assert_eq!(e.code, ErrorCode::SubjectMismatch);
-    assert!(e.message.contains("bob@example.com") && e.message.contains("alice@example.com"), "{}", e.message);
+    assert!(
+        e.message.contains("bob@example.com") && e.message.contains("alice@example.com"),
+        "{}",
+        e.message
+    );
     let list = h.engine.list().await.expect("list");
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].email.as_deref(), Some("alice@example.com"));
 
     // Adding the same person again updates the account instead of duplicating it.
-    h.server.set_user(signet_testkit::User::new("user-1", "Alice A.", "alice@example.com"));
+    h.server.set_user(signet_testkit::User::new(
+        "user-1",
+        "Alice A.",
+        "alice@example.com",
+    ));
     let again = h.sign_in().await;
     assert_eq!(again.id, alice.id);
     assert_eq!(h.engine.list().await.expect("list").len(), 1);

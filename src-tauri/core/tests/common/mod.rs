@@ -63,10 +63,20 @@ pub struct Setup {
 
 impl Setup {
     pub fn oidc() -> Self {
-        Setup { server: ServerConfig::oidc(), redirect: "loopback", http_timeout: Duration::from_secs(10), vault: None }
+        Setup {
+            server: ServerConfig::oidc(),
+            redirect: "loopback",
+            http_timeout: Duration::from_secs(10),
+            vault: None,
+        }
     }
     pub fn aihubmix() -> Self {
-        Setup { server: ServerConfig::aihubmix(), redirect: "deep-link", http_timeout: Duration::from_secs(10), vault: None }
+        Setup {
+            server: ServerConfig::aihubmix(),
+            redirect: "deep-link",
+            http_timeout: Duration::from_secs(10),
+            vault: None,
+        }
     }
     pub fn redirect(mut self, r: &'static str) -> Self {
         self.redirect = r;
@@ -131,7 +141,10 @@ async fn harness_inner(setup: Setup, secret_env: Option<&str>) -> Harness {
         Some(v) => (v, None),
         None => {
             let m = MemoryBackend::default();
-            (Vault::new(Arc::new(m.clone()) as Arc<dyn SecretBackend>), Some(m))
+            (
+                Vault::new(Arc::new(m.clone()) as Arc<dyn SecretBackend>),
+                Some(m),
+            )
         }
     };
     let clock = ManualClock::new(now_ms());
@@ -145,7 +158,14 @@ async fn harness_inner(setup: Setup, secret_env: Option<&str>) -> Harness {
             .await
             .expect("client secret");
     }
-    Harness { engine, server, clock, dir, memory, provider: name.to_owned() }
+    Harness {
+        engine,
+        server,
+        clock,
+        dir,
+        memory,
+        provider: name.to_owned(),
+    }
 }
 
 pub fn now_ms() -> i64 {
@@ -160,8 +180,16 @@ impl Harness {
     /// way the provider is configured (loopback: the browser follows the redirect; deep link:
     /// the OS hands the URL to Signet).
     pub async fn sign_in(&self) -> AccountView {
-        let start = self.engine.begin_sign_in(&self.provider, None).await.expect("begin");
-        let callback = self.server.authorize(start.authorize_url.as_str()).await.expect("authorize");
+        let start = self
+            .engine
+            .begin_sign_in(&self.provider, None)
+            .await
+            .expect("begin");
+        let callback = self
+            .server
+            .authorize(start.authorize_url.as_str())
+            .await
+            .expect("authorize");
         self.deliver(&callback).await;
         start.waiter.wait().await.expect("sign-in finishes")
     }
@@ -197,8 +225,14 @@ impl Harness {
         assert!(!secrets.is_empty());
         for s in secrets {
             assert!(s.len() >= 8, "secret too short to scan meaningfully");
-            assert!(!contains(&disk, s.as_bytes()), "a secret issued by the server is on disk");
-            assert!(!logs.contains(&s), "a secret issued by the server is in the logs");
+            assert!(
+                !contains(&disk, s.as_bytes()),
+                "a secret issued by the server is on disk"
+            );
+            assert!(
+                !logs.contains(&s),
+                "a secret issued by the server is in the logs"
+            );
         }
     }
 }
@@ -221,9 +255,16 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 pub fn query(url: &str) -> Vec<(String, String)> {
-    url::Url::parse(url).expect("url").query_pairs().into_owned().collect()
+    url::Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .into_owned()
+        .collect()
 }
 
 pub fn param(url: &str, key: &str) -> Option<String> {
-    query(url).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    query(url)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }

@@ -19,6 +19,9 @@ async fn main() {
     println!("base_url      = {}", server.base_url());
     println!("client_id     = {}", server.client_id());
     println!("client_secret = {}", server.client_secret());
-    println!("(signs everyone in as {} without asking; Ctrl-C to stop)", server.user().email);
+    println!(
+        "(signs everyone in as {} without asking; Ctrl-C to stop)",
+        server.user().email
+    );
     let _ = tokio::signal::ctrl_c().await;
 }

@@ -1,0 +1,200 @@
+//! Benchmark: the engine refreshing 1,000 due accounts vs a bare reqwest loop making the same
+//! token requests at the same concurrency, against one local protocol server, in one run.
+//!
+//! Run: `cargo bench -p signet-core --bench refresh_many` (add `-- --accounts N --rounds R`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use signet_core::store::{ProfileFields, TokenTiming};
+use signet_core::vault::{MemoryBackend, Tokens};
+use signet_core::{Config, Engine, EngineOptions, ManualClock, Secret, Vault};
+use signet_testkit::{OAuthServer, ServerConfig, User};
+
+const CONCURRENCY: usize = 8;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let accounts = arg("--accounts", 1000);
+    let rounds = arg("--rounds", 3);
+    let server = OAuthServer::start(ServerConfig::aihubmix()).await; // rotating refresh tokens
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_text = format!(
+        "[[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\n\n[refresh]\nmax_concurrent = {CONCURRENCY}\nper_provider_per_second = 1000000\n",
+        server.client_id(),
+        server.base_url()
+    );
+    let config = Config::parse(&config_text, &dir.path().join("config.toml")).expect("config");
+    let clock = ManualClock::new(1_900_000_000_000);
+    let mut opts = EngineOptions::new(
+        config,
+        dir.path().join("data"),
+        Vault::new(Arc::new(MemoryBackend::default())),
+    );
+    opts.clock = Arc::new(clock.clone());
+    let engine = Engine::open(opts).await.expect("engine");
+    engine
+        .set_client_secret("aihubmix", &Secret::new(server.client_secret()))
+        .await
+        .expect("secret");
+
+    // Seed the accounts with tokens minted by the server (no browser needed).
+    let store = engine.store();
+    let mut ids = Vec::new();
+    for i in 0..accounts {
+        let user = User::new(
+            &format!("{}", 100_000 + i),
+            &format!("user{i}"),
+            &format!("user{i}@example.com"),
+        );
+        let minted = server.mint_tokens(&user);
+        let fields = ProfileFields {
+            display_name: user.name.clone(),
+            email: Some(user.email.clone()),
+            avatar_url: None,
+            profile_json: "{}".into(),
+        };
+        let (id, _) = store
+            .upsert_account("aihubmix", "aihubmix", &user.sub, &fields, None, 0)
+            .await
+            .expect("insert");
+        let tokens = Tokens {
+            access: Secret::new(minted.access_token),
+            refresh: Some(Secret::new(minted.refresh_token)),
+            access_expires_at: Some(0),
+            refresh_expires_at: None,
+            scope: None,
+        };
+        engine
+            .vault()
+            .put_tokens(id, 0, &tokens)
+            .await
+            .expect("vault");
+        let timing = TokenTiming {
+            token_gen: 0,
+            access_expires_at: Some(0),
+            refresh_expires_at: None,
+            access_lifetime_ms: Some(7_200_000),
+            next_refresh_at: Some(0),
+        };
+        store.record_tokens(id, &timing, 0).await.expect("timing");
+        ids.push(id);
+    }
+    // Baseline tokens: a separate set, so both loops send live refresh tokens every round.
+    let mut bare_tokens: Vec<String> = (0..accounts)
+        .map(|i| {
+            server
+                .mint_tokens(&User::new(
+                    &format!("{}", 500_000 + i),
+                    "b",
+                    "b@example.com",
+                ))
+                .refresh_token
+        })
+        .collect();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let token_url = server.token_endpoint();
+
+    let mut engine_times = Vec::new();
+    let mut bare_times = Vec::new();
+    for round in 0..rounds {
+        // Engine: every account due; one scheduler tick refreshes them all.
+        clock.advance_secs(3 * 3600);
+        let before = server.refresh_requests();
+        let t = Instant::now();
+        let n = engine.tick().await.expect("tick");
+        let engine_time = t.elapsed();
+        assert_eq!(n, accounts);
+        assert_eq!(
+            server.refresh_requests() - before,
+            accounts,
+            "one request per account"
+        );
+
+        // Bare loop: the same requests with reqwest at the same concurrency, parsing the JSON.
+        let t = Instant::now();
+        bare_tokens = bare_round(&client, &token_url, &server, bare_tokens).await;
+        let bare_time = t.elapsed();
+        println!(
+            "round {round}: engine {:.3} s, bare reqwest {:.3} s",
+            engine_time.as_secs_f64(),
+            bare_time.as_secs_f64()
+        );
+        engine_times.push(engine_time);
+        bare_times.push(bare_time);
+    }
+    let e = median(&mut engine_times);
+    let b = median(&mut bare_times);
+    println!();
+    println!(
+        "| accounts | concurrency | engine (median of {rounds}) | bare reqwest loop | ratio |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| {accounts} | {CONCURRENCY} | {:.3} s | {:.3} s | {:.2}× |",
+        e.as_secs_f64(),
+        b.as_secs_f64(),
+        e.as_secs_f64() / b.as_secs_f64()
+    );
+    let lost = engine
+        .list()
+        .await
+        .expect("list")
+        .iter()
+        .filter(|a| a.status != signet_core::Status::Fresh)
+        .count();
+    println!("\naccounts not fresh after the run: {lost}");
+    assert_eq!(lost, 0);
+}
+
+async fn bare_round(
+    client: &reqwest::Client,
+    url: &str,
+    server: &OAuthServer,
+    tokens: Vec<String>,
+) -> Vec<String> {
+    let sem = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, rt) in tokens.into_iter().enumerate() {
+        let client = client.clone();
+        let url = url.to_owned();
+        let sem = sem.clone();
+        let id = server.client_id();
+        let secret = server.client_secret();
+        set.spawn(async move {
+            let _p = sem.acquire().await.expect("sem");
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.as_str()),
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+            ];
+            let resp = client.post(&url).form(&form).send().await.expect("send");
+            let v: serde_json::Value = resp.json().await.expect("json");
+            (i, v["refresh_token"].as_str().expect("rotated").to_owned())
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.expect("task"));
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, t)| t).collect()
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
