@@ -309,7 +309,7 @@ fn providers(config: &Config, json: bool) -> Result<(), Error> {
 
 fn read_secret(provider: &str) -> Result<Secret, Error> {
     if std::io::stdin().is_terminal() {
-        eprint!("Client secret for {provider} (input is not shown on screen only if your terminal hides it): ");
+        eprint!("Client secret for {provider}, then Enter: ");
     }
     let mut line = String::new();
     std::io::stdin()
@@ -373,7 +373,7 @@ fn add_oidc(
     std::fs::write(path, text)
         .map_err(|e| Error::config(format!("{}: cannot be written ({e})", path.display())))?;
     eprintln!(
-        "Added {name} to {}. Next: `signetctl secret set {name}`, then `signetctl add {name}`.",
+        "Added {name} to {}. Next: `signetctl secret-set {name}`, then `signetctl add {name}`.",
         path.display()
     );
     Ok(())

@@ -47,7 +47,7 @@ pub struct ProviderConfig {
     pub kind: ProviderKind,
     pub client_id: String,
     /// Name of an environment variable holding the client secret. Without it, the secret is read
-    /// from the keyring (`signetctl secret set <name>`).
+    /// from the keyring (`signetctl secret-set <name>`).
     #[serde(default)]
     pub client_secret_env: Option<String>,
     /// OIDC: the issuer URL; endpoints come from `<issuer>/.well-known/openid-configuration`.

@@ -223,7 +223,7 @@ pub fn missing_secret(config: &ProviderConfig) -> ProviderError {
     let how = match &config.client_secret_env {
         Some(var) => format!("set the environment variable {var}"),
         None => format!(
-            "run `signetctl secret set {}` (or enter it in Settings)",
+            "run `signetctl secret-set {}` (or enter it in Settings)",
             config.name
         ),
     };

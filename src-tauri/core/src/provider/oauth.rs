@@ -157,7 +157,7 @@ fn missing_secret(provider: &str) -> ProviderError {
     ProviderError::new(
         FailureClass::Setup,
         "missing_client_secret",
-        format!("Signet has no client secret for {provider}: run `signetctl secret set {provider}` or set the variable named by client_secret_env."),
+        format!("Signet has no client secret for {provider}: run `signetctl secret-set {provider}` or set the variable named by client_secret_env."),
     )
 }
 
