@@ -35,5 +35,8 @@ fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing the UI's npm packages"
-  npm ci --prefix ui --no-audit --no-fund --loglevel=error
+  # `npm install` rather than `npm ci`: the lock file pins every package, but it can only list the
+  # platform-specific optional binaries (Tauri CLI, rollup) that the registry served when it was
+  # written, and `npm ci` refuses a lock without all of them. `npm install` keeps the locked versions.
+  npm install --prefix ui --no-audit --no-fund --loglevel=error
 fi

@@ -321,3 +321,36 @@ impl ClockNow for Harness {
         self.clock.now_ms()
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_streak_alerts_only_after_the_grace_period() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    let mut events = h.engine.subscribe();
+    let alerts = |events: &mut tokio::sync::broadcast::Receiver<signet_core::EngineEvent>| {
+        let mut n = 0;
+        while let Ok(ev) = events.try_recv() {
+            if matches!(ev, signet_core::EngineEvent::Alert { .. }) {
+                n += 1;
+            }
+        }
+        n
+    };
+    // Failures for 25 minutes: retrying, no alert.
+    for _ in 0..5 {
+        h.server.push_fault(Fault::Status503);
+        h.engine.refresh(a.id, true).await.expect_err("503");
+        h.clock.advance_secs(5 * 60);
+    }
+    assert_eq!(alerts(&mut events), 0, "a blip is not announced");
+    // Still failing after 30 minutes: one alert, and only one.
+    for _ in 0..3 {
+        h.server.push_fault(Fault::Status503);
+        h.engine.refresh(a.id, true).await.expect_err("503");
+        h.clock.advance_secs(5 * 60);
+    }
+    assert_eq!(alerts(&mut events), 1);
+    assert_eq!(account(&h, a.id).await.status, Status::Retrying);
+    h.engine.refresh(a.id, true).await.expect("recovers");
+    assert_eq!(account(&h, a.id).await.status, Status::Fresh);
+}
