@@ -121,10 +121,24 @@ pub fn run() {
         }
     };
     app.run(|app, event| {
-        if let RunEvent::ExitRequested { .. } = event {
-            if let Some(s) = app.try_state::<Shutdown>() {
-                let _ = s.0.send(true);
+        if let RunEvent::ExitRequested { api, .. } = event {
+            // Quit: stop the scheduler, wait (briefly) for refreshes in flight to be stored,
+            // then exit for real. The second request, from the task below, goes through.
+            let Some(shutdown) = app.try_state::<Shutdown>() else {
+                return;
+            };
+            if shutdown.0.send_replace(true) {
+                return;
             }
+            api.prevent_exit();
+            let engine = app.state::<Engine>().inner().clone();
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if !engine.drain(std::time::Duration::from_secs(15)).await {
+                    tracing::warn!("quit while a refresh was still in flight");
+                }
+                app.exit(0);
+            });
         }
     });
 }

@@ -150,6 +150,8 @@ pub(crate) struct Inner {
     pub(crate) unsaved: Mutex<HashMap<i64, Tokens>>,
     pub(crate) events: broadcast::Sender<EngineEvent>,
     pub(crate) wake: tokio::sync::Notify,
+    /// Refreshes between "request sent" and "result stored"; quitting waits for this to reach 0.
+    pub(crate) in_flight: tokio::sync::watch::Sender<usize>,
 }
 
 /// The engine. Cheap to clone; all clones share one state.
@@ -181,6 +183,7 @@ impl Engine {
                 unsaved: Mutex::new(HashMap::new()),
                 events,
                 wake: tokio::sync::Notify::new(),
+                in_flight: tokio::sync::watch::channel(0).0,
             }),
         })
     }
@@ -202,6 +205,14 @@ impl Engine {
     }
     pub(crate) fn emit(&self, e: EngineEvent) {
         let _ = self.inner.events.send(e);
+    }
+
+    /// Waits until no refresh is between "sent" and "stored" (at most `limit`), so quitting never
+    /// drops a rotated refresh token on the floor. Returns whether everything was stored.
+    pub async fn drain(&self, limit: Duration) -> bool {
+        let mut rx = self.inner.in_flight.subscribe();
+        let done = tokio::time::timeout(limit, rx.wait_for(|n| *n == 0)).await;
+        matches!(done, Ok(Ok(_)))
     }
 
     /// The provider named `name`, built with its client secret (environment or keyring).

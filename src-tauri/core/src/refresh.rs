@@ -261,6 +261,8 @@ impl Engine {
         let now = self.now();
         self.inner.store.begin_refresh(id, now).await?;
         self.emit(EngineEvent::AccountChanged { account_id: id });
+        self.inner.in_flight.send_modify(|n| *n += 1);
+        let _in_flight = InFlight(&self.inner.in_flight);
         match provider.refresh(&refresh_token).await {
             Ok(grant) => {
                 let now = self.now();
@@ -475,6 +477,15 @@ impl Engine {
 /// than a tick, so wall-clock jumps (suspend, clock changes) are caught.
 pub fn next_wait(until_due_ms: Millis) -> Duration {
     Duration::from_millis(until_due_ms.clamp(0, TICK.as_millis() as Millis) as u64)
+}
+
+/// Counts a refresh in flight until dropped (also on early return or cancellation).
+struct InFlight<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 fn missing_tokens(row: &AccountRow) -> Error {

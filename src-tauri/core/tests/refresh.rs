@@ -354,3 +354,37 @@ async fn a_transient_streak_alerts_only_after_the_grace_period() {
     h.engine.refresh(a.id, true).await.expect("recovers");
     assert_eq!(account(&h, a.id).await.status, Status::Fresh);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_waits_for_a_refresh_in_flight_to_be_stored() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    assert!(
+        h.engine.drain(Duration::from_millis(10)).await,
+        "idle: nothing to wait for"
+    );
+    let hold = h.server.hold_token_responses();
+    let engine = h.engine.clone();
+    let refresh = tokio::spawn(async move { engine.refresh(a.id, true).await });
+    h.server.wait_token_requests(2).await;
+    assert!(
+        !h.engine.drain(Duration::from_millis(50)).await,
+        "a refresh is in flight"
+    );
+    let engine = h.engine.clone();
+    let quit = tokio::spawn(async move { engine.drain(Duration::from_secs(10)).await });
+    hold.release();
+    assert!(
+        quit.await.expect("join"),
+        "drain returns once the new tokens are stored"
+    );
+    assert_eq!(
+        refresh.await.expect("join").expect("refresh"),
+        RefreshOutcome::Refreshed
+    );
+    // The rotated token is the stored one: nothing was lost by quitting.
+    assert_eq!(
+        h.server.token_state(&stored_refresh_token(&h, a.id).await),
+        Some(TokenState::Live)
+    );
+}
