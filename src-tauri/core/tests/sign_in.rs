@@ -338,3 +338,18 @@ async fn signing_in_again_as_someone_else_is_refused_naming_both() {
     assert_eq!(again.id, alice.id);
     assert_eq!(h.engine.list().await.expect("list").len(), 1);
 }
+
+/// The leak scan itself must be able to fail: plant one issued token in the data folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "is on disk")]
+async fn the_secret_scan_finds_a_planted_token() {
+    let h = harness(Setup::aihubmix()).await;
+    h.sign_in().await;
+    let planted = h.server.issued_secrets().pop().expect("a secret");
+    std::fs::write(
+        h.dir.path().join("data").join("planted.txt"),
+        format!("x{planted}y"),
+    )
+    .expect("plant");
+    h.assert_no_secret_leaked();
+}
