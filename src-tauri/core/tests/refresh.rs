@@ -388,3 +388,51 @@ async fn quitting_waits_for_a_refresh_in_flight_to_be_stored() {
         Some(TokenState::Live)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_503s_is_ridden_out_on_the_scheduler() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    for _ in 0..4 {
+        h.server.push_fault(Fault::Status503);
+    }
+    h.clock.set(a.next_refresh_at.expect("due"));
+    let mut ticks = 0;
+    while account(&h, a.id).await.status != Status::Fresh || ticks == 0 {
+        assert!(ticks < 10, "recovered within a few back-off steps");
+        h.engine.tick().await.expect("tick");
+        let v = account(&h, a.id).await;
+        if v.status == Status::Retrying {
+            h.clock.set(v.next_refresh_at.expect("retry"));
+        }
+        ticks += 1;
+    }
+    assert_eq!(ticks, 5, "four failures, then success");
+    assert_eq!(
+        h.server.refresh_requests(),
+        5,
+        "no retry storm: one request per attempt"
+    );
+    let log = h.engine.store().activity(20).await.expect("activity");
+    assert_eq!(log.iter().filter(|r| r.outcome == "retrying").count(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aihubmix_top_up_page_comes_from_the_provider() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    let url = h.engine.topup_url(a.id).await.expect("top-up url");
+    assert!(
+        url.as_str()
+            .starts_with(&format!("{}/topup", h.server.base_url())),
+        "{url}"
+    );
+    let req = h.server.requests_to("/api/oauth2/topup");
+    assert_eq!(req.len(), 1);
+    assert!(req[0]
+        .authorization
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("Bearer "));
+    h.server.assert_no_violations();
+}
