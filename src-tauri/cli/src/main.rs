@@ -331,47 +331,18 @@ fn add_oidc(
     scopes: Option<&[String]>,
     port: Option<u16>,
 ) -> Result<(), Error> {
-    let existing = std::fs::read_to_string(path).unwrap_or_default();
-    let mut doc: toml_edit::DocumentMut = existing
-        .parse()
-        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
-    let mut t = toml_edit::Table::new();
-    t["name"] = toml_edit::value(name);
-    t["kind"] = toml_edit::value("oidc");
-    t["client_id"] = toml_edit::value(client_id);
-    t["issuer"] = toml_edit::value(issuer);
-    if let Some(s) = scopes {
-        let mut a = toml_edit::Array::new();
-        for x in s {
-            a.push(x.as_str());
-        }
-        t["scopes"] = toml_edit::value(a);
-    }
-    t["redirect"] = toml_edit::value("loopback");
-    if let Some(p) = port {
-        t["redirect_port"] = toml_edit::value(i64::from(p));
-    }
-    let arr = doc
-        .entry("providers")
-        .or_insert(toml_edit::Item::ArrayOfTables(
-            toml_edit::ArrayOfTables::new(),
-        ));
-    let Some(arr) = arr.as_array_of_tables_mut() else {
-        return Err(Error::config(format!(
-            "{}: `providers` must be an array of tables ([[providers]]).",
-            path.display()
-        )));
+    let provider = signet_core::views::NewProvider {
+        name: name.to_owned(),
+        kind: "oidc".into(),
+        client_id: client_id.to_owned(),
+        client_secret: None,
+        issuer: Some(issuer.to_owned()),
+        base_url: None,
+        redirect: Some("loopback".into()),
+        redirect_port: port,
+        scopes: scopes.map(<[String]>::to_vec),
     };
-    arr.push(t);
-    let text = doc.to_string();
-    // Validate the result before writing it.
-    Config::parse(&text, path)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::config(format!("{}: {e}", dir.display())))?;
-    }
-    std::fs::write(path, text)
-        .map_err(|e| Error::config(format!("{}: cannot be written ({e})", path.display())))?;
+    signet_core::config::append_provider(path, &provider)?;
     eprintln!(
         "Added {name} to {}. Next: `signetctl secret-set {name}`, then `signetctl add {name}`.",
         path.display()

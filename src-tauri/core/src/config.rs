@@ -268,6 +268,79 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Appends a provider to the configuration file at `path` (keeping its comments and layout),
+/// after checking that the result is a valid configuration. Returns the new configuration.
+pub fn append_provider(path: &Path, p: &crate::views::NewProvider) -> Result<Config> {
+    let (text, config) = with_provider(path, p)?;
+    write(path, &text)?;
+    Ok(config)
+}
+
+/// Writes the configuration file, creating its folder.
+pub fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::config(format!("{}: cannot be created ({e}).", dir.display())))?;
+    }
+    std::fs::write(path, text)
+        .map_err(|e| Error::config(format!("{}: cannot be written ({e}).", path.display())))
+}
+
+/// The file at `path` with provider `p` appended, checked; nothing is written.
+pub fn with_provider(path: &Path, p: &crate::views::NewProvider) -> Result<(String, Config)> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Error::config(format!(
+                "{}: cannot be read ({e}).",
+                path.display()
+            )))
+        }
+    };
+    let mut doc: toml_edit::DocumentMut = existing
+        .parse()
+        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+    let mut t = toml_edit::Table::new();
+    t["name"] = toml_edit::value(p.name.as_str());
+    t["kind"] = toml_edit::value(p.kind.as_str());
+    t["client_id"] = toml_edit::value(p.client_id.as_str());
+    for (key, v) in [
+        ("issuer", &p.issuer),
+        ("base_url", &p.base_url),
+        ("redirect", &p.redirect),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            t[key] = toml_edit::value(v.as_str());
+        }
+    }
+    if let Some(port) = p.redirect_port {
+        t["redirect_port"] = toml_edit::value(i64::from(port));
+    }
+    if let Some(scopes) = &p.scopes {
+        let mut a = toml_edit::Array::new();
+        for s in scopes {
+            a.push(s.as_str());
+        }
+        t["scopes"] = toml_edit::value(a);
+    }
+    let providers = doc
+        .entry("providers")
+        .or_insert(toml_edit::Item::ArrayOfTables(
+            toml_edit::ArrayOfTables::new(),
+        ));
+    let Some(providers) = providers.as_array_of_tables_mut() else {
+        return Err(Error::config(format!(
+            "{}: `providers` must be a list of [[providers]] tables.",
+            path.display()
+        )));
+    };
+    providers.push(t);
+    let text = doc.to_string();
+    let config = Config::parse(&text, path)?;
+    Ok((text, config))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,11 +3,13 @@
 use std::fmt;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Stable, closed set of error codes. The UI maps them to localized text; scripts map them to
 /// exit codes. Never rename one: add a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum ErrorCode {
     /// No keyring (Secret Service, Keychain, Credential Manager) could be reached.
     KeyringUnavailable,
@@ -74,7 +76,9 @@ impl ErrorCode {
 
 /// An error with a code and a message written for a person. Messages never contain a token,
 /// code, verifier or secret: they are built from fixed text and non-secret identifiers only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// This is also the one error type at the IPC boundary: the UI maps `code` to localized text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,

@@ -1,5 +1,6 @@
 //! Signet's engine: providers, sign-in flows, token vault, account store and refresh scheduler — no GUI.
 
+pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod engine;
@@ -8,17 +9,22 @@ pub mod flow;
 pub mod http;
 pub mod lock;
 pub mod loopback;
+pub mod manage;
 pub mod provider;
 pub mod refresh;
 pub mod secret;
+pub mod signin;
 pub mod store;
 pub mod vault;
+pub mod views;
 
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use config::{Config, ProviderConfig, ProviderKind, RedirectMode};
-pub use engine::{AccountView, BalanceView, Engine, EngineEvent, EngineOptions, SignInStart};
+pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorCode, Result};
 pub use refresh::RefreshOutcome;
 pub use secret::Secret;
+pub use signin::{SignInStart, SignInWaiter};
 pub use store::Status;
 pub use vault::Vault;
+pub use views::{AccountView, BalanceView, EngineEvent};

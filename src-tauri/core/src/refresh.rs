@@ -7,12 +7,13 @@ use backon::BackoffBuilder;
 use rand::Rng;
 
 use crate::clock::Millis;
-use crate::engine::{Engine, EngineEvent};
+use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::provider::{FailureClass, Grant, ProviderError};
 use crate::secret::Secret;
 use crate::store::{AccountRow, Status, TokenTiming};
 use crate::vault::Tokens;
+use crate::views::EngineEvent;
 
 /// The scheduler's coarse tick: due times are wall-clock instants checked at least this often,
 /// so a suspend/resume or a clock jump is noticed within one tick.
@@ -403,9 +404,8 @@ impl Engine {
     }
 
     fn limiter(&self, provider: &str) -> Arc<governor::DefaultDirectRateLimiter> {
-        let per_second =
-            std::num::NonZeroU32::new(self.inner.config.refresh.per_provider_per_second)
-                .unwrap_or(std::num::NonZeroU32::MIN);
+        let per_second = std::num::NonZeroU32::new(self.config().refresh.per_provider_per_second)
+            .unwrap_or(std::num::NonZeroU32::MIN);
         let mut m = match self.inner.limiters.lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),

@@ -1,0 +1,5 @@
+-- Preferences (language, notifications, launch at login). Never a secret.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -1,0 +1,191 @@
+//! Reading and managing accounts: views for the UI and CLI, lookup, removal, top-up.
+
+use url::Url;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::store::AccountRow;
+use crate::views::{AccountView, BalanceView, EngineEvent};
+
+impl Engine {
+    pub async fn list(&self) -> Result<Vec<AccountView>> {
+        let rows = self.inner.store.list().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(self.view(r).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn account(&self, id: i64) -> Result<AccountView> {
+        let row = self.inner.store.require(id).await?;
+        self.view(row).await
+    }
+
+    async fn view(&self, r: AccountRow) -> Result<AccountView> {
+        let balance = self
+            .inner
+            .store
+            .latest_balance(r.id)
+            .await?
+            .map(|b| BalanceView {
+                formatted: b.formatted.unwrap_or_default(),
+                quota: b.quota,
+                used_quota: b.used_quota,
+                sampled_at: b.sampled_at,
+            });
+        Ok(AccountView {
+            id: r.id,
+            status: r.status(),
+            provider: r.provider,
+            provider_kind: r.provider_kind,
+            display_name: r.display_name,
+            email: r.email,
+            avatar_url: r.avatar_url,
+            status_code: r.status_code,
+            status_message: r.status_message,
+            access_expires_at: r.access_expires_at,
+            refresh_expires_at: r.refresh_expires_at,
+            next_refresh_at: r.next_refresh_at,
+            last_refresh_at: r.last_refresh_at,
+            balance,
+            profile: serde_json::from_str(&r.profile_json).unwrap_or(serde_json::Value::Null),
+        })
+    }
+
+    /// Finds an account by id, e-mail, display name or `provider:subject` (for the CLI).
+    pub async fn resolve(&self, key: &str) -> Result<AccountRow> {
+        let rows = self.inner.store.list().await?;
+        if let Ok(id) = key.parse::<i64>() {
+            if let Some(r) = rows.iter().find(|r| r.id == id) {
+                return Ok(r.clone());
+            }
+        }
+        let hits: Vec<&AccountRow> = rows
+            .iter()
+            .filter(|r| {
+                r.email.as_deref() == Some(key)
+                    || r.display_name == key
+                    || format!("{}:{}", r.provider, r.subject) == key
+            })
+            .collect();
+        match hits.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::not_found(format!(
+                "No account matches \"{key}\". `signetctl list` shows them."
+            ))),
+            _ => Err(Error::not_found(format!(
+                "\"{key}\" matches {} accounts; use the id from `signetctl list`.",
+                hits.len()
+            ))),
+        }
+    }
+
+    /// Removes an account: revokes at the provider where it can, deletes its keyring entries
+    /// and its rows. Returns whether the provider confirmed the revocation.
+    pub async fn remove(&self, id: i64) -> Result<bool> {
+        let row = self.inner.store.require(id).await?;
+        let tokens = self.load_tokens(&row).await.ok().flatten();
+        let mut revoked = false;
+        if let (Some(t), Ok(p)) = (&tokens, self.provider(&row.provider).await) {
+            match p.revoke(t).await {
+                Ok(r) => revoked = r,
+                Err(e) => {
+                    tracing::warn!(account = id, code = %e.code, "revocation failed; removing locally anyway")
+                }
+            }
+        }
+        for g in [row.token_gen, row.token_gen + 1] {
+            self.inner.vault.delete_tokens(id, g).await?;
+        }
+        self.inner.store.delete(id).await?;
+        let _ = self
+            .log(
+                None,
+                Some(&row.label()),
+                "remove",
+                if revoked { "revoked" } else { "ok" },
+                None,
+                None,
+            )
+            .await;
+        self.emit(EngineEvent::AccountRemoved { account_id: id });
+        Ok(revoked)
+    }
+
+    /// The provider's top-up page for an account (AIHubMix), fetched with a fresh token.
+    pub async fn topup_url(&self, id: i64) -> Result<Url> {
+        let row = self.inner.store.require(id).await?;
+        let p = self.provider(&row.provider).await?;
+        let access = self.access_token(id).await?;
+        match p.topup_url(&access).await {
+            Ok(Some(u)) => Ok(u),
+            Ok(None) => Err(Error::not_found(format!(
+                "{} has no top-up page.",
+                row.provider
+            ))),
+            Err(e) => Err(e.to_error()),
+        }
+    }
+}
+
+impl Engine {
+    /// Everything the account detail view shows.
+    pub async fn detail(&self, id: i64) -> Result<crate::views::AccountDetail> {
+        let account = self.account(id).await?;
+        let balance_history = self
+            .inner
+            .store
+            .balance_history(id, 200)
+            .await?
+            .into_iter()
+            .map(|b| BalanceView {
+                formatted: b.formatted.unwrap_or_default(),
+                quota: b.quota,
+                used_quota: b.used_quota,
+                sampled_at: b.sampled_at,
+            })
+            .collect();
+        let activity = self
+            .inner
+            .store
+            .account_activity(id, 50)
+            .await?
+            .into_iter()
+            .map(activity_view)
+            .collect();
+        let kind = account.provider_kind.clone();
+        Ok(crate::views::AccountDetail {
+            account,
+            balance_history,
+            activity,
+            can_top_up: kind == "aihubmix",
+            can_revoke: kind == "oidc",
+        })
+    }
+
+    /// The activity log, newest first.
+    pub async fn activity(&self, limit: i64) -> Result<Vec<crate::views::ActivityView>> {
+        Ok(self
+            .inner
+            .store
+            .activity(limit)
+            .await?
+            .into_iter()
+            .map(activity_view)
+            .collect())
+    }
+}
+
+fn activity_view(r: crate::store::ActivityRow) -> crate::views::ActivityView {
+    crate::views::ActivityView {
+        id: r.id,
+        at: r.at,
+        account_id: r.account_id,
+        account: r.account,
+        kind: r.kind,
+        outcome: r.outcome,
+        code: r.code,
+        message: r.message,
+    }
+}

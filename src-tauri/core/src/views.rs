@@ -1,0 +1,195 @@
+//! What the engine shows the outside world: account, provider and settings views, and events. Never a secret.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::clock::Millis;
+use crate::error::Error;
+use crate::store::Status;
+
+/// What the engine tells its listeners (the desktop shell forwards these to the UI).
+/// Never carries a token or secret.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[ts(export)]
+pub enum EngineEvent {
+    /// An account was added, changed or removed.
+    #[serde(rename_all = "camelCase")]
+    AccountChanged { account_id: i64 },
+    #[serde(rename_all = "camelCase")]
+    AccountRemoved { account_id: i64 },
+    /// Something the person should be told outside the window (a notification).
+    #[serde(rename_all = "camelCase")]
+    Alert {
+        account_id: i64,
+        title: String,
+        message: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    SignInFinished {
+        provider: String,
+        account_id: Option<i64>,
+        error: Option<Error>,
+    },
+}
+
+/// An account as the UI and the CLI show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountView {
+    pub id: i64,
+    pub provider: String,
+    pub provider_kind: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub status: Status,
+    pub status_code: Option<String>,
+    pub status_message: Option<String>,
+    pub access_expires_at: Option<Millis>,
+    pub refresh_expires_at: Option<Millis>,
+    pub next_refresh_at: Option<Millis>,
+    pub last_refresh_at: Option<Millis>,
+    pub balance: Option<BalanceView>,
+    #[ts(type = "Record<string, unknown>")]
+    pub profile: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BalanceView {
+    pub formatted: String,
+    pub quota: Option<i64>,
+    pub used_quota: Option<i64>,
+    pub sampled_at: Millis,
+}
+
+/// One account with what its detail view shows.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountDetail {
+    pub account: AccountView,
+    /// Newest first.
+    pub balance_history: Vec<BalanceView>,
+    /// Newest first.
+    pub activity: Vec<ActivityView>,
+    pub can_top_up: bool,
+    pub can_revoke: bool,
+}
+
+/// One line of the activity log.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ActivityView {
+    pub id: i64,
+    pub at: Millis,
+    pub account_id: Option<i64>,
+    pub account: Option<String>,
+    /// sign_in | refresh | remove
+    pub kind: String,
+    /// ok | refreshed | retrying | reauth | setup | refused | failed | revoked …
+    pub outcome: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A configured provider, as Settings and the add-account dialog show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderView {
+    pub name: String,
+    /// oidc | aihubmix
+    pub kind: String,
+    pub client_id: String,
+    /// A client secret is available (keyring or environment). The secret itself is never shown.
+    pub has_secret: bool,
+    /// The secret comes from this environment variable instead of the keyring.
+    pub secret_env: Option<String>,
+    /// The redirect URI to register at the provider (`*` stands for "any port").
+    pub redirect_uri: String,
+    pub issuer: Option<String>,
+    pub base_url: Option<String>,
+}
+
+/// A provider to add from the UI. The secret goes to the keyring; everything else to the config file.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NewProvider {
+    pub name: String,
+    /// oidc | aihubmix
+    pub kind: String,
+    pub client_id: String,
+    #[ts(optional)]
+    pub client_secret: Option<String>,
+    #[ts(optional)]
+    pub issuer: Option<String>,
+    #[ts(optional)]
+    pub base_url: Option<String>,
+    /// loopback | deep-link
+    #[ts(optional)]
+    pub redirect: Option<String>,
+    #[ts(optional)]
+    pub redirect_port: Option<u16>,
+    #[ts(optional)]
+    pub scopes: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for NewProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewProvider")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sign-in that has started: the browser was opened at `authorize_url`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SignInStarted {
+    pub provider: String,
+    pub authorize_url: String,
+    pub redirect_uri: String,
+    pub expires_at: Millis,
+}
+
+/// Preferences kept in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Settings {
+    /// "system" | "en" | "zh-CN"
+    pub language: String,
+    pub notifications: bool,
+    pub launch_at_login: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            language: "system".into(),
+            notifications: true,
+            launch_at_login: false,
+        }
+    }
+}
+
+/// Outcome of "Refresh all".
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RefreshAllResult {
+    pub refreshed: u32,
+    pub failed: u32,
+}
