@@ -34,7 +34,7 @@ async fn a_provider_added_in_settings_is_usable_and_its_secret_stays_in_the_keyr
     assert_eq!(view.redirect_uri, "http://127.0.0.1:*/callback/second");
     let file = std::fs::read_to_string(h.dir.path().join("config.toml")).expect("config");
     assert!(
-        file.contains("name = \"corp\"") && file.contains("redirect_port = 53682"),
+        file.contains("name = \"second\"") && file.contains("redirect = \"loopback\""),
         "{file}"
     );
     assert!(
@@ -55,11 +55,22 @@ async fn a_provider_added_in_settings_is_usable_and_its_secret_stays_in_the_keyr
         .into_iter()
         .map(|p| p.name)
         .collect();
-    assert_eq!(names, ["aihubmix", "corp"]);
-    h.engine
-        .begin_sign_in("corp", None)
+    assert_eq!(names, ["corp", "second"]);
+    let start = h
+        .engine
+        .begin_sign_in("second", None)
         .await
         .expect("the new provider signs in");
+    let callback = h
+        .server
+        .authorize(start.authorize_url.as_str())
+        .await
+        .expect("authorize");
+    h.deliver(&callback).await;
+    assert_eq!(
+        start.waiter.wait().await.expect("signed in").provider,
+        "second"
+    );
 
     // Refused entries change nothing: duplicate name, plain-http issuer.
     assert_eq!(
