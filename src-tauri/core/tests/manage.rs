@@ -6,12 +6,12 @@ use common::{harness, Setup};
 use signet_core::views::{NewProvider, Settings};
 use signet_core::ErrorCode;
 
-fn new_provider(name: &str, issuer: &str) -> NewProvider {
+fn new_provider(name: &str, issuer: &str, client_id: &str, secret: &str) -> NewProvider {
     NewProvider {
         name: name.into(),
         kind: "oidc".into(),
-        client_id: "desktop-client".into(),
-        client_secret: Some("secret_typed_into_settings_123".into()),
+        client_id: client_id.into(),
+        client_secret: Some(secret.into()),
         issuer: Some(issuer.into()),
         base_url: None,
         redirect: Some("loopback".into()),
@@ -23,10 +23,15 @@ fn new_provider(name: &str, issuer: &str) -> NewProvider {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_added_in_settings_is_usable_and_its_secret_stays_in_the_keyring() {
     let h = harness(Setup::oidc()).await;
-    let p = new_provider("second", &h.server.issuer());
+    let p = new_provider(
+        "second",
+        &h.server.issuer(),
+        &h.server.client_id(),
+        &h.server.client_secret(),
+    );
     let debug = format!("{p:?}");
     assert!(
-        !debug.contains("secret_typed"),
+        !debug.contains(&h.server.client_secret()),
         "Debug redacts the secret: {debug}"
     );
     let view = h.engine.add_provider(&p).await.expect("added");
@@ -38,7 +43,7 @@ async fn a_provider_added_in_settings_is_usable_and_its_secret_stays_in_the_keyr
         "{file}"
     );
     assert!(
-        !file.contains("secret_typed"),
+        !file.contains(&h.server.client_secret()),
         "the secret is not in the file"
     );
     assert!(h
@@ -77,7 +82,7 @@ async fn a_provider_added_in_settings_is_usable_and_its_secret_stays_in_the_keyr
         h.engine.add_provider(&p).await.expect_err("duplicate").code,
         ErrorCode::Config
     );
-    let bad = new_provider("other", "http://idp.example.com");
+    let bad = new_provider("other", "http://idp.example.com", "x", "secret_typed_other");
     let e = h.engine.add_provider(&bad).await.expect_err("http");
     assert!(e.message.contains("plain http"), "{}", e.message);
     assert!(!h
