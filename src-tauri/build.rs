@@ -1,3 +1,25 @@
+//! Build script: Tauri's code generation, with the app's own commands declared so that each one
+//! needs an explicit permission in capabilities/ (least privilege for the webview).
+
 fn main() {
-    tauri_build::build()
+    let commands: &[&str] = &[
+        "list_accounts",
+        "get_account",
+        "refresh_account",
+        "refresh_all",
+        "list_providers",
+        "add_provider",
+        "set_client_secret",
+        "begin_sign_in",
+        "cancel_sign_in",
+        "remove_account",
+        "open_topup",
+        "list_activity",
+        "get_settings",
+        "set_settings",
+    ];
+    let manifest = tauri_build::AppManifest::new().commands(commands);
+    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
+        panic!("tauri build step failed: {e:#}");
+    }
 }

@@ -1,32 +1,152 @@
-//! Thin IPC commands: unpack arguments, call one engine function, map the error.
+//! Thin IPC commands: unpack arguments, call one engine function, record the reply, map the error.
 
 use serde::Serialize;
-use signet_core::{AccountView, Engine};
-use tauri::State;
+use signet_core::views::{
+    AccountDetail, ActivityView, NewProvider, ProviderView, RefreshAllResult, Settings,
+    SignInStarted,
+};
+use signet_core::{AccountView, Engine, Error, Secret};
+use tauri::{AppHandle, State};
 
-/// The error every command returns: a stable code and a sentence for the person.
-#[derive(Debug, Serialize)]
-pub struct CommandError {
-    pub code: &'static str,
-    pub message: String,
-}
+type Reply<T> = Result<T, Error>;
 
-impl From<signet_core::Error> for CommandError {
-    fn from(e: signet_core::Error) -> Self {
-        CommandError {
-            code: e.code.as_str(),
-            message: e.message,
-        }
+/// Every command result passes through here: recorded for the IPC capture, then returned.
+/// Errors cross the boundary as `signet_core::Error` — `{code, message}` with a closed set of codes.
+fn reply<T: Serialize>(app: &AppHandle, command: &str, result: Reply<T>) -> Reply<T> {
+    crate::events::capture(app, command, &result);
+    if let Err(e) = &result {
+        tracing::info!(command, code = e.code.as_str(), "command failed");
     }
+    result
 }
 
 #[tauri::command]
-pub async fn list_accounts(engine: State<'_, Engine>) -> Result<Vec<AccountView>, CommandError> {
-    Ok(engine.list().await?)
+pub async fn list_accounts(app: AppHandle, engine: State<'_, Engine>) -> Reply<Vec<AccountView>> {
+    reply(&app, "list_accounts", engine.list().await)
 }
 
 #[tauri::command]
-pub async fn refresh_account(engine: State<'_, Engine>, id: i64) -> Result<(), CommandError> {
-    engine.refresh(id, true).await?;
-    Ok(())
+pub async fn get_account(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+) -> Reply<AccountDetail> {
+    reply(&app, "get_account", engine.detail(id).await)
+}
+
+#[tauri::command]
+pub async fn refresh_account(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+) -> Reply<AccountView> {
+    let result = match engine.refresh(id, true).await {
+        Ok(_) => engine.account(id).await,
+        Err(e) => Err(e),
+    };
+    reply(&app, "refresh_account", result)
+}
+
+#[tauri::command]
+pub async fn refresh_all(app: AppHandle) -> Reply<RefreshAllResult> {
+    let result = crate::refresh_all(&app).await;
+    reply(&app, "refresh_all", result)
+}
+
+#[tauri::command]
+pub async fn list_providers(app: AppHandle, engine: State<'_, Engine>) -> Reply<Vec<ProviderView>> {
+    reply(&app, "list_providers", engine.providers().await)
+}
+
+#[tauri::command]
+pub async fn add_provider(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    provider: NewProvider,
+) -> Reply<ProviderView> {
+    reply(&app, "add_provider", engine.add_provider(&provider).await)
+}
+
+#[tauri::command]
+pub async fn set_client_secret(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    provider: String,
+    secret: String,
+) -> Reply<()> {
+    let result = engine
+        .set_client_secret(&provider, &Secret::new(secret))
+        .await;
+    reply(&app, "set_client_secret", result)
+}
+
+#[tauri::command]
+pub async fn begin_sign_in(
+    app: AppHandle,
+    provider: String,
+    account: Option<i64>,
+) -> Reply<SignInStarted> {
+    let result = crate::begin_sign_in(&app, &provider, account).await;
+    reply(&app, "begin_sign_in", result)
+}
+
+#[tauri::command]
+pub async fn cancel_sign_in(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    provider: String,
+) -> Reply<()> {
+    engine.cancel_sign_in(&provider);
+    reply(&app, "cancel_sign_in", Ok(()))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RemoveResult {
+    pub revoked: bool,
+}
+
+#[tauri::command]
+pub async fn remove_account(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+) -> Reply<RemoveResult> {
+    let result = engine
+        .remove(id)
+        .await
+        .map(|revoked| RemoveResult { revoked });
+    reply(&app, "remove_account", result)
+}
+
+#[tauri::command]
+pub async fn open_topup(app: AppHandle, engine: State<'_, Engine>, id: i64) -> Reply<()> {
+    let result = match engine.topup_url(id).await {
+        Ok(url) => crate::open_browser(&app, url.as_str()),
+        Err(e) => Err(e),
+    };
+    reply(&app, "open_topup", result)
+}
+
+#[tauri::command]
+pub async fn list_activity(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    limit: i64,
+) -> Reply<Vec<ActivityView>> {
+    reply(
+        &app,
+        "list_activity",
+        engine.activity(limit.clamp(1, 1000)).await,
+    )
+}
+
+#[tauri::command]
+pub async fn get_settings(app: AppHandle, engine: State<'_, Engine>) -> Reply<Settings> {
+    reply(&app, "get_settings", engine.settings().await)
+}
+
+#[tauri::command]
+pub async fn set_settings(app: AppHandle, settings: Settings) -> Reply<Settings> {
+    let result = crate::apply_settings(&app, &settings).await;
+    reply(&app, "set_settings", result)
 }

@@ -1,14 +1,18 @@
-//! Every event the shell sends to the webview, and the one function that sends them.
+//! Every event the shell sends to the webview, the one function that sends them, and the IPC capture used by tests.
+
+use std::io::Write;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use signet_core::EngineEvent;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 /// Event names the UI listens to.
 pub const ACCOUNTS_CHANGED: &str = "accounts-changed";
 pub const SIGN_IN_FINISHED: &str = "sign-in-finished";
 pub const NOTICE: &str = "notice";
 
+/// A sentence for the window's warning banner.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notice {
@@ -16,34 +20,64 @@ pub struct Notice {
     pub message: String,
 }
 
-/// The one place that emits to the webview. Payloads are engine events and notices, which by
-/// construction carry no token or secret.
-pub fn emit(app: &AppHandle, event: &EngineEvent) {
-    let result = match event {
-        EngineEvent::AccountChanged { .. } | EngineEvent::AccountRemoved { .. } => {
-            app.emit(ACCOUNTS_CHANGED, event)
-        }
-        EngineEvent::SignInFinished { .. } => app
-            .emit(SIGN_IN_FINISHED, event)
-            .and_then(|_| app.emit(ACCOUNTS_CHANGED, event)),
-        EngineEvent::Alert { title, message, .. } => app.emit(
-            NOTICE,
-            Notice {
-                code: "alert".into(),
-                message: format!("{title}: {message}"),
-            },
-        ),
+/// When `$SIGNET_IPC_CAPTURE` names a file, every payload sent to the webview (command results
+/// and events) is appended to it as one JSON line, so tests can check that none carries a secret.
+pub struct IpcCapture(Option<Mutex<std::fs::File>>);
+
+impl IpcCapture {
+    pub fn from_env() -> Self {
+        let file = std::env::var_os("SIGNET_IPC_CAPTURE").and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        });
+        IpcCapture(file.map(Mutex::new))
+    }
+}
+
+/// Records one payload sent to the webview (no-op unless capture is on).
+pub fn capture<T: Serialize>(app: &AppHandle, channel: &str, payload: &T) {
+    let Some(state) = app.try_state::<IpcCapture>() else {
+        return;
     };
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "could not emit an event to the window");
+    if let Some(file) = &state.inner().0 {
+        let line = serde_json::json!({ "channel": channel, "payload": payload });
+        if let Ok(mut f) = file.lock() {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
+fn send<T: Serialize + Clone>(app: &AppHandle, name: &str, payload: &T) {
+    capture(app, name, payload);
+    if let Err(e) = app.emit(name, payload.clone()) {
+        tracing::warn!(error = %e, event = name, "could not emit an event to the window");
+    }
+}
+
+/// The one place that emits engine events to the webview. Engine events carry no token or
+/// secret by construction (see signet_core::views).
+pub fn emit(app: &AppHandle, event: &EngineEvent) {
+    match event {
+        EngineEvent::AccountChanged { .. } | EngineEvent::AccountRemoved { .. } => {
+            send(app, ACCOUNTS_CHANGED, event)
+        }
+        EngineEvent::SignInFinished { .. } => {
+            send(app, SIGN_IN_FINISHED, event);
+            send(app, ACCOUNTS_CHANGED, event);
+        }
+        EngineEvent::Alert { .. } => {}
     }
 }
 
 /// A warning shown in the window (for example a forged sign-in link).
 pub fn notice(app: &AppHandle, code: &str, message: &str) {
-    let _ = app.emit(
+    send(
+        app,
         NOTICE,
-        Notice {
+        &Notice {
             code: code.into(),
             message: message.into(),
         },

@@ -1,46 +1,22 @@
-//! The desktop shell: Tauri builder, plugins, tray, deep links, window lifecycle. Wiring only.
+//! The desktop shell: Tauri builder, plugins, deep links, notifications, window lifecycle. Wiring only.
 
 mod commands;
 mod events;
+mod logging;
+mod tray;
 
-use signet_core::{Config, Engine, EngineOptions, Vault};
-use tauri::menu::{Menu, MenuItem};
-use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use signet_core::views::{RefreshAllResult, Settings, SignInStarted};
+use signet_core::{Config, Engine, EngineEvent, EngineOptions, Error, ErrorCode, Vault};
 use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
+use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_notification::NotificationExt;
+use tauri_plugin_opener::OpenerExt;
 
-/// Tray menu entries.
-#[derive(Debug, Clone, Copy)]
-enum TrayItem {
-    RefreshAll,
-    Open,
-    Quit,
-}
-
-impl TrayItem {
-    fn id(self) -> &'static str {
-        match self {
-            TrayItem::RefreshAll => "refresh-all",
-            TrayItem::Open => "open",
-            TrayItem::Quit => "quit",
-        }
-    }
-    fn from_id(id: &str) -> Option<TrayItem> {
-        [TrayItem::RefreshAll, TrayItem::Open, TrayItem::Quit]
-            .into_iter()
-            .find(|t| t.id() == id)
-    }
-}
-
+/// Stops the scheduler when set; its owner is the app.
 struct Shutdown(tokio::sync::watch::Sender<bool>);
 
 pub fn run() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .try_init();
-
     let app = tauri::Builder::default()
         // Registered first: a second `signet` process hands its arguments (a deep link) to
         // this one and exits; the deep-link feature forwards them to on_open_url.
@@ -49,16 +25,39 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .manage(events::IpcCapture::from_env())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
-            commands::refresh_account
+            commands::get_account,
+            commands::refresh_account,
+            commands::refresh_all,
+            commands::list_providers,
+            commands::add_provider,
+            commands::set_client_secret,
+            commands::begin_sign_in,
+            commands::cancel_sign_in,
+            commands::remove_account,
+            commands::open_topup,
+            commands::list_activity,
+            commands::get_settings,
+            commands::set_settings,
         ])
         .setup(|app| {
+            logging::init(app.handle());
             let config = match Config::load(&signet_core::config::default_path()) {
                 Ok(c) => c,
                 Err(e) => {
-                    tracing::error!(error = %e, "configuration not loaded");
-                    Config::default()
+                    tracing::error!(error = %e, "configuration not loaded; starting without providers");
+                    Config {
+                        path: signet_core::config::default_path(),
+                        ..Config::default()
+                    }
                 }
             };
             let options = EngineOptions::new(
@@ -69,12 +68,16 @@ pub fn run() {
             let engine = tauri::async_runtime::block_on(Engine::open(options))?;
             app.manage(engine.clone());
 
-            // Engine events → the webview, from one place.
+            // Engine events → the webview, the tray and notifications.
             let handle = app.handle().clone();
             let mut rx = engine.subscribe();
             tauri::async_runtime::spawn(async move {
                 while let Ok(ev) = rx.recv().await {
                     events::emit(&handle, &ev);
+                    if let EngineEvent::Alert { title, message, .. } = &ev {
+                        notify(&handle, title, message).await;
+                    }
+                    tray::update(&handle).await;
                 }
             });
 
@@ -101,7 +104,9 @@ pub fn run() {
                 }
             }
 
-            build_tray(app.handle())?;
+            tray::build(app.handle())?;
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { tray::update(&handle).await });
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -137,6 +142,7 @@ pub fn run() {
                 if !engine.drain(std::time::Duration::from_secs(15)).await {
                     tracing::warn!("quit while a refresh was still in flight");
                 }
+                tracing::info!("quit: refreshes in flight stored");
                 app.exit(0);
             });
         }
@@ -148,19 +154,14 @@ fn handle_link(app: &AppHandle, link: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         match engine.handle_deep_link(&link).await {
-            Ok(view) => {
-                tracing::info!(account = view.id, "signed in through a deep link");
-                show_window(&app);
-            }
-            Err(e) => {
-                events::notice(&app, e.code.as_str(), &e.message);
-                show_window(&app);
-            }
+            Ok(view) => tracing::info!(account = view.id, "signed in through a deep link"),
+            Err(e) => events::notice(&app, e.code.as_str(), &e.message),
         }
+        show_window(&app);
     });
 }
 
-fn show_window(app: &AppHandle) {
+pub(crate) fn show_window(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.show();
         let _ = w.unminimize();
@@ -168,47 +169,103 @@ fn show_window(app: &AppHandle) {
     }
 }
 
-fn build_tray(app: &AppHandle) -> tauri::Result<()> {
-    let refresh = MenuItem::with_id(
-        app,
-        TrayItem::RefreshAll.id(),
-        "Refresh all",
-        true,
-        None::<&str>,
-    )?;
-    let open = MenuItem::with_id(app, TrayItem::Open.id(), "Open Signet", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, TrayItem::Quit.id(), "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&refresh, &open, &quit])?;
-    let mut tray = TrayIconBuilder::with_id("signet")
-        .tooltip("Signet")
-        .menu(&menu)
-        .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| match TrayItem::from_id(event.id().as_ref()) {
-            Some(TrayItem::RefreshAll) => {
-                let engine = app.state::<Engine>().inner().clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(e) = engine.refresh_all().await {
-                        tracing::warn!(code = e.code.as_str(), "refresh all failed");
-                    }
-                });
-            }
-            Some(TrayItem::Open) => show_window(app),
-            Some(TrayItem::Quit) => app.exit(0),
-            None => {}
-        })
-        .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click {
-                button: MouseButton::Left,
-                button_state: MouseButtonState::Up,
-                ..
-            } = event
-            {
-                show_window(tray.app_handle());
-            }
-        });
-    if let Some(icon) = app.default_window_icon() {
-        tray = tray.icon(icon.clone());
+pub(crate) fn toggle_window(app: &AppHandle) {
+    match app.get_webview_window("main") {
+        Some(w) if w.is_visible().unwrap_or(false) => {
+            let _ = w.hide();
+        }
+        _ => show_window(app),
     }
-    tray.build(app)?;
-    Ok(())
+}
+
+/// Opens `url` in the person's browser: `$BROWSER` if set, else the system opener.
+pub(crate) fn open_browser(app: &AppHandle, url: &str) -> Result<(), Error> {
+    let result = signet_core::browser::open_with_env_browser(url).unwrap_or_else(|| {
+        app.opener()
+            .open_url(url, None::<&str>)
+            .map_err(std::io::Error::other)
+    });
+    result.map_err(|e| {
+        Error::new(
+            ErrorCode::Internal,
+            format!("Signet could not open your browser ({e}). Open this address yourself: {url}"),
+        )
+    })
+}
+
+/// Starts a sign-in and opens the browser; the result arrives as a `sign-in-finished` event.
+pub(crate) async fn begin_sign_in(
+    app: &AppHandle,
+    provider: &str,
+    account: Option<i64>,
+) -> Result<SignInStarted, Error> {
+    let engine = app.state::<Engine>().inner().clone();
+    let start = engine.begin_sign_in(provider, account).await?;
+    let started = SignInStarted {
+        provider: start.provider.clone(),
+        authorize_url: start.authorize_url.to_string(),
+        redirect_uri: start.redirect_uri.clone(),
+        expires_at: start.expires_at,
+    };
+    if let Err(e) = open_browser(app, start.authorize_url.as_str()) {
+        engine.cancel_sign_in(provider);
+        return Err(e);
+    }
+    // The engine announces the outcome (SignInFinished); nobody needs to wait here.
+    drop(start.waiter);
+    Ok(started)
+}
+
+/// "Refresh all" (tray and window): refreshes every active account; the outcome is shown.
+pub(crate) async fn refresh_all(app: &AppHandle) -> Result<RefreshAllResult, Error> {
+    let engine = app.state::<Engine>().inner().clone();
+    let results = engine.refresh_all().await?;
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count() as u32;
+    let outcome = RefreshAllResult {
+        refreshed: results.len() as u32 - failed,
+        failed,
+    };
+    tracing::info!(
+        refreshed = outcome.refreshed,
+        failed = outcome.failed,
+        "refresh all"
+    );
+    tray::update(app).await;
+    Ok(outcome)
+}
+
+/// Saves preferences and applies launch-at-login.
+pub(crate) async fn apply_settings(
+    app: &AppHandle,
+    settings: &Settings,
+) -> Result<Settings, Error> {
+    let engine = app.state::<Engine>().inner().clone();
+    let saved = engine.set_settings(settings).await?;
+    let autostart = app.autolaunch();
+    let applied = if saved.launch_at_login {
+        autostart.enable()
+    } else {
+        autostart.disable()
+    };
+    if let Err(e) = applied {
+        tracing::warn!(error = %e, "launch at login could not be changed");
+    }
+    Ok(saved)
+}
+
+/// A desktop notification, if the person allows them.
+async fn notify(app: &AppHandle, title: &str, body: &str) {
+    let engine = app.state::<Engine>().inner().clone();
+    if !engine
+        .settings()
+        .await
+        .map(|s| s.notifications)
+        .unwrap_or(true)
+    {
+        return;
+    }
+    tracing::info!(title, "notification requested");
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(error = %e, "notification not shown");
+    }
 }

@@ -350,17 +350,20 @@ fn add_oidc(
     Ok(())
 }
 
-/// Opens `url` with the system URL opener; `$BROWSER` wins on Linux, as xdg-open does.
+/// Opens `url` with `$BROWSER` if set, else the system URL opener.
 fn open_browser(url: &str) {
-    let browser = std::env::var("BROWSER").ok().filter(|b| !b.is_empty());
-    let result = match browser {
-        Some(b) => std::process::Command::new(b).arg(url).spawn(),
-        None if cfg!(target_os = "macos") => std::process::Command::new("open").arg(url).spawn(),
-        None if cfg!(windows) => std::process::Command::new("cmd")
-            .args(["/C", "start", "", url])
-            .spawn(),
-        None => std::process::Command::new("xdg-open").arg(url).spawn(),
-    };
+    let result = signet_core::browser::open_with_env_browser(url).unwrap_or_else(|| {
+        let child = if cfg!(target_os = "macos") {
+            std::process::Command::new("open").arg(url).spawn()
+        } else if cfg!(windows) {
+            std::process::Command::new("cmd")
+                .args(["/C", "start", "", url])
+                .spawn()
+        } else {
+            std::process::Command::new("xdg-open").arg(url).spawn()
+        };
+        child.map(|_| ())
+    });
     if let Err(e) = result {
         eprintln!("(Could not open a browser: {e}. Open the address above yourself.)");
     }

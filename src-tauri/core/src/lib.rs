@@ -1,6 +1,7 @@
 //! Signet's engine: providers, sign-in flows, token vault, account store and refresh scheduler — no GUI.
 
 pub mod accounts;
+pub mod browser;
 pub mod clock;
 pub mod config;
 pub mod engine;
@@ -26,5 +27,6 @@ pub use refresh::RefreshOutcome;
 pub use secret::Secret;
 pub use signin::{SignInStart, SignInWaiter};
 pub use store::Status;
+pub use store::Status as AccountStatus;
 pub use vault::Vault;
 pub use views::{AccountView, BalanceView, EngineEvent};

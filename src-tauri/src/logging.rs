@@ -1,0 +1,39 @@
+//! Logging: structured (tracing) to stderr and to a daily-rotated file in the app log dir.
+
+use std::sync::OnceLock;
+
+use tauri::{AppHandle, Manager};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
+
+static GUARD: OnceLock<tracing_appender::non_blocking::WorkerGuard> = OnceLock::new();
+
+/// Starts logging. Secrets never reach a log line: the engine logs ids and codes only, and its
+/// secret type redacts itself.
+pub fn init(app: &AppHandle) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let file = app.path().app_log_dir().ok().and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
+        let appender = tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("signet")
+            .filename_suffix("log")
+            .max_log_files(7)
+            .build(&dir)
+            .ok()?;
+        let (writer, guard) = tracing_appender::non_blocking(appender);
+        let _ = GUARD.set(guard);
+        Some(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer),
+        )
+    });
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(file)
+        .try_init();
+}
