@@ -33,6 +33,12 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# tauri-driver: the WebDriver bridge the end-to-end tests use (with WebKitWebDriver from apt).
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked --version '^2' --quiet
+fi
+
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing the UI's npm packages"
   # `npm install` rather than `npm ci`: the lock file pins every package, but it can only list the

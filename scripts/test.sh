@@ -28,7 +28,17 @@ if cargo tree -p signet-core -e normal --prefix none | grep -Eiq '^(tauri|gtk|we
 fi
 
 step "Rust tests on a private Secret Service"
-./scripts/with-keyring.sh cargo test --workspace --locked
+./scripts/with-keyring.sh cargo test --workspace --exclude signet-e2e --locked
+
+step "TypeScript types generated from Rust are committed and current"
+if ! git diff --quiet -- ui/src/lib/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/lib/bindings)" ]; then
+  echo "ui/src/lib/bindings changed when regenerated from Rust: commit the new files."
+  git status --short -- ui/src/lib/bindings
+  exit 1
+fi
+
+step "end-to-end tests in the real app window (Xvfb, WebDriver)"
+KEEP_DISPLAY=1 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" ./scripts/with-keyring.sh cargo test -p signet-e2e --locked -- --test-threads=1
 
 step "app window smoke test under Xvfb"
 ./scripts/smoke-window.sh

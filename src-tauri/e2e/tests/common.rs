@@ -1,0 +1,140 @@
+//! Driving the real app: tauri-driver + WebKitWebDriver, a fantoccini client, polling helpers, screenshots.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn app_binary() -> PathBuf {
+    let p = workspace().join("target/debug/signet");
+    assert!(
+        p.exists(),
+        "build the app first: cargo build --workspace ({})",
+        p.display()
+    );
+    p
+}
+
+pub fn artifacts() -> PathBuf {
+    let dir = workspace().join("artifacts/e2e");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    dir
+}
+
+pub struct Driver {
+    child: Child,
+    pub client: Client,
+}
+
+impl Driver {
+    /// Starts tauri-driver with `env` for the app, and opens a session on the real app window.
+    pub async fn start(env: &[(&str, String)]) -> Driver {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "run under Xvfb (scripts/test.sh does)"
+        );
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args(["--port", "4444", "--native-port", "4445"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .expect("tauri-driver on PATH (cargo install tauri-driver)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect("127.0.0.1:4444").is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        let client = ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect("http://127.0.0.1:4444")
+            .await
+            .expect("WebDriver session on the app");
+        Driver { child, client }
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("element {css} did not appear: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_default()
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
+    }
+
+    /// Polls until `check` holds on the text of `css` (the UI reacting to an event), or fails.
+    pub async fn wait_text(&self, css: &str, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let t = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if check(&t) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "{what}: {css} shows {t:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_count(&self, css: &str, n: usize, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.count(css).await != n {
+            assert!(Instant::now() < deadline, "{what}: expected {n} × {css}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
+        }
+    }
+
+    /// Ends the session and stops tauri-driver with SIGTERM (SIGKILL would leave WebKitWebDriver behind).
+    pub async fn stop(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,212 @@
+//! The real app window, driven through WebDriver under Xvfb, against a local AIHubMix protocol server:
+//! add an account by a deep link delivered as a second launch, refresh, refresh all, sign-in-again,
+//! a forged link, Chinese, remove — and no secret in any IPC payload sent to the webview.
+
+mod common;
+
+use std::process::Command;
+use std::sync::Arc;
+
+use common::{app_binary, Driver};
+use signet_core::vault::KeyringBackend;
+use signet_core::Vault;
+use signet_testkit::{OAuthServer, ServerConfig};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
+    let server = OAuthServer::start(ServerConfig::aihubmix()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\nredirect = \"deep-link\"\nclient_secret_env = \"SIGNET_E2E_AIHUBMIX_SECRET\"\n",
+            server.client_id(),
+            server.base_url()
+        ),
+    )
+    .expect("config");
+    // The "browser": asks the provider's authorize page, and the OS hands the signet:// link it
+    // redirects to over to a second `signet` process — exactly what Linux does.
+    let browser = dir.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$1\")\n[ -n \"$loc\" ] || loc=$(curl -sI \"$1\" | sed -n 's/^[Ll]ocation: //p' | tr -d '\\r')\nexec \"{}\" \"$loc\"\n",
+            app_binary().display()
+        ),
+    )
+    .expect("browser");
+    Command::new("chmod")
+        .args(["+x"])
+        .arg(&browser)
+        .status()
+        .expect("chmod");
+    let namespace = format!("e2e-{}", std::process::id());
+    let capture = dir.path().join("ipc.jsonl");
+    let data = dir.path().join("data");
+    let env = vec![
+        ("SIGNET_CONFIG", config.display().to_string()),
+        ("SIGNET_DATA_DIR", data.display().to_string()),
+        ("SIGNET_KEYRING_NAMESPACE", namespace.clone()),
+        ("SIGNET_IPC_CAPTURE", capture.display().to_string()),
+        ("SIGNET_E2E_AIHUBMIX_SECRET", server.client_secret()),
+        ("BROWSER", browser.display().to_string()),
+        ("RUST_LOG", "info".into()),
+    ];
+    for (k, v) in &env {
+        std::env::set_var(k, v); // the second launch started by the browser script inherits these
+    }
+    let app = Driver::start(&env).await;
+    app.screenshot("01-empty").await;
+
+    // Add account: pick the provider, the browser "opens", the deep link comes back as a second launch.
+    app.click("[data-testid=btn-add-account]").await;
+    app.click("[data-testid=add-provider-option][data-provider=aihubmix]")
+        .await;
+    app.wait_count("[data-testid=account-row]", 1, "the new account appears")
+        .await;
+    assert_eq!(app.text("[data-testid=account-name]").await, "user123");
+    assert!(app
+        .text("[data-testid=account-email]")
+        .await
+        .contains("user@example.com"));
+    app.screenshot("02-account-added").await;
+    app.click("[data-testid=account-row]").await;
+    app.wait_text("[data-testid=account-balance]", "balance", |t| {
+        t.contains("750.00")
+    })
+    .await;
+    app.screenshot("03-account-detail").await;
+
+    // Refresh now: the last-refresh time changes.
+    let before = app.text("[data-testid=detail-last-refresh]").await;
+    let requests = server.refresh_requests();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a visibly different second
+    app.click("[data-testid=btn-refresh-now]").await;
+    app.wait_text(
+        "[data-testid=detail-last-refresh]",
+        "last refresh changes",
+        |t| t != before && !t.is_empty(),
+    )
+    .await;
+    assert_eq!(server.refresh_requests(), requests + 1);
+
+    // Refresh all (the tray's action, also in the toolbar): every account refreshed.
+    app.click("[data-testid=btn-refresh-all]").await;
+    app.wait_text(
+        "[data-testid=refresh-all-result]",
+        "refresh-all outcome",
+        |t| t.contains('1'),
+    )
+    .await;
+    assert_eq!(server.refresh_requests(), requests + 2);
+
+    // The provider stops accepting the refresh token: "sign in again", and a notification.
+    server.revoke_all();
+    app.click("[data-testid=btn-refresh-now]").await;
+    app.wait_text(
+        "[data-testid=account-status]",
+        "status becomes sign in again",
+        |t| t.to_lowercase().contains("sign in again"),
+    )
+    .await;
+    app.screenshot("04-sign-in-again").await;
+    let log_dir = std::env::var("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .expect("XDG_DATA_HOME set by with-keyring.sh");
+    let logs = read_logs(&log_dir);
+    assert!(
+        logs.contains("notification requested"),
+        "a notification was requested"
+    );
+
+    // A forged sign-in link: a visible warning, no new account.
+    let status = Command::new(app_binary())
+        .arg("signet://oauth/callback/aihubmix?code=forged&state=forged")
+        .status()
+        .expect("second launch");
+    assert!(status.success());
+    app.wait_text(
+        "[data-testid=notice]",
+        "warning about the forged link",
+        |t| !t.is_empty(),
+    )
+    .await;
+    assert_eq!(app.count("[data-testid=account-row]").await, 1);
+    app.screenshot("05-forged-link").await;
+
+    // 简体中文.
+    app.click("[data-testid=nav-settings]").await;
+    let select = app.find("[data-testid=select-language]").await;
+    select
+        .select_by_value("zh-CN")
+        .await
+        .expect("choose Chinese");
+    app.wait_text("[data-testid=nav-accounts]", "navigation in Chinese", |t| {
+        t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    })
+    .await;
+    app.screenshot("06-settings-zh").await;
+    app.find("[data-testid=select-language]")
+        .await
+        .select_by_value("en")
+        .await
+        .expect("back to English");
+
+    // Remove: asks first, then the account and its keyring entries are gone.
+    app.click("[data-testid=nav-accounts]").await;
+    app.click("[data-testid=account-row]").await;
+    let id: i64 = app
+        .find("[data-testid=account-row]")
+        .await
+        .attr("data-account-id")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .expect("account id");
+    app.click("[data-testid=btn-remove]").await;
+    app.click("[data-testid=btn-confirm-remove]").await;
+    app.wait_count("[data-testid=account-row]", 0, "account removed")
+        .await;
+    let vault = Vault::new(Arc::new(KeyringBackend::new(&namespace)));
+    for generation in 0..10 {
+        assert!(
+            vault
+                .get_tokens(id, generation)
+                .await
+                .expect("keyring")
+                .is_none(),
+            "keyring entries deleted"
+        );
+    }
+    app.screenshot("07-removed").await;
+    app.stop().await;
+
+    // Nothing the server issued ever went to the webview.
+    let ipc = std::fs::read_to_string(&capture).expect("IPC capture");
+    assert!(ipc.lines().count() > 10, "the capture saw the traffic");
+    for secret in server.issued_secrets() {
+        assert!(
+            !ipc.contains(&secret),
+            "a token or secret was sent to the webview"
+        );
+    }
+    server.assert_no_violations();
+}
+
+fn read_logs(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.push_str(&read_logs(&p));
+            } else if p.extension().is_some_and(|x| x == "log") {
+                out.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
