@@ -1,31 +1,16 @@
-// App tests against a mocked Tauri IPC: fetch on start, refetch on event, show errors.
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+// App tests against a mocked engine: fetching, live updates, errors, notices, first run, language.
 import { emit } from "@tauri-apps/api/event";
-import { cleanup, render, screen, waitFor } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import { account } from "./lib/fixtures";
-import type { AccountView } from "./lib/types";
-
-// Unmount first and let the app's async unlisten run, then drop the IPC mock.
-afterEach(async () => {
-  cleanup();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  clearMocks();
-});
+import type { AccountView, ProviderView } from "./lib/types";
+import { mockBackend } from "./test/backend";
+import { account, provider } from "./test/fixtures";
 
 describe("App", () => {
   it("lists accounts on start and re-fetches on accounts-changed", async () => {
     let stored: AccountView[] = [account({ id: 1, displayName: "Ada Lovelace" })];
-    const calls: string[] = [];
-    mockIPC(
-      (cmd) => {
-        calls.push(cmd);
-        if (cmd === "list_accounts") return stored;
-        throw { code: "unknown_command", message: `no command ${cmd}` };
-      },
-      { shouldMockEvents: true },
-    );
+    const backend = mockBackend({ list_accounts: () => stored });
 
     render(App);
 
@@ -33,7 +18,7 @@ describe("App", () => {
     expect(screen.getByTestId("account-count").textContent).toBe("1 account");
 
     stored = [...stored, account({ id: 2, displayName: "Grace Hopper", status: "refreshing" })];
-    await emit("accounts-changed");
+    await emit("accounts-changed", { type: "accountChanged", accountId: 2 });
 
     await screen.findByText("Grace Hopper");
     expect(screen.getByTestId("account-count").textContent).toBe("2 accounts");
@@ -41,31 +26,187 @@ describe("App", () => {
       "Fresh",
       "Refreshing…",
     ]);
-    expect(calls.filter((cmd) => cmd === "list_accounts")).toHaveLength(2);
+    expect(backend.called("list_accounts")).toHaveLength(2);
   });
 
-  it("shows the empty state when there are no accounts", async () => {
-    mockIPC(() => [], { shouldMockEvents: true });
+  it("shows the empty state when providers exist but there are no accounts", async () => {
+    mockBackend({ list_accounts: () => [] });
 
     render(App);
 
     await screen.findByTestId("accounts-empty");
     expect(screen.getByTestId("account-count").textContent).toBe("0 accounts");
+    expect(screen.queryByTestId("first-run")).toBeNull();
   });
 
-  it("puts a command error's message in the alert region", async () => {
-    mockIPC(
-      (cmd) => {
-        if (cmd === "list_accounts") throw { code: "store_locked", message: "The keyring is locked." };
+  it("puts a command error's message in an alert", async () => {
+    mockBackend({
+      list_accounts: () => {
+        throw { code: "store_locked", message: "The keyring is locked." };
       },
-      { shouldMockEvents: true },
-    );
+    });
 
     render(App);
 
-    await waitFor(() => expect(screen.getByRole("alert").textContent).toBe("The keyring is locked."));
-    // Without a successful fetch there is no honest count or empty state to show.
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("The keyring is locked.");
     expect(screen.queryByTestId("account-count")).toBeNull();
     expect(screen.queryByTestId("accounts-empty")).toBeNull();
+  });
+
+  it("runs Refresh all and shows its outcome", async () => {
+    const backend = mockBackend({ refresh_all: () => ({ refreshed: 12, failed: 1 }) });
+
+    render(App);
+    await fireEvent.click(await screen.findByTestId("btn-refresh-all"));
+
+    await waitFor(() => expect(screen.getByTestId("refresh-all-result").textContent).toBe("12 refreshed, 1 failed"));
+    expect(backend.called("refresh_all")).toHaveLength(1);
+  });
+
+  it("shows a notice as a dismissible warning banner", async () => {
+    mockBackend();
+    render(App);
+    await screen.findByText("Ada Lovelace");
+
+    await emit("notice", { code: "unknown_sign_in", message: "A sign-in link for aihubmix did not match." });
+
+    const banner = await screen.findByTestId("notice");
+    expect(banner.getAttribute("role")).toBe("alert");
+    expect(banner.textContent).toContain("A sign-in link arrived that Signet did not start");
+    expect(banner.textContent).toContain("A sign-in link for aihubmix did not match.");
+
+    await fireEvent.click(within(banner).getByRole("button", { name: "Dismiss" }));
+    expect(screen.queryByTestId("notice")).toBeNull();
+  });
+
+  it("navigates between Accounts, Activity and Settings", async () => {
+    const backend = mockBackend();
+    render(App);
+    await screen.findByText("Ada Lovelace");
+
+    await fireEvent.click(screen.getByTestId("nav-activity"));
+    expect(screen.getByTestId("nav-activity").getAttribute("aria-current")).toBe("page");
+    await screen.findByRole("heading", { name: "Activity" });
+    await waitFor(() => expect(backend.called("list_activity")).toEqual([{ cmd: "list_activity", args: { limit: 200 } }]));
+
+    await fireEvent.click(screen.getByTestId("nav-settings"));
+    await screen.findByRole("heading", { name: "Settings" });
+
+    await fireEvent.click(screen.getByTestId("nav-accounts"));
+    await screen.findByText("Ada Lovelace");
+  });
+});
+
+describe("language", () => {
+  it("retranslates the whole window as soon as the language is switched", async () => {
+    const backend = mockBackend();
+    render(App);
+    await screen.findByText("Ada Lovelace");
+    await fireEvent.click(screen.getByTestId("nav-settings"));
+
+    const select = (await screen.findByTestId("select-language")) as HTMLSelectElement;
+    select.value = "zh-CN";
+    await fireEvent.change(select);
+
+    expect(screen.getByTestId("nav-accounts").textContent?.trim()).toBe("账户");
+    expect(screen.getByTestId("nav-settings").textContent?.trim()).toBe("设置");
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("设置");
+    await waitFor(() => expect(backend.called("set_settings")).toHaveLength(1));
+    expect(backend.called("set_settings")[0].args).toEqual({
+      settings: { language: "zh-CN", notifications: true, launchAtLogin: false },
+    });
+
+    await fireEvent.click(screen.getByTestId("nav-accounts"));
+    expect(screen.getByTestId("btn-add-account").textContent).toContain("添加账户");
+    expect(screen.getAllByTestId("account-status")[0].textContent?.trim()).toBe("有效");
+    expect(document.documentElement.lang).toBe("zh-CN");
+  });
+
+  it("starts in the language stored in the settings", async () => {
+    mockBackend({ get_settings: () => ({ language: "zh-CN", notifications: true, launchAtLogin: false }) });
+    render(App);
+
+    await waitFor(() => expect(screen.getByTestId("nav-activity").textContent?.trim()).toBe("活动"));
+  });
+});
+
+describe("first run", () => {
+  it("shows the guided setup instead of an empty list when no provider is configured", async () => {
+    let providers: ProviderView[] = [];
+    const added = provider({ name: "aihubmix", redirectUri: "signet://oauth/callback/aihubmix" });
+    const backend = mockBackend({
+      list_providers: () => providers,
+      list_accounts: () => [],
+      add_provider: () => {
+        providers = [added];
+        return added;
+      },
+    });
+
+    render(App);
+
+    const firstRun = await screen.findByTestId("first-run");
+    expect(firstRun.textContent).toContain("What are a client id and a client secret?");
+    expect(firstRun.textContent).toContain("developer console");
+    expect(screen.queryByTestId("accounts-empty")).toBeNull();
+
+    await fireEvent.input(screen.getByTestId("provider-client-id"), { target: { value: "my-client" } });
+    await fireEvent.input(screen.getByTestId("provider-client-secret"), { target: { value: "hunter2-secret" } });
+    await fireEvent.submit(screen.getByTestId("provider-form"));
+
+    await waitFor(() => expect(backend.called("add_provider")).toHaveLength(1));
+    expect(backend.called("add_provider")[0].args).toEqual({
+      provider: {
+        name: "aihubmix",
+        kind: "aihubmix",
+        clientId: "my-client",
+        clientSecret: "hunter2-secret",
+        baseUrl: "https://aihubmix.com",
+        redirect: "deep-link",
+      },
+    });
+
+    // The guide stays up to show what to register, and never shows the secret.
+    const uri = await within(firstRun).findByTestId("redirect-uri");
+    expect((uri.querySelector("input") as HTMLInputElement).value).toBe("signet://oauth/callback/aihubmix");
+    expect(document.body.innerHTML).not.toContain("hunter2-secret");
+
+    await fireEvent.click(screen.getByTestId("btn-first-run-done"));
+    expect(screen.queryByTestId("first-run")).toBeNull();
+    expect(await screen.findByTestId("add-provider-option")).toBeTruthy();
+  });
+
+  it("asks for an issuer and defaults to a loopback redirect for OpenID Connect", async () => {
+    const backend = mockBackend({
+      list_providers: () => [],
+      list_accounts: () => [],
+      add_provider: (args) => provider({ name: (args.provider as { name: string }).name, kind: "oidc" }),
+    });
+    render(App);
+    await screen.findByTestId("first-run");
+
+    const kind = screen.getByTestId("provider-kind") as HTMLSelectElement;
+    kind.value = "oidc";
+    await fireEvent.change(kind);
+    expect(screen.queryByTestId("provider-base-url")).toBeNull();
+
+    await fireEvent.input(screen.getByTestId("provider-name"), { target: { value: "corp" } });
+    await fireEvent.input(screen.getByTestId("provider-client-id"), { target: { value: "abc" } });
+    await fireEvent.submit(screen.getByTestId("provider-form"));
+    // No issuer yet: nothing is sent, and the field says why.
+    expect(backend.called("add_provider")).toHaveLength(0);
+    expect(screen.getByText("Enter a full URL starting with https://")).toBeTruthy();
+
+    await fireEvent.input(screen.getByTestId("provider-issuer"), { target: { value: "https://login.example.com" } });
+    await fireEvent.submit(screen.getByTestId("provider-form"));
+    await waitFor(() => expect(backend.called("add_provider")).toHaveLength(1));
+    expect(backend.called("add_provider")[0].args.provider).toEqual({
+      name: "corp",
+      kind: "oidc",
+      clientId: "abc",
+      issuer: "https://login.example.com",
+      redirect: "loopback",
+    });
   });
 });

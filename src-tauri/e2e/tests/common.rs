@@ -61,8 +61,7 @@ impl Driver {
             "tauri:options".into(),
             serde_json::json!({ "application": app_binary() }),
         );
-        let client = ClientBuilder::rustls()
-            .expect("tls")
+        let client = ClientBuilder::native()
             .capabilities(caps)
             .connect("http://127.0.0.1:4444")
             .await
@@ -87,8 +86,23 @@ impl Driver {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// The element's rendered text (read through the DOM: WebKitWebDriver's "get element text"
+    /// returns "" for some visible elements).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap_or_default()
+        self.find(css).await;
+        self.dom_text(css).await
+    }
+
+    async fn dom_text(&self, css: &str) -> String {
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                vec![serde_json::Value::String(css.to_owned())],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     pub async fn count(&self, css: &str) -> usize {
@@ -103,10 +117,7 @@ impl Driver {
     pub async fn wait_text(&self, css: &str, what: &str, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let t = match self.client.find(Locator::Css(css)).await {
-                Ok(e) => e.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
+            let t = self.dom_text(css).await;
             if check(&t) {
                 return t;
             }
@@ -123,7 +134,17 @@ impl Driver {
         }
     }
 
+    /// Saves a screenshot to artifacts/e2e/. WebKit paints a little after the DOM changes, so
+    /// this waits two animation frames and a moment first (screenshots are artifacts, not checks).
     pub async fn screenshot(&self, name: &str) {
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
         }

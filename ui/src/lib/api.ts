@@ -1,13 +1,58 @@
-// The UI's only door to the Rust side: Tauri commands and events.
+// The UI's only door to the Rust side: typed Tauri commands and events.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AccountView } from "./types";
+import type {
+  AccountDetail,
+  AccountView,
+  ActivityView,
+  EngineEvent,
+  NewProvider,
+  Notice,
+  ProviderView,
+  RefreshAllResult,
+  RemoveResult,
+  Settings,
+  SignInFinished,
+  SignInStarted,
+} from "./types";
 
-export function listAccounts(): Promise<AccountView[]> {
-  return invoke<AccountView[]>("list_accounts");
+export const listAccounts = () => invoke<AccountView[]>("list_accounts");
+export const getAccount = (id: number) => invoke<AccountDetail>("get_account", { id });
+export const refreshAccount = (id: number) => invoke<AccountView>("refresh_account", { id });
+export const refreshAll = () => invoke<RefreshAllResult>("refresh_all");
+export const removeAccount = (id: number) => invoke<RemoveResult>("remove_account", { id });
+export const openTopUp = (id: number) => invoke<null>("open_topup", { id });
+
+export const listProviders = () => invoke<ProviderView[]>("list_providers");
+export const addProvider = (provider: NewProvider) =>
+  invoke<ProviderView>("add_provider", { provider });
+/** Write-only: the engine stores it in the keyring and never hands it back. */
+export const setClientSecret = (provider: string, secret: string) =>
+  invoke<null>("set_client_secret", { provider, secret });
+
+/** `account` non-null signs that account in again. The shell opens the browser itself. */
+export const beginSignIn = (provider: string, account: number | null) =>
+  invoke<SignInStarted>("begin_sign_in", { provider, account });
+export const cancelSignIn = (provider: string) => invoke<null>("cancel_sign_in", { provider });
+
+export const listActivity = (limit: number) => invoke<ActivityView[]>("list_activity", { limit });
+
+export const getSettings = () => invoke<Settings>("get_settings");
+export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
+
+/** Calls `handler` whenever the engine says accounts changed. */
+export function onAccountsChanged(handler: (event: EngineEvent | null) => void): Promise<UnlistenFn> {
+  return listen<EngineEvent | null>("accounts-changed", (e) => handler(e.payload ?? null));
 }
 
-/** Calls `handler` whenever the engine says the account list changed. */
-export function onAccountsChanged(handler: () => void): Promise<UnlistenFn> {
-  return listen("accounts-changed", () => handler());
+/** Calls `handler` when a sign-in started from this UI (or a deep link) has ended. */
+export function onSignInFinished(handler: (event: SignInFinished) => void): Promise<UnlistenFn> {
+  return listen<EngineEvent>("sign-in-finished", (e) => {
+    if (e.payload?.type === "signInFinished") handler(e.payload);
+  });
+}
+
+/** Calls `handler` for warnings the shell wants a person to see (e.g. a forged sign-in link). */
+export function onNotice(handler: (notice: Notice) => void): Promise<UnlistenFn> {
+  return listen<Notice>("notice", (e) => handler(e.payload));
 }

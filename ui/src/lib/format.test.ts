@@ -1,11 +1,14 @@
 // Tests for the pure formatting helpers.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   accountCount,
+  countdown,
+  describeError,
   errorMessage,
   expiryText,
   initial,
   relativeTime,
+  refreshAllText,
   statusLabel,
 } from "./format";
 import { setLang } from "./i18n";
@@ -16,8 +19,6 @@ const SEC = 1000;
 const MIN = 60 * SEC;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-
-afterEach(() => setLang("en"));
 
 describe("relativeTime", () => {
   it.each([
@@ -92,5 +93,55 @@ describe("errorMessage", () => {
     expect(errorMessage("plain text")).toBe("plain text");
     expect(errorMessage(undefined)).toBe("Something went wrong while talking to Signet.");
     expect(errorMessage({ code: "x" })).toBe("Something went wrong while talking to Signet.");
+  });
+});
+
+describe("countdown", () => {
+  it.each([
+    [0, "00:00"],
+    [59 * SEC, "00:59"],
+    [4 * MIN + 59 * SEC, "04:59"],
+    [59 * MIN + 59 * SEC, "59:59"],
+    [HOUR, "1 h 00 m"],
+    [2 * HOUR + 5 * MIN + 30 * SEC, "2 h 05 m"],
+    [3 * DAY + 4 * HOUR, "3 d 4 h"],
+    [-5 * SEC, "00:00"],
+  ])("shows %d ms as %s", (ms, text) => {
+    expect(countdown(ms)).toBe(text);
+  });
+
+  it("speaks Chinese for hours", () => {
+    setLang("zh-CN");
+    expect(countdown(2 * HOUR + 5 * MIN)).toBe("2 小时 05 分");
+  });
+});
+
+describe("refreshAllText", () => {
+  it("mentions failures only when there are some", () => {
+    expect(refreshAllText({ refreshed: 12, failed: 1 })).toBe("12 refreshed, 1 failed");
+    expect(refreshAllText({ refreshed: 3, failed: 0 })).toBe("3 refreshed");
+  });
+});
+
+describe("describeError", () => {
+  it("maps a known code to its sentence and keeps the engine's words as detail", () => {
+    expect(describeError({ code: "keyring_locked", message: "Secret Service said: locked." })).toEqual({
+      text: "The system keyring is locked. Unlock it and try again.",
+      detail: "Secret Service said: locked.",
+    });
+  });
+
+  it("falls back to the message for unknown codes", () => {
+    expect(describeError({ code: "unreadable_answer", message: "AIHubMix sent nonsense." })).toEqual({
+      text: "AIHubMix sent nonsense.",
+      detail: null,
+    });
+  });
+
+  it("localizes the sentence", () => {
+    setLang("zh-CN");
+    expect(describeError({ code: "temporary", message: "503" }).text).toBe(
+      "暂时无法连接到服务，Signet 稍后会重试。",
+    );
   });
 });

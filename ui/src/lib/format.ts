@@ -1,6 +1,6 @@
-// Pure helpers that turn engine data into words: relative times, status labels, errors.
-import { t, type Key } from "./i18n";
-import type { AccountStatus } from "./types";
+// Pure helpers that turn engine data into words: times, countdowns, statuses, errors.
+import { errorCodeKey, getLang, t, type Key } from "./i18n";
+import type { AccountStatus, RefreshAllResult } from "./types";
 
 const SECOND = 1000;
 const MINUTE = 60;
@@ -31,6 +31,38 @@ export function expiryText(expiresAt: number, now: number): string {
   return t(key, { time: relativeTime(expiresAt, now) });
 }
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** A ticking countdown: "04:59" under an hour, "2 h 05 m" under a day, "3 d 4 h" beyond. */
+export function countdown(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / SECOND));
+  const s = total % 60;
+  const m = Math.floor(total / 60) % 60;
+  const h = Math.floor(total / 3600) % 24;
+  const d = Math.floor(total / 86_400);
+  if (d > 0) return t("dur.dh", { d, h });
+  if (h > 0) return t("dur.hm", { h, m: pad(m) });
+  return `${pad(m)}:${pad(s)}`;
+}
+
+/** Date and time with seconds in the UI language, e.g. "1 Jan 2025, 12:00:05". */
+export function dateTime(at: number): string {
+  return new Intl.DateTimeFormat(getLang(), {
+    dateStyle: "medium",
+    timeStyle: "medium",
+  }).format(at);
+}
+
+/** A calendar date in the UI language. */
+export function dateOnly(at: number): string {
+  return new Intl.DateTimeFormat(getLang(), { dateStyle: "medium" }).format(at);
+}
+
+/** A plain number with grouping in the UI language. */
+export function plainNumber(n: number): string {
+  return new Intl.NumberFormat(getLang()).format(n);
+}
+
 const STATUS_KEYS: Record<AccountStatus, Key> = {
   fresh: "status.fresh",
   refreshing: "status.refreshing",
@@ -49,13 +81,20 @@ export function accountCount(n: number): string {
   return t(n === 1 ? "accounts.one" : "accounts.other", { n });
 }
 
+/** "12 refreshed, 1 failed" (or just "12 refreshed"). */
+export function refreshAllText(result: RefreshAllResult): string {
+  return result.failed > 0
+    ? t("refreshAll.someFailed", { refreshed: result.refreshed, failed: result.failed })
+    : t("refreshAll.done", { refreshed: result.refreshed });
+}
+
 /** The first letter of a name, for the avatar badge when there is no picture. */
 export function initial(name: string): string {
   const first = Array.from(name.trim())[0];
   return first ? first.toLocaleUpperCase() : "?";
 }
 
-/** A message for a person out of whatever a command rejected with. */
+/** The engine's message out of whatever a command rejected with. */
 export function errorMessage(error: unknown): string {
   if (typeof error === "string" && error) return error;
   if (error && typeof error === "object" && "message" in error) {
@@ -63,4 +102,26 @@ export function errorMessage(error: unknown): string {
     if (typeof message === "string" && message) return message;
   }
   return t("error.unknown");
+}
+
+/** What to tell a person about an error: a localized sentence and the engine's own words. */
+export interface ErrorText {
+  /** The localized sentence for the code, or the engine's message when there is none. */
+  text: string;
+  /** The engine's message when it adds something to `text`. */
+  detail: string | null;
+}
+
+/** Maps `{code, message}` (a command error, a notice, an activity entry) to words. */
+export function describeError(error: unknown): ErrorText {
+  const message = errorMessage(error);
+  const code =
+    error && typeof error === "object" && "code" in error
+      ? (error as { code: unknown }).code
+      : null;
+  const key = typeof code === "string" ? errorCodeKey(code) : null;
+  if (!key) return { text: message, detail: null };
+  const text = t(key);
+  const hasOwnMessage = message !== t("error.unknown") && message !== text;
+  return { text, detail: hasOwnMessage ? message : null };
 }

@@ -1,8 +1,6 @@
-// Tests for language choice and string lookup.
-import { afterEach, describe, expect, it } from "vitest";
-import { pickLang, setLang, t } from "./i18n";
-
-afterEach(() => setLang("en"));
+// Tests for language choice, string lookup, and that both tables say the same things.
+import { describe, expect, it } from "vitest";
+import { applyLanguagePref, errorCodeKey, getLang, pickLang, setLang, t, tables } from "./i18n";
 
 describe("pickLang", () => {
   it.each([
@@ -23,8 +21,46 @@ describe("t", () => {
     expect(t("accounts.other")).toBe("{n} accounts");
   });
 
-  it("switches table with the language", () => {
+  it("switches table with the language and marks the document's language", () => {
     setLang("zh-CN");
     expect(t("status.reauth")).toBe("需要重新登录");
+    expect(document.documentElement.lang).toBe("zh-CN");
+  });
+
+  it("follows the system language for the 'system' preference", () => {
+    applyLanguagePref("zh-CN");
+    expect(getLang()).toBe("zh-CN");
+    applyLanguagePref("system");
+    expect(getLang()).toBe(pickLang(navigator.language));
+  });
+});
+
+describe("the string tables", () => {
+  const en = tables.en;
+  const zh = tables["zh-CN"];
+  const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+  it("have exactly the same keys in English and Chinese", () => {
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it("use the same placeholders in both languages and leave no string empty", () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(en[key].trim(), key).not.toBe("");
+      expect(zh[key].trim(), key).not.toBe("");
+      expect(placeholders(zh[key]), key).toEqual(placeholders(en[key]));
+    }
+  });
+
+  it("has a sentence for every error code the engine can send", () => {
+    const codes = [
+      "keyring_unavailable", "keyring_locked", "keyring_timeout", "config", "not_found",
+      "unknown_sign_in", "sign_in_expired", "provider_mismatch", "issuer_mismatch",
+      "sign_in_cancelled", "bad_callback", "subject_mismatch", "reauth_required",
+      "setup_problem", "temporary", "protocol", "storage", "internal",
+    ];
+    for (const code of codes) expect(errorCodeKey(code), code).not.toBeNull();
+    expect(errorCodeKey("toString")).toBeNull();
+    expect(errorCodeKey("made_up")).toBeNull();
   });
 });

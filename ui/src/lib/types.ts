@@ -1,34 +1,41 @@
-// Shapes of the data the Rust engine sends to the UI (to be generated from Rust later).
-export type AccountStatus = "fresh" | "refreshing" | "retrying" | "reauth" | "setup";
+// The UI's names for the engine's data: re-exports of the ts-rs bindings generated from Rust.
+export type { AccountDetail } from "./bindings/AccountDetail";
+export type { AccountView } from "./bindings/AccountView";
+export type { ActivityView } from "./bindings/ActivityView";
+export type { BalanceView } from "./bindings/BalanceView";
+export type { EngineEvent } from "./bindings/EngineEvent";
+export type { Error } from "./bindings/Error";
+export type { ErrorCode } from "./bindings/ErrorCode";
+export type { NewProvider } from "./bindings/NewProvider";
+export type { ProviderView } from "./bindings/ProviderView";
+export type { RefreshAllResult } from "./bindings/RefreshAllResult";
+export type { Settings } from "./bindings/Settings";
+export type { SignInStarted } from "./bindings/SignInStarted";
+export type { Status } from "./bindings/Status";
 
-export interface BalanceView {
-  formatted: string;
-  quota: number;
-  usedQuota: number;
-  sampledAt: number;
-}
+import type { Error as EngineError } from "./bindings/Error";
+import type { EngineEvent } from "./bindings/EngineEvent";
+import type { Status } from "./bindings/Status";
 
-export interface AccountView {
-  id: number;
-  provider: string;
-  providerKind: string;
-  displayName: string;
-  email: string | null;
-  avatarUrl: string | null;
-  status: AccountStatus;
-  /** A sentence for a person, already localized by the engine in English. */
-  statusMessage: string | null;
-  /** Unix milliseconds. */
-  accessExpiresAt: number | null;
-  /** Unix milliseconds. */
-  nextRefreshAt: number | null;
-  /** Unix milliseconds. */
-  lastRefreshAt: number | null;
-  balance: BalanceView | null;
-}
+/** What every failed command rejects with: `{ code, message }`. */
+export type CommandError = EngineError;
 
-/** What a failed Tauri command rejects with. */
-export interface CommandError {
+/** Kept for older imports: an account's status. */
+export type AccountStatus = Status;
+
+/** The payload of `sign-in-finished`. */
+export type SignInFinished = Extract<EngineEvent, { type: "signInFinished" }>;
+
+/** The payload of `notice`: a warning from the shell, e.g. a forged sign-in link. */
+export interface Notice {
   code: string;
   message: string;
+}
+
+/** The language preference kept in Settings. */
+export type LanguagePref = "system" | "en" | "zh-CN";
+
+/** The result of `remove_account`. */
+export interface RemoveResult {
+  revoked: boolean;
 }

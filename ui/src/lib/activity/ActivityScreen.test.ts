@@ -1,0 +1,36 @@
+// The activity log screen: asks for 200 entries and shows time, account, kind, outcome and message.
+import { render, screen, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { mockBackend } from "../../test/backend";
+import { activity } from "../../test/fixtures";
+import { setLang } from "../i18n";
+import ActivityScreen from "./ActivityScreen.svelte";
+
+describe("ActivityScreen", () => {
+  it("lists the latest entries with localized kinds and outcomes", async () => {
+    const backend = mockBackend({
+      list_activity: () => [
+        activity({ id: 2, account: "Grace", kind: "refresh", outcome: "reauth", code: "reauth_required", message: "Google said invalid_grant." }),
+        activity({ id: 1, account: null, kind: "sign_in", outcome: "refused", code: "unknown_sign_in", message: "No pending sign-in." }),
+      ],
+    });
+    render(ActivityScreen);
+
+    const rows = await screen.findAllByTestId("activity-row");
+    expect(backend.called("list_activity")[0].args).toEqual({ limit: 200 });
+    const cells = (row: HTMLElement) => within(row).getAllByRole("cell").map((c) => c.textContent?.trim());
+    expect(cells(rows[0]).slice(1, 4)).toEqual(["Grace", "Refresh", "Needs sign-in"]);
+    expect(cells(rows[0])[4]).toContain("Google said invalid_grant.");
+    expect(cells(rows[1]).slice(1, 4)).toEqual(["—", "Sign-in", "Refused"]);
+
+    setLang("zh-CN");
+    await screen.findByText("需要重新登录");
+    expect(screen.getByRole("columnheader", { name: "结果" })).toBeTruthy();
+  });
+
+  it("says so when nothing has happened yet", async () => {
+    mockBackend({ list_activity: () => [] });
+    render(ActivityScreen);
+    expect(await screen.findByText("Nothing has happened yet.")).toBeTruthy();
+  });
+});

@@ -1,0 +1,187 @@
+// The detail pane against a mocked engine: fields, live countdowns, balance plot, actions, removal.
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { mockBackend } from "../../test/backend";
+import { NOW, account, activity, detail } from "../../test/fixtures";
+import AccountDetail from "./AccountDetail.svelte";
+
+const noop = () => {};
+
+function renderDetail(id = 1, onremoved = vi.fn()) {
+  render(AccountDetail, { props: { id, onsigninagain: noop, onremoved } });
+  return onremoved;
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe("AccountDetail", () => {
+  it("shows profile fields only when present", async () => {
+    mockBackend({
+      get_account: () =>
+        detail({
+          account: account({
+            provider: "aihubmix",
+            profile: { username: "ada", status: 1, createdTime: 1_700_000_000, emailVerified: null },
+          }),
+        }),
+    });
+    renderDetail();
+
+    expect((await screen.findByTestId("detail-email")).textContent).toBe("ada@example.com");
+    expect(screen.getByTestId("profile-username").textContent).toBe("ada");
+    expect(screen.getByTestId("profile-status").textContent).toBe("1");
+    expect(screen.getByTestId("profile-createdTime").textContent).toContain("2023");
+    expect(screen.queryByTestId("profile-emailVerified")).toBeNull();
+    expect(screen.queryByTestId("profile-domain")).toBeNull();
+  });
+
+  it("ticks the expiry and next-refresh countdowns every second", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    vi.setSystemTime(NOW);
+    mockBackend({
+      get_account: () =>
+        detail({ account: account({ accessExpiresAt: NOW + 5 * 60_000, nextRefreshAt: NOW + 2 * 3_600_000 + 65_000 }) }),
+    });
+    renderDetail();
+
+    const expires = await screen.findByTestId("detail-expires-in");
+    expect(expires.textContent?.trim()).toBe("expires in 05:00");
+    expect(screen.getByTestId("detail-next-refresh").textContent?.trim()).toBe("in 2 h 01 m");
+
+    vi.advanceTimersByTime(1000);
+    await waitFor(() => expect(screen.getByTestId("detail-expires-in").textContent?.trim()).toBe("expires in 04:59"));
+    vi.advanceTimersByTime(2000);
+    await waitFor(() => expect(screen.getByTestId("detail-expires-in").textContent?.trim()).toBe("expires in 04:57"));
+  });
+
+  it("explains why an account is not fresh", async () => {
+    mockBackend({
+      get_account: () =>
+        detail({
+          account: account({ status: "reauth", statusCode: "reauth_required", statusMessage: "Google said invalid_grant." }),
+        }),
+    });
+    renderDetail();
+
+    const why = await screen.findByTestId("detail-status-message");
+    expect(why.textContent).toContain("This account needs you to sign in again.");
+    expect(why.textContent).toContain("Google said invalid_grant.");
+  });
+
+  it("shows the balance with quota, used quota and a history plot", async () => {
+    const balance = (formatted: string, quota: number, at: number) => ({
+      formatted,
+      quota,
+      usedQuota: 500,
+      sampledAt: at,
+    });
+    mockBackend({
+      get_account: () =>
+        detail({
+          account: account({ provider: "aihubmix", balance: balance("$3.00", 1_500_000, NOW) }),
+          balanceHistory: [balance("$3.00", 1_500_000, NOW), balance("$4.00", 2_000_000, NOW - 3_600_000), balance("$5.00", 2_500_000, NOW - 7_200_000)],
+        }),
+    });
+    renderDetail();
+
+    expect((await screen.findByTestId("detail-balance")).textContent).toBe("$3.00");
+    expect(screen.getByTestId("detail-quota").textContent).toBe("1,500,000");
+    expect(screen.getByTestId("detail-used-quota").textContent).toBe("500");
+    const plot = screen.getByTestId("balance-plot");
+    const line = plot.querySelector("polyline")?.getAttribute("points")?.split(" ");
+    // Oldest (highest) first, at the left and top; newest (lowest) at the right and bottom.
+    expect(line).toEqual(["0,6", "150,50", "300,94"]);
+    expect(plot.querySelector("svg")?.getAttribute("aria-label")).toContain("highest $5.00, lowest $3.00, latest $3.00");
+  });
+
+  it("refreshes now and shows the new last-refresh time", async () => {
+    let last = NOW - 3_600_000;
+    const backend = mockBackend({
+      get_account: () => detail({ account: account({ lastRefreshAt: last }) }),
+      refresh_account: () => {
+        last = NOW;
+        return account({ lastRefreshAt: last });
+      },
+    });
+    renderDetail();
+
+    const before = (await screen.findByTestId("detail-last-refresh")).textContent;
+    await fireEvent.click(screen.getByTestId("btn-refresh-now"));
+
+    await waitFor(() => expect(screen.getByTestId("detail-last-refresh").textContent).not.toBe(before));
+    expect(backend.called("refresh_account")[0].args).toEqual({ id: 1 });
+  });
+
+  it("offers Top up only where the provider has one", async () => {
+    const backend = mockBackend({ get_account: () => detail({ canTopUp: true }), open_topup: () => null });
+    renderDetail();
+    await fireEvent.click(await screen.findByTestId("btn-top-up"));
+    expect(backend.called("open_topup")[0].args).toEqual({ id: 1 });
+  });
+
+  it("hides Top up where the provider has none", async () => {
+    mockBackend({ get_account: () => detail({ canTopUp: false }) });
+    renderDetail();
+    await screen.findByTestId("btn-refresh-now");
+    expect(screen.queryByTestId("btn-top-up")).toBeNull();
+  });
+
+  it("shows a failed action's message", async () => {
+    mockBackend({
+      get_account: () => detail(),
+      refresh_account: () => {
+        throw { code: "temporary", message: "Google answered 503." };
+      },
+    });
+    renderDetail();
+    await fireEvent.click(await screen.findByTestId("btn-refresh-now"));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Google answered 503.");
+  });
+
+  it("lists the account's latest activity", async () => {
+    mockBackend({
+      get_account: () =>
+        detail({ activity: [activity({ id: 2, kind: "refresh", outcome: "refreshed" }), activity({ id: 1, kind: "sign_in", outcome: "ok" })] }),
+    });
+    renderDetail();
+    const rows = await screen.findAllByTestId("detail-activity-row");
+    expect(rows.map((r) => r.textContent?.includes("Refresh"))).toEqual([true, false]);
+    expect(rows[1].textContent).toContain("Sign-in");
+  });
+});
+
+describe("Remove", () => {
+  it("asks first, naming the account and the revocation, and removes only on confirm", async () => {
+    const backend = mockBackend({
+      get_account: () => detail({ account: account({ id: 4, displayName: "Ada Lovelace", provider: "google" }), canRevoke: true }),
+      remove_account: () => ({ revoked: true }),
+    });
+    const onremoved = renderDetail(4);
+
+    await fireEvent.click(await screen.findByTestId("btn-remove"));
+
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog.textContent).toContain("Remove Ada Lovelace (ada@example.com) from Signet and revoke access at google?");
+    expect(backend.called("remove_account")).toHaveLength(0);
+
+    await fireEvent.click(screen.getByTestId("btn-confirm-remove"));
+    await waitFor(() => expect(backend.called("remove_account")).toHaveLength(1));
+    expect(backend.called("remove_account")[0].args).toEqual({ id: 4 });
+    expect(onremoved).toHaveBeenCalledWith(expect.objectContaining({ id: 4 }), { revoked: true }, true);
+  });
+
+  it("does nothing when the confirmation is cancelled", async () => {
+    const backend = mockBackend({ get_account: () => detail({ canRevoke: false }) });
+    renderDetail();
+
+    await fireEvent.click(await screen.findByTestId("btn-remove"));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog.textContent).toContain("Remove Ada Lovelace (ada@example.com) from Signet?");
+    expect(dialog.textContent).not.toContain("revoke access at");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(backend.called("remove_account")).toHaveLength(0);
+  });
+});

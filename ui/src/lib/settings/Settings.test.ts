@@ -1,0 +1,145 @@
+// Settings against a mocked engine: secrets are write-only, providers can be added, toggles are saved.
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it, vi } from "vitest";
+import { mockBackend } from "../../test/backend";
+import { provider, settings } from "../../test/fixtures";
+import SettingsScreen from "./SettingsScreen.svelte";
+
+const SECRET = "cs-very-secret-value-42";
+
+function renderSettings(overrides: Record<string, unknown> = {}) {
+  const props = {
+    providers: [provider({ hasSecret: false })],
+    providersError: null,
+    settings: settings(),
+    onproviderschanged: vi.fn(),
+    onsettings: vi.fn(),
+    ...overrides,
+  };
+  render(SettingsScreen, { props });
+  return props;
+}
+
+describe("Settings: client secrets", () => {
+  it("sends a secret once, clears the field, says saved, and never shows it", async () => {
+    const backend = mockBackend({ set_client_secret: () => null });
+    const props = renderSettings();
+
+    const card = screen.getByTestId("provider-card");
+    expect(within(card).getByTestId("secret-status").textContent?.trim()).toBe("not set");
+    const input = within(card).getByTestId("secret-input") as HTMLInputElement;
+    expect(input.type).toBe("password");
+    expect(input.value).toBe("");
+
+    await fireEvent.input(input, { target: { value: SECRET } });
+    await fireEvent.click(within(card).getByTestId("btn-save-secret"));
+
+    await waitFor(() => expect(within(card).getByTestId("secret-saved").textContent).toBe("Saved."));
+    expect(backend.called("set_client_secret")).toEqual([
+      { cmd: "set_client_secret", args: { provider: "aihubmix", secret: SECRET } },
+    ]);
+    expect(input.value).toBe("");
+    expect(props.onproviderschanged).toHaveBeenCalled();
+    expect(document.body.innerHTML).not.toContain(SECRET);
+    for (const el of document.querySelectorAll("input")) expect(el.value).not.toBe(SECRET);
+  });
+
+  it("clears the field even when saving fails, and shows why", async () => {
+    mockBackend({
+      set_client_secret: () => {
+        throw { code: "keyring_locked", message: "The login keyring is locked." };
+      },
+    });
+    renderSettings();
+    const input = screen.getByTestId("secret-input") as HTMLInputElement;
+
+    await fireEvent.input(input, { target: { value: SECRET } });
+    await fireEvent.click(screen.getByTestId("btn-save-secret"));
+
+    expect((await screen.findByRole("alert")).textContent).toContain("The system keyring is locked.");
+    expect(input.value).toBe("");
+    expect(screen.getByTestId("secret-saved").textContent).toBe("");
+    expect(document.body.innerHTML).not.toContain(SECRET);
+  });
+
+  it("shows only whether a secret exists, and where it comes from", () => {
+    mockBackend();
+    renderSettings({
+      providers: [
+        provider({ name: "a", hasSecret: true }),
+        provider({ name: "b", hasSecret: true, secretEnv: "SIGNET_B_SECRET" }),
+      ],
+    });
+    const status = screen.getAllByTestId("secret-status").map((el) => el.textContent?.trim());
+    expect(status).toEqual(["stored in the keyring", "from the environment variable SIGNET_B_SECRET"]);
+  });
+
+  it("adds a provider from Settings, then shows its redirect URI without the secret", async () => {
+    const added = provider({ name: "corp", kind: "oidc", redirectUri: "http://127.0.0.1:*/callback/corp", issuer: "https://id.example.com", baseUrl: null });
+    const backend = mockBackend({ add_provider: () => added });
+    const props = renderSettings();
+
+    await fireEvent.click(screen.getByTestId("btn-show-add-provider"));
+    const kind = screen.getByTestId("provider-kind") as HTMLSelectElement;
+    kind.value = "oidc";
+    await fireEvent.change(kind);
+    await fireEvent.input(screen.getByTestId("provider-name"), { target: { value: "corp" } });
+    await fireEvent.input(screen.getByTestId("provider-client-id"), { target: { value: "corp-app" } });
+    await fireEvent.input(screen.getByTestId("provider-client-secret"), { target: { value: SECRET } });
+    await fireEvent.input(screen.getByTestId("provider-issuer"), { target: { value: "https://id.example.com" } });
+    await fireEvent.submit(screen.getByTestId("provider-form"));
+
+    await waitFor(() => expect(backend.called("add_provider")).toHaveLength(1));
+    expect(props.onproviderschanged).toHaveBeenCalled();
+    const uri = within(await screen.findByTestId("provider-added")).getByTestId("redirect-uri");
+    expect((uri.querySelector("input") as HTMLInputElement).value).toBe("http://127.0.0.1:*/callback/corp");
+    expect(uri.textContent).toContain("“*” stands for any port");
+    expect(screen.queryByTestId("provider-form")).toBeNull();
+    expect(document.body.innerHTML).not.toContain(SECRET);
+    // The secret went to add_provider only, never to any other command.
+    const elsewhere = backend.calls.filter((c) => c.cmd !== "add_provider" && JSON.stringify(c.args).includes(SECRET));
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("shows the engine's reason when a provider cannot be added", async () => {
+    mockBackend({
+      add_provider: () => {
+        throw { code: "config", message: 'A provider named "aihubmix" already exists.' };
+      },
+    });
+    renderSettings();
+    await fireEvent.click(screen.getByTestId("btn-show-add-provider"));
+    await fireEvent.input(screen.getByTestId("provider-client-id"), { target: { value: "x" } });
+    await fireEvent.submit(screen.getByTestId("provider-form"));
+
+    const error = await screen.findByTestId("provider-form-error");
+    expect(error.textContent).toContain('A provider named "aihubmix" already exists.');
+  });
+});
+
+describe("Settings: preferences", () => {
+  it("saves launch at login and notifications with set_settings", async () => {
+    const backend = mockBackend();
+    const props = renderSettings();
+
+    await fireEvent.click(screen.getByTestId("toggle-launch-at-login"));
+    await waitFor(() => expect(backend.called("set_settings")).toHaveLength(1));
+    expect(backend.called("set_settings")[0].args).toEqual({
+      settings: { language: "en", notifications: true, launchAtLogin: true },
+    });
+    expect(props.onsettings).toHaveBeenLastCalledWith({ language: "en", notifications: true, launchAtLogin: true });
+  });
+
+  it("goes back to the stored setting when saving fails", async () => {
+    mockBackend({
+      set_settings: () => {
+        throw { code: "storage", message: "Disk full." };
+      },
+    });
+    const props = renderSettings();
+
+    await fireEvent.click(screen.getByTestId("toggle-notifications"));
+    expect((await screen.findByRole("alert")).textContent).toContain("Disk full.");
+    expect(props.onsettings).toHaveBeenLastCalledWith(settings());
+  });
+});

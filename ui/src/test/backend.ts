@@ -1,0 +1,43 @@
+// A fake engine behind mockIPC: default answers for every command, per-test overrides, a call log.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { account, provider, settings } from "./fixtures";
+
+type Handler = (args: Record<string, unknown>) => unknown;
+
+export interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+const defaults: Record<string, Handler> = {
+  list_accounts: () => [account()],
+  list_providers: () => [provider()],
+  get_settings: () => settings(),
+  set_settings: (args) => args.settings,
+  list_activity: () => [],
+  refresh_all: () => ({ refreshed: 1, failed: 0 }),
+  cancel_sign_in: () => null,
+};
+
+/** Installs the fake engine; returns the log of commands and what each returned. */
+export function mockBackend(handlers: Record<string, Handler> = {}) {
+  const calls: Call[] = [];
+  const results: unknown[] = [];
+  mockIPC(
+    (cmd, args) => {
+      const call = { cmd, args: (args ?? {}) as Record<string, unknown> };
+      calls.push(call);
+      const handler = handlers[cmd] ?? defaults[cmd];
+      if (!handler) throw { code: "internal", message: `no mock for ${cmd}` };
+      const result = handler(call.args);
+      results.push(result);
+      return result;
+    },
+    { shouldMockEvents: true },
+  );
+  return {
+    calls,
+    results,
+    called: (cmd: string) => calls.filter((c) => c.cmd === cmd),
+  };
+}
