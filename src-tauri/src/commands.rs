@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use signet_core::views::{
-    AccountDetail, ActivityView, NewProvider, ProviderView, RefreshAllResult, Settings,
-    SignInStarted,
+    AccountDetail, ActivityView, NewProvider, ProviderView, RefreshAllResult, RemoveResult,
+    Settings, SignInStarted,
 };
 use signet_core::{AccountView, Engine, Error, Secret};
 use tauri::{AppHandle, State};
@@ -98,11 +98,6 @@ pub async fn cancel_sign_in(
 ) -> Reply<()> {
     engine.cancel_sign_in(&provider);
     reply(&app, "cancel_sign_in", Ok(()))
-}
-
-#[derive(Debug, Serialize)]
-pub struct RemoveResult {
-    pub revoked: bool,
 }
 
 #[tauri::command]

@@ -12,13 +12,7 @@ pub const ACCOUNTS_CHANGED: &str = "accounts-changed";
 pub const SIGN_IN_FINISHED: &str = "sign-in-finished";
 pub const NOTICE: &str = "notice";
 
-/// A sentence for the window's warning banner.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Notice {
-    pub code: String,
-    pub message: String,
-}
+use signet_core::views::Notice;
 
 /// When `$SIGNET_IPC_CAPTURE` names a file, every payload sent to the webview (command results
 /// and events) is appended to it as one JSON line, so tests can check that none carries a secret.

@@ -177,6 +177,23 @@ pub async fn update(app: &AppHandle) {
     let _ = tray.set_tooltip(Some(summary(&accounts)));
 }
 
+/// Shows the outcome of "Refresh all" in the tooltip (the tray has no other place for text).
+pub async fn show_outcome(app: &AppHandle, outcome: &signet_core::views::RefreshAllResult) {
+    let engine = app.state::<Engine>().inner().clone();
+    let Ok(accounts) = engine.list().await else {
+        return;
+    };
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let text = format!(
+            "{}\nRefresh all: {} refreshed, {} failed",
+            summary(&accounts),
+            outcome.refreshed,
+            outcome.failed
+        );
+        let _ = tray.set_tooltip(Some(text));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,8 @@ pub const ALERT_GRACE_MS: Millis = 30 * 60 * 1000;
 /// Access lifetime assumed when a provider states none.
 pub const DEFAULT_ACCESS_LIFETIME_MS: Millis = 3600 * 1000;
 const MIN_MARGIN_MS: Millis = 5 * 60 * 1000;
+/// Warn this long before a refresh token that cannot be extended runs out.
+pub const EXPIRY_WARNING_MS: Millis = 3 * 24 * 3600 * 1000;
 
 /// What a refresh call did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,8 +341,32 @@ impl Engine {
         let _ = self
             .log(Some(id), Some(&row.label()), "refresh", outcome, None, None)
             .await;
+        self.warn_if_sign_in_runs_out(row, tokens, now);
         self.emit(EngineEvent::AccountChanged { account_id: id });
         Ok(())
+    }
+
+    /// A refresh that did not extend the refresh token's life, when that life ends within
+    /// [`EXPIRY_WARNING_MS`]: one alert as the threshold is crossed ("sign in again before …").
+    fn warn_if_sign_in_runs_out(&self, row: &AccountRow, tokens: &Tokens, now: Millis) {
+        let Some(ends) = tokens.refresh_expires_at else {
+            return;
+        };
+        let extended = row.refresh_expires_at.is_none_or(|before| ends > before);
+        let was_far = row
+            .last_refresh_at
+            .is_none_or(|last| ends - last >= EXPIRY_WARNING_MS);
+        if !extended && was_far && ends - now < EXPIRY_WARNING_MS {
+            let days = ((ends - now) as f64 / 86_400_000.0).max(0.0);
+            self.emit(EngineEvent::Alert {
+                account_id: row.id,
+                title: format!("{}: sign-in ends soon", row.label()),
+                message: format!(
+                    "{} will stop accepting this sign-in in {days:.1} days and Signet cannot extend it. Sign in again before then to keep the account working.",
+                    row.provider
+                ),
+            });
+        }
     }
 
     async fn fail(

@@ -193,3 +193,22 @@ pub struct RefreshAllResult {
     pub refreshed: u32,
     pub failed: u32,
 }
+
+/// Outcome of removing an account.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RemoveResult {
+    /// The provider confirmed the revocation of Signet's access.
+    pub revoked: bool,
+}
+
+/// A sentence for the window's warning banner (the `notice` event), e.g. a forged sign-in link.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Notice {
+    /// An [`crate::ErrorCode`] in snake_case, or "alert".
+    pub code: String,
+    pub message: String,
+}

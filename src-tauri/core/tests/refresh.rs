@@ -436,3 +436,66 @@ async fn aihubmix_top_up_page_comes_from_the_provider() {
         .starts_with("Bearer "));
     h.server.assert_no_violations();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_that_cannot_be_extended_is_announced_before_it_runs_out() {
+    use signet_core::store::TokenTiming;
+    // A server that does not rotate: refreshing never extends the refresh token's life.
+    let h = harness(Setup::oidc().redirect("deep-link").rotating(false)).await;
+    let a = h.sign_in().await;
+    let now = h.clock_now();
+    let day = 86_400_000;
+    // The provider said the refresh token lives until 3 days + 1 hour from now.
+    let row = h.engine.store().require(a.id).await.expect("row");
+    let mut tokens = h
+        .engine
+        .vault()
+        .get_tokens(a.id, row.token_gen)
+        .await
+        .expect("vault")
+        .expect("tokens");
+    tokens.refresh_expires_at = Some(now + 3 * day + 3_600_000);
+    h.engine
+        .vault()
+        .put_tokens(a.id, row.token_gen, &tokens)
+        .await
+        .expect("vault");
+    let timing = TokenTiming {
+        token_gen: row.token_gen,
+        access_expires_at: row.access_expires_at,
+        refresh_expires_at: tokens.refresh_expires_at,
+        access_lifetime_ms: row.access_lifetime_ms,
+        next_refresh_at: row.next_refresh_at,
+    };
+    h.engine
+        .store()
+        .record_tokens(a.id, &timing, now)
+        .await
+        .expect("timing");
+    let mut events = h.engine.subscribe();
+    let mut alerts = |events: &mut tokio::sync::broadcast::Receiver<signet_core::EngineEvent>| {
+        let mut found = Vec::new();
+        while let Ok(ev) = events.try_recv() {
+            if let signet_core::EngineEvent::Alert { message, .. } = ev {
+                found.push(message);
+            }
+        }
+        found
+    };
+    h.engine.refresh(a.id, true).await.expect("refresh");
+    assert!(
+        alerts(&mut events).is_empty(),
+        "still more than 3 days left"
+    );
+    h.clock.advance_secs(2 * 3600);
+    h.engine.refresh(a.id, true).await.expect("refresh");
+    let found = alerts(&mut events);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("cannot extend it"), "{}", found[0]);
+    h.clock.advance_secs(3600);
+    h.engine.refresh(a.id, true).await.expect("refresh");
+    assert!(
+        alerts(&mut events).is_empty(),
+        "announced once, not on every refresh"
+    );
+}

@@ -7,8 +7,10 @@ export type { EngineEvent } from "./bindings/EngineEvent";
 export type { Error } from "./bindings/Error";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { NewProvider } from "./bindings/NewProvider";
+export type { Notice } from "./bindings/Notice";
 export type { ProviderView } from "./bindings/ProviderView";
 export type { RefreshAllResult } from "./bindings/RefreshAllResult";
+export type { RemoveResult } from "./bindings/RemoveResult";
 export type { Settings } from "./bindings/Settings";
 export type { SignInStarted } from "./bindings/SignInStarted";
 export type { Status } from "./bindings/Status";
@@ -26,16 +28,6 @@ export type AccountStatus = Status;
 /** The payload of `sign-in-finished`. */
 export type SignInFinished = Extract<EngineEvent, { type: "signInFinished" }>;
 
-/** The payload of `notice`: a warning from the shell, e.g. a forged sign-in link. */
-export interface Notice {
-  code: string;
-  message: string;
-}
 
 /** The language preference kept in Settings. */
 export type LanguagePref = "system" | "en" | "zh-CN";
-
-/** The result of `remove_account`. */
-export interface RemoveResult {
-  revoked: boolean;
-}
