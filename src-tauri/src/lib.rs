@@ -231,6 +231,7 @@ pub(crate) async fn refresh_all(app: &AppHandle) -> Result<RefreshAllResult, Err
         "refresh all"
     );
     tray::update(app).await;
+    tray::show_outcome(app, &outcome).await;
     Ok(outcome)
 }
 
