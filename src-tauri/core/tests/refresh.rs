@@ -473,7 +473,7 @@ async fn a_sign_in_that_cannot_be_extended_is_announced_before_it_runs_out() {
         .await
         .expect("timing");
     let mut events = h.engine.subscribe();
-    let mut alerts = |events: &mut tokio::sync::broadcast::Receiver<signet_core::EngineEvent>| {
+    let alerts = |events: &mut tokio::sync::broadcast::Receiver<signet_core::EngineEvent>| {
         let mut found = Vec::new();
         while let Ok(ev) = events.try_recv() {
             if let signet_core::EngineEvent::Alert { message, .. } = ev {
