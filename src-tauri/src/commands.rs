@@ -14,6 +14,9 @@ type Reply<T> = Result<T, Error>;
 /// Errors cross the boundary as `signet_core::Error` — `{code, message}` with a closed set of codes.
 fn reply<T: Serialize>(app: &AppHandle, command: &str, result: Reply<T>) -> Reply<T> {
     crate::events::capture(app, command, &result);
+    if command == "list_accounts" {
+        mark_ready();
+    }
     if let Err(e) = &result {
         tracing::info!(command, code = e.code.as_str(), "command failed");
     }
@@ -144,4 +147,26 @@ pub async fn get_settings(app: AppHandle, engine: State<'_, Engine>) -> Reply<Se
 pub async fn set_settings(app: AppHandle, settings: Settings) -> Reply<Settings> {
     let result = crate::apply_settings(&app, &settings).await;
     reply(&app, "set_settings", result)
+}
+
+/// For the idle benchmark: the first `list_accounts` reply is Signet's first interactive paint
+/// (the list renders in the next frame). Appends the time to `$BENCH_READY_FILE`, once.
+fn mark_ready() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        if let Some(path) = std::env::var_os("BENCH_READY_FILE") {
+            use std::io::Write;
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0);
+                let _ = writeln!(f, "{now}");
+            }
+        }
+    });
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Idle resource benchmark (a bench, not a test): Signet with 100 accounts against a bare Tauri v2
+# window built with the same toolchain and profile in the same run. Reports, per app, the time from
+# launch to the first interactive paint (the page's first IPC call after rendering: Signet's first
+# `list_accounts` reply, the bare window's `ready`), the memory of the whole process tree (app +
+# WebKit processes; RSS and PSS) after 10 s idle, and Signet's CPU time over IDLE_SECONDS idle.
+#   PROFILE=release RUNS=5 IDLE_SECONDS=600 ./scripts/bench-idle.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PROFILE=${PROFILE:-release}; RUNS=${RUNS:-5}; IDLE_SECONDS=${IDLE_SECONDS:-600}; ACCOUNTS=${ACCOUNTS:-100}
+dir=target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
+
+if [ -z "${BENCH_INNER:-}" ]; then
+  npm run build --prefix ui >/dev/null
+  cargo build --profile "$PROFILE" --locked -p signet -p bare-window -p signet-e2e --bins
+  export BENCH_INNER=1 KEEP_DISPLAY=1 PROFILE RUNS IDLE_SECONDS ACCOUNTS
+  exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" ./scripts/with-keyring.sh "$0"
+fi
+
+work=$(mktemp -d /tmp/signet-bench.XXXXXX)
+export SIGNET_CONFIG="$work/config.toml" SIGNET_DATA_DIR="$work/data" SIGNET_KEYRING_NAMESPACE="bench-$$"
+"$dir/seed-accounts" "$ACCOUNTS" >/dev/null
+
+tree_pids() { local p=$1; echo "$p"; for c in $(ps -o pid= --ppid "$p"); do tree_pids "$c"; done; }
+sum_kb() { local field=$1 file=$2 total=0; shift 2; for p in "$@"; do v=$(awk -v f="$field:" '$1==f{print $2}' "/proc/$p/$file" 2>/dev/null || true); total=$((total + ${v:-0})); done; echo $total; }
+cpu_ticks() { local total=0; for p in "$@"; do v=$(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0); total=$((total + v)); done; echo $total; }
+now_ms() { date +%s%3N; }
+
+# run NAME BINARY → prints "ready_ms rss_kb pss_kb"
+measure() {
+  local bin=$1 ready="$work/ready.$RANDOM"
+  local start; start=$(now_ms)
+  BENCH_READY_FILE="$ready" "$bin" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 600); do [ -s "$ready" ] && break; sleep 0.05; done
+  [ -s "$ready" ] || { echo "bench: $bin never became interactive" >&2; kill "$pid"; exit 1; }
+  local ready_ms=$(( $(head -1 "$ready") - start ))
+  sleep 10
+  mapfile -t pids < <(tree_pids "$pid")
+  echo "$ready_ms $(sum_kb VmRSS status "${pids[@]}") $(sum_kb Pss smaps_rollup "${pids[@]}") ${#pids[@]}"
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  sleep 1
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -A R
+for i in $(seq "$RUNS"); do
+  for app in bare signet; do
+    bin="$dir/bare-window"; [ $app = signet ] && bin="$dir/signet"
+    read -r t rss pss n < <(measure "$bin")
+    echo "run $i $app: interactive after ${t} ms, tree of $n processes: RSS $((rss/1024)) MiB, PSS $((pss/1024)) MiB"
+    R[$app.t]+="$t "; R[$app.rss]+="$rss "; R[$app.pss]+="$pss "
+  done
+done
+m() { tr ' ' '\n' <<< "${R[$1]}" | grep . | median; }
+bt=$(m bare.t); st=$(m signet.t); br=$(m bare.rss); sr=$(m signet.rss); bp=$(m bare.pss); sp=$(m signet.pss)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", a/b}'; }
+echo
+echo "| median of $RUNS ($PROFILE, $ACCOUNTS accounts) | Signet | bare Tauri v2 window | ratio |"
+echo "|---|---:|---:|---:|"
+echo "| launch → first interactive paint | $st ms | $bt ms | $(ratio "$st" "$bt") |"
+echo "| process-tree RSS after 10 s idle | $((sr/1024)) MiB | $((br/1024)) MiB | $(ratio "$sr" "$br") |"
+echo "| process-tree PSS after 10 s idle | $((sp/1024)) MiB | $((bp/1024)) MiB | $(ratio "$sp" "$bp") |"
+
+# CPU over IDLE_SECONDS of idling with the window open.
+BENCH_READY_FILE="$work/cpu.ready" "$dir/signet" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do [ -s "$work/cpu.ready" ] && break; sleep 0.05; done
+sleep 10
+mapfile -t pids < <(tree_pids "$pid")
+c0=$(cpu_ticks "${pids[@]}")
+sleep "$IDLE_SECONDS"
+mapfile -t pids2 < <(tree_pids "$pid")
+c1=$(cpu_ticks "${pids2[@]}")
+hz=$(getconf CLK_TCK)
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$IDLE_SECONDS" 'BEGIN {printf "\nSignet CPU time over %d s idle (process tree): %.2f s\n", s, d/hz}'

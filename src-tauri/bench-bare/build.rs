@@ -1,0 +1,4 @@
+//! Build script: Tauri's code generation for the bare window.
+fn main() {
+    tauri_build::build()
+}

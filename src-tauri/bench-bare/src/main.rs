@@ -1,0 +1,32 @@
+//! A bare Tauri v2 window (no plugins, no tray, one command): the baseline Signet's idle
+//! start-up time and memory are compared against, built with the same toolchain in the same run.
+
+use std::io::Write;
+
+/// Marks the first interactive paint: appends the time (ms since the Unix epoch) to `$BENCH_READY_FILE`.
+#[tauri::command]
+fn ready() {
+    if let Some(path) = std::env::var_os("BENCH_READY_FILE") {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0);
+            let _ = writeln!(f, "{now}");
+        }
+    }
+}
+
+fn main() {
+    let result = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![ready])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("bare window failed: {e}");
+        std::process::exit(1);
+    }
+}
