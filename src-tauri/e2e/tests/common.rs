@@ -28,6 +28,13 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
 pub struct Driver {
     child: Child,
     pub client: Client,
@@ -40,10 +47,18 @@ impl Driver {
             std::env::var_os("DISPLAY").is_some(),
             "run under Xvfb (scripts/test.sh does)"
         );
+        // Fresh ports every time: a driver left over from elsewhere must never be talked to.
+        let port = free_port();
+        let native_port = free_port();
         let mut cmd = Command::new("tauri-driver");
-        cmd.args(["--port", "4444", "--native-port", "4445"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -51,7 +66,7 @@ impl Driver {
             .spawn()
             .expect("tauri-driver on PATH (cargo install tauri-driver)");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect("127.0.0.1:4444").is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "tauri-driver did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -63,7 +78,7 @@ impl Driver {
         );
         let client = ClientBuilder::native()
             .capabilities(caps)
-            .connect("http://127.0.0.1:4444")
+            .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("WebDriver session on the app");
         Driver { child, client }
@@ -86,6 +101,17 @@ impl Driver {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Replaces the content of an input with `text`, as typed.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear()
+            .await
+            .unwrap_or_else(|err| panic!("clear {css}: {err}"));
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("type into {css}: {err}"));
+    }
+
     /// The element's rendered text (read through the DOM: WebKitWebDriver's "get element text"
     /// returns "" for some visible elements).
     pub async fn text(&self, css: &str) -> String {
@@ -96,7 +122,10 @@ impl Driver {
     async fn dom_text(&self, css: &str) -> String {
         self.client
             .execute(
-                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                // Text, plus the values of inputs inside (read-only fields show values, not text).
+                "const e = document.querySelector(arguments[0]); if (!e) return ''; \
+                 const values = [...e.querySelectorAll('input, textarea')].map(i => i.value); \
+                 return [e.innerText, ...values].join('\\n');",
                 vec![serde_json::Value::String(css.to_owned())],
             )
             .await

@@ -136,6 +136,15 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
     assert_eq!(app.count("[data-testid=account-row]").await, 1);
     app.screenshot("05-forged-link").await;
 
+    // The activity log lists what happened.
+    app.click("[data-testid=nav-activity]").await;
+    app.find("[data-testid=activity-row]").await;
+    assert!(
+        app.count("[data-testid=activity-row]").await >= 3,
+        "sign-in and refreshes are logged"
+    );
+    app.screenshot("05b-activity").await;
+
     // 简体中文.
     app.click("[data-testid=nav-settings]").await;
     let select = app.find("[data-testid=select-language]").await;
@@ -209,4 +218,62 @@ fn read_logs(dir: &std::path::Path) -> String {
         }
     }
     out
+}
+
+/// First run: no provider configured → the guided setup, not an empty list; adding a provider
+/// there shows the redirect URI to register and writes the configuration (secret to the keyring).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_guides_through_adding_a_provider() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    let namespace = format!("e2e-first-{}", std::process::id());
+    let env = vec![
+        ("SIGNET_CONFIG", config.display().to_string()),
+        (
+            "SIGNET_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("SIGNET_KEYRING_NAMESPACE", namespace.clone()),
+    ];
+    let app = Driver::start(&env).await;
+    app.find("[data-testid=first-run]").await;
+    app.screenshot("00-first-run").await;
+    app.find("[data-testid=provider-kind]")
+        .await
+        .select_by_value("aihubmix")
+        .await
+        .expect("kind");
+    app.fill("[data-testid=provider-name]", "aihubmix").await;
+    app.fill("[data-testid=provider-client-id]", "client_abc123")
+        .await;
+    app.fill(
+        "[data-testid=provider-client-secret]",
+        "secret_typed_in_first_run",
+    )
+    .await;
+    app.click("[data-testid=btn-add-provider]").await;
+    app.wait_text(
+        "[data-testid=redirect-uri]",
+        "redirect URI to register",
+        |t| t.contains("signet://oauth/callback/aihubmix"),
+    )
+    .await;
+    app.screenshot("00b-first-run-added").await;
+    app.stop().await;
+    let file = std::fs::read_to_string(&config).expect("config written");
+    assert!(file.contains("client_id = \"client_abc123\""), "{file}");
+    assert!(
+        !file.contains("secret_typed_in_first_run"),
+        "the secret is not in the file"
+    );
+    let vault = Vault::new(Arc::new(KeyringBackend::new(&namespace)));
+    assert_eq!(
+        vault
+            .get_client_secret("aihubmix")
+            .await
+            .expect("keyring")
+            .map(|s| s.expose().to_owned())
+            .as_deref(),
+        Some("secret_typed_in_first_run")
+    );
 }
