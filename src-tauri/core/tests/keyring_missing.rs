@@ -30,7 +30,7 @@ async fn no_secret_service_fails_closed_with_a_clear_message() {
     // The whole sign-in fails closed: no account, nothing on disk. The client secret comes from
     // the environment here, since the keyring cannot hold it.
     let mut setup = Setup::aihubmix().vault(Vault::system());
-    setup.server.client_secret = "secret_from_env_for_missing_keyring_test".into();
+    setup.server.client_secret = "test_secret_no_keyring".into();
     std::env::set_var("SIGNET_TEST_AIHUBMIX_SECRET", &setup.server.client_secret);
     let h = harness_with_env_secret(setup).await;
     let start = h
