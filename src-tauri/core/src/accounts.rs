@@ -8,13 +8,18 @@ use crate::store::AccountRow;
 use crate::views::{AccountView, BalanceView, EngineEvent};
 
 impl Engine {
+    /// Every account, with its latest balance. Two queries whatever the number of accounts:
+    /// the UI calls this on every change.
     pub async fn list(&self) -> Result<Vec<AccountView>> {
         let rows = self.inner.store.list().await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(self.view(r).await?);
-        }
-        Ok(out)
+        let mut balances = self.inner.store.latest_balances().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let balance = balances.remove(&r.id);
+                view(r, balance)
+            })
+            .collect())
     }
 
     pub async fn account(&self, id: i64) -> Result<AccountView> {
@@ -23,34 +28,8 @@ impl Engine {
     }
 
     async fn view(&self, r: AccountRow) -> Result<AccountView> {
-        let balance = self
-            .inner
-            .store
-            .latest_balance(r.id)
-            .await?
-            .map(|b| BalanceView {
-                formatted: b.formatted.unwrap_or_default(),
-                quota: b.quota,
-                used_quota: b.used_quota,
-                sampled_at: b.sampled_at,
-            });
-        Ok(AccountView {
-            id: r.id,
-            status: r.status(),
-            provider: r.provider,
-            provider_kind: r.provider_kind,
-            display_name: r.display_name,
-            email: r.email,
-            avatar_url: r.avatar_url,
-            status_code: r.status_code,
-            status_message: r.status_message,
-            access_expires_at: r.access_expires_at,
-            refresh_expires_at: r.refresh_expires_at,
-            next_refresh_at: r.next_refresh_at,
-            last_refresh_at: r.last_refresh_at,
-            balance,
-            profile: serde_json::from_str(&r.profile_json).unwrap_or(serde_json::Value::Null),
-        })
+        let balance = self.inner.store.latest_balance(r.id).await?;
+        Ok(view(r, balance))
     }
 
     /// Finds an account by id, e-mail, display name or `provider:subject` (for the CLI).
@@ -139,21 +118,9 @@ impl Engine {
             .balance_history(id, 200)
             .await?
             .into_iter()
-            .map(|b| BalanceView {
-                formatted: b.formatted.unwrap_or_default(),
-                quota: b.quota,
-                used_quota: b.used_quota,
-                sampled_at: b.sampled_at,
-            })
+            .map(balance_view)
             .collect();
-        let activity = self
-            .inner
-            .store
-            .account_activity(id, 50)
-            .await?
-            .into_iter()
-            .map(activity_view)
-            .collect();
+        let activity = self.inner.store.account_activity(id, 50).await?;
         let kind = account.provider_kind.clone();
         Ok(crate::views::AccountDetail {
             account,
@@ -166,26 +133,36 @@ impl Engine {
 
     /// The activity log, newest first.
     pub async fn activity(&self, limit: i64) -> Result<Vec<crate::views::ActivityView>> {
-        Ok(self
-            .inner
-            .store
-            .activity(limit)
-            .await?
-            .into_iter()
-            .map(activity_view)
-            .collect())
+        self.inner.store.activity(limit).await
     }
 }
 
-fn activity_view(r: crate::store::ActivityRow) -> crate::views::ActivityView {
-    crate::views::ActivityView {
+fn balance_view(b: crate::store::BalanceSample) -> BalanceView {
+    BalanceView {
+        formatted: b.formatted.unwrap_or_default(),
+        quota: b.quota,
+        used_quota: b.used_quota,
+        sampled_at: b.sampled_at,
+    }
+}
+
+fn view(r: AccountRow, balance: Option<crate::store::BalanceSample>) -> AccountView {
+    let balance = balance.map(balance_view);
+    AccountView {
         id: r.id,
-        at: r.at,
-        account_id: r.account_id,
-        account: r.account,
-        kind: r.kind,
-        outcome: r.outcome,
-        code: r.code,
-        message: r.message,
+        status: r.status(),
+        provider: r.provider,
+        provider_kind: r.provider_kind,
+        display_name: r.display_name,
+        email: r.email,
+        avatar_url: r.avatar_url,
+        status_code: r.status_code,
+        status_message: r.status_message,
+        access_expires_at: r.access_expires_at,
+        refresh_expires_at: r.refresh_expires_at,
+        next_refresh_at: r.next_refresh_at,
+        last_refresh_at: r.last_refresh_at,
+        balance,
+        profile: serde_json::from_str(&r.profile_json).unwrap_or(serde_json::Value::Null),
     }
 }

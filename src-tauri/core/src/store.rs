@@ -113,8 +113,10 @@ pub struct TokenTiming {
     pub next_refresh_at: Option<Millis>,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+/// One line of the activity log: sign-ins, refreshes, removals and their outcomes. Never a secret.
+#[derive(Debug, Clone, Serialize, FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export, rename = "ActivityView")]
 pub struct ActivityRow {
     pub id: i64,
     pub at: i64,
@@ -421,6 +423,25 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// The latest balance sample of every account that has one, in one query.
+    pub async fn latest_balances(&self) -> Result<std::collections::HashMap<i64, BalanceSample>> {
+        #[derive(FromRow)]
+        struct Latest {
+            account_id: i64,
+            #[sqlx(flatten)]
+            sample: BalanceSample,
+        }
+        let rows: Vec<Latest> = sqlx::query_as(
+            "SELECT b.account_id, b.sampled_at, b.quota, b.used_quota, b.formatted
+             FROM balance_samples b
+             WHERE b.id = (SELECT id FROM balance_samples WHERE account_id = b.account_id
+                           ORDER BY sampled_at DESC, id DESC LIMIT 1)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|l| (l.account_id, l.sample)).collect())
     }
 
     pub async fn balance_history(&self, id: i64, limit: i64) -> Result<Vec<BalanceSample>> {

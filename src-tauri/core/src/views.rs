@@ -80,22 +80,8 @@ pub struct AccountDetail {
     pub can_revoke: bool,
 }
 
-/// One line of the activity log.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ActivityView {
-    pub id: i64,
-    pub at: Millis,
-    pub account_id: Option<i64>,
-    pub account: Option<String>,
-    /// sign_in | refresh | remove
-    pub kind: String,
-    /// ok | refreshed | retrying | reauth | setup | refused | failed | revoked …
-    pub outcome: String,
-    pub code: Option<String>,
-    pub message: Option<String>,
-}
+/// One line of the activity log (the store's row is already fit for display).
+pub use crate::store::ActivityRow as ActivityView;
 
 /// A configured provider, as Settings and the add-account dialog show it.
 #[derive(Debug, Clone, Serialize, TS)]
