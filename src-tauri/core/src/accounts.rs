@@ -121,13 +121,23 @@ impl Engine {
             .map(balance_view)
             .collect();
         let activity = self.inner.store.account_activity(id, 50).await?;
-        let kind = account.provider_kind.clone();
+        let row = self.inner.store.require(id).await?;
+        let kind = crate::config::ProviderKind::parse(&account.provider_kind);
+        // A provider removed from the configuration still lets the account be shown.
+        let (chat, missing_scopes) = match self.provider(&row.provider).await {
+            Ok(p) => (p.chat_support(), p.missing_scopes(row.scopes.as_deref())),
+            Err(_) => (Default::default(), Vec::new()),
+        };
+        use crate::config::ProviderKind as K;
         Ok(crate::views::AccountDetail {
             account,
             balance_history,
             activity,
-            can_top_up: kind == "aihubmix",
-            can_revoke: kind == "oidc",
+            can_top_up: kind == Some(K::Aihubmix),
+            can_revoke: matches!(kind, Some(K::Oidc | K::Google | K::Feishu)),
+            chat,
+            missing_scopes,
+            direct: kind.is_some_and(|k| !k.uses_browser()),
         })
     }
 

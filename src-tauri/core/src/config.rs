@@ -15,18 +15,67 @@ pub const CONFIG_ENV: &str = "SIGNET_CONFIG";
 pub enum ProviderKind {
     /// Any OAuth 2.0 / OpenID Connect provider, endpoints from discovery.
     Oidc,
+    /// Google (Desktop-app client): OpenID Connect profile and Google Chat.
+    Google,
+    /// Feishu, or Lark with `brand = "lark"`: profile and IM messages as the user.
+    Feishu,
     /// AIHubMix's OAuth 2.0 (profile, balance, top-up).
     Aihubmix,
+    /// Easemob IM: user tokens by password or app credentials, no browser.
+    Easemob,
 }
 
 impl ProviderKind {
+    pub const ALL: [ProviderKind; 5] = [
+        ProviderKind::Google,
+        ProviderKind::Feishu,
+        ProviderKind::Aihubmix,
+        ProviderKind::Easemob,
+        ProviderKind::Oidc,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::Oidc => "oidc",
+            ProviderKind::Google => "google",
+            ProviderKind::Feishu => "feishu",
             ProviderKind::Aihubmix => "aihubmix",
+            ProviderKind::Easemob => "easemob",
         }
     }
+
+    pub fn parse(s: &str) -> Option<ProviderKind> {
+        ProviderKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether accounts are added through a browser sign-in (all but Easemob).
+    pub fn uses_browser(self) -> bool {
+        self != ProviderKind::Easemob
+    }
 }
+
+/// Feishu (China) or Lark (international): which domains a `feishu` provider talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Brand {
+    #[default]
+    Feishu,
+    Lark,
+}
+
+/// Which Feishu token endpoint to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenVersion {
+    /// `open-apis/authen/v2/oauth/token`, JSON body (the source document).
+    #[default]
+    V2,
+    /// `oauth/v3/token` on the accounts domain (Feishu's newer endpoint).
+    V3,
+}
+
+/// The fixed loopback port a Feishu app registers (`http://127.0.0.1:53682/callback/<name>`).
+pub const FEISHU_LOOPBACK_PORT: u16 = 53682;
 
 /// How the provider sends the browser back to Signet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -73,14 +122,70 @@ pub struct ProviderConfig {
     pub revoke_url: Option<String>,
     #[serde(default)]
     pub topup_url: Option<String>,
+    /// Base of the provider's API (Google Chat `https://chat.googleapis.com`, Feishu
+    /// `https://open.feishu.cn`); for tests and proxies.
+    #[serde(default)]
+    pub api_base: Option<String>,
+    /// Feishu: base of the accounts domain (`https://accounts.feishu.cn`).
+    #[serde(default)]
+    pub accounts_base: Option<String>,
+    /// Feishu: `feishu` (default) or `lark` — picks the documented domains.
+    #[serde(default)]
+    pub brand: Option<Brand>,
+    /// Feishu: `v2` (default, the source document) or `v3`.
+    #[serde(default)]
+    pub token_version: Option<TokenVersion>,
+    /// Easemob: the organization name (`org_name` in the console).
+    #[serde(default)]
+    pub org_name: Option<String>,
+    /// Easemob: the app name (`app_name`).
+    #[serde(default)]
+    pub app_name: Option<String>,
+    /// Easemob: token lifetime to ask for, in seconds; 0 = a token that never expires.
+    /// Absent: the console's setting (60 days by default).
+    #[serde(default)]
+    pub ttl: Option<u64>,
+    /// Easemob VIP5 clusters state `ttl` and `expires_in` in milliseconds.
+    #[serde(default)]
+    pub vip5: Option<bool>,
 }
 
 impl ProviderConfig {
     pub fn redirect_mode(&self) -> RedirectMode {
         self.redirect.unwrap_or(match self.kind {
-            ProviderKind::Oidc => RedirectMode::Loopback,
-            ProviderKind::Aihubmix => RedirectMode::DeepLink,
+            // Google refuses custom schemes for Desktop clients; Feishu needs an exact URL,
+            // which a fixed loopback port gives.
+            ProviderKind::Oidc | ProviderKind::Google | ProviderKind::Feishu => {
+                RedirectMode::Loopback
+            }
+            ProviderKind::Aihubmix | ProviderKind::Easemob => RedirectMode::DeepLink,
         })
+    }
+
+    /// The loopback port to listen on (0 = any free port).
+    pub fn loopback_port(&self) -> u16 {
+        match (self.redirect_port, self.kind) {
+            (Some(p), _) => p,
+            (None, ProviderKind::Feishu) => FEISHU_LOOPBACK_PORT,
+            (None, _) => 0,
+        }
+    }
+
+    /// The redirect URI this provider's console must list (`*` = any port).
+    pub fn redirect_uri(&self) -> String {
+        match self.redirect_mode() {
+            RedirectMode::DeepLink => {
+                format!("{}://oauth/callback/{}", crate::flow::SCHEME, self.name)
+            }
+            RedirectMode::Loopback => match self.loopback_port() {
+                0 => format!("http://127.0.0.1:*/callback/{}", self.name),
+                port => format!("http://127.0.0.1:{port}/callback/{}", self.name),
+            },
+        }
+    }
+
+    pub fn brand(&self) -> Brand {
+        self.brand.unwrap_or_default()
     }
 }
 
@@ -199,7 +304,7 @@ impl Config {
                     p.name
                 )));
             }
-            if p.client_id.trim().is_empty() {
+            if p.client_id.trim().is_empty() && p.kind != ProviderKind::Easemob {
                 return Err(Error::config(format!(
                     "{}: is empty; paste the client id from the provider's developer console.",
                     key("client_id")
@@ -212,7 +317,54 @@ impl Config {
                         key("issuer")
                     )))
                 }
+                ProviderKind::Easemob => {
+                    if p.base_url.is_none() {
+                        return Err(Error::config(format!(
+                            "{}: is missing; Easemob needs the app's REST host, e.g. \"https://a1.easemob.com\" (console → 应用详情).",
+                            key("base_url")
+                        )));
+                    }
+                    for (k, v) in [("org_name", &p.org_name), ("app_name", &p.app_name)] {
+                        let ok = v.as_deref().is_some_and(|v| {
+                            !v.is_empty()
+                                && v.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        });
+                        if !ok {
+                            return Err(Error::config(format!(
+                                "{}: is missing or not a plain name; copy it from the Easemob console (the AppKey is org_name#app_name).",
+                                key(k)
+                            )));
+                        }
+                    }
+                }
                 _ => {}
+            }
+            let kind_only = [
+                ("brand", p.brand.is_some(), ProviderKind::Feishu),
+                (
+                    "token_version",
+                    p.token_version.is_some(),
+                    ProviderKind::Feishu,
+                ),
+                (
+                    "accounts_base",
+                    p.accounts_base.is_some(),
+                    ProviderKind::Feishu,
+                ),
+                ("org_name", p.org_name.is_some(), ProviderKind::Easemob),
+                ("app_name", p.app_name.is_some(), ProviderKind::Easemob),
+                ("ttl", p.ttl.is_some(), ProviderKind::Easemob),
+                ("vip5", p.vip5.is_some(), ProviderKind::Easemob),
+            ];
+            for (k, set, kind) in kind_only {
+                if set && p.kind != kind {
+                    return Err(Error::config(format!(
+                        "{}: only applies to kind = \"{}\".",
+                        key(k),
+                        kind.as_str()
+                    )));
+                }
             }
             for (k, v) in [
                 ("issuer", &p.issuer),
@@ -222,10 +374,18 @@ impl Config {
                 ("userinfo_url", &p.userinfo_url),
                 ("revoke_url", &p.revoke_url),
                 ("topup_url", &p.topup_url),
+                ("api_base", &p.api_base),
+                ("accounts_base", &p.accounts_base),
             ] {
                 if let Some(v) = v {
                     check_endpoint(v).map_err(|why| Error::config(format!("{}: {why}", key(k))))?;
                 }
+            }
+            if p.kind == ProviderKind::Google && p.redirect_mode() == RedirectMode::DeepLink {
+                return Err(Error::config(format!(
+                    "{}: Google refuses custom-scheme redirects for Desktop-app clients; use redirect = \"loopback\".",
+                    key("redirect")
+                )));
             }
             if p.redirect_mode() == RedirectMode::DeepLink && p.redirect_port.is_some() {
                 return Err(Error::config(format!(
@@ -309,6 +469,12 @@ pub fn with_provider(path: &Path, p: &crate::views::NewProvider) -> Result<(Stri
         ("issuer", &p.issuer),
         ("base_url", &p.base_url),
         ("redirect", &p.redirect),
+        ("brand", &p.brand),
+        ("token_version", &p.token_version),
+        ("api_base", &p.api_base),
+        ("accounts_base", &p.accounts_base),
+        ("org_name", &p.org_name),
+        ("app_name", &p.app_name),
     ] {
         if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
             t[key] = toml_edit::value(v.as_str());
@@ -316,6 +482,12 @@ pub fn with_provider(path: &Path, p: &crate::views::NewProvider) -> Result<(Stri
     }
     if let Some(port) = p.redirect_port {
         t["redirect_port"] = toml_edit::value(i64::from(port));
+    }
+    if let Some(ttl) = p.ttl {
+        t["ttl"] = toml_edit::value(i64::try_from(ttl).unwrap_or(i64::MAX));
+    }
+    if let Some(vip5) = p.vip5 {
+        t["vip5"] = toml_edit::value(vip5);
     }
     if let Some(scopes) = &p.scopes {
         let mut a = toml_edit::Array::new();

@@ -69,6 +69,8 @@ pub(crate) struct Inner {
     pub(crate) limiters: Mutex<HashMap<String, Arc<governor::DefaultDirectRateLimiter>>>,
     /// Tokens a provider issued that the keyring refused to store (held until it accepts them).
     pub(crate) unsaved: Mutex<HashMap<i64, Tokens>>,
+    /// Providers whose next sign-in must ask for consent again (no refresh token last time).
+    pub(crate) consent_next: Mutex<std::collections::HashSet<String>>,
     pub(crate) events: broadcast::Sender<EngineEvent>,
     pub(crate) wake: tokio::sync::Notify,
     /// Refreshes between "request sent" and "result stored"; quitting waits for this to reach 0.
@@ -102,6 +104,7 @@ impl Engine {
                 account_locks: Mutex::new(HashMap::new()),
                 limiters: Mutex::new(HashMap::new()),
                 unsaved: Mutex::new(HashMap::new()),
+                consent_next: Mutex::new(std::collections::HashSet::new()),
                 events,
                 wake: tokio::sync::Notify::new(),
                 in_flight: tokio::sync::watch::channel(0).0,

@@ -45,6 +45,10 @@ pub enum ErrorCode {
     Protocol,
     /// The local database failed.
     Storage,
+    /// The action needs a permission the person has not granted yet; sign in again to grant it.
+    ScopeMissing,
+    /// The provider refused this one action (unknown recipient, name taken…); the account is fine.
+    ActionRefused,
     /// Anything else; a bug.
     Internal,
 }
@@ -69,6 +73,8 @@ impl ErrorCode {
             ErrorCode::Temporary => "temporary",
             ErrorCode::Protocol => "protocol",
             ErrorCode::Storage => "storage",
+            ErrorCode::ScopeMissing => "scope_missing",
+            ErrorCode::ActionRefused => "action_refused",
             ErrorCode::Internal => "internal",
         }
     }

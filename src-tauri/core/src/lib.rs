@@ -1,6 +1,7 @@
 //! Signet's engine: providers, sign-in flows, token vault, account store and refresh scheduler — no GUI.
 
 pub mod accounts;
+pub mod actions;
 pub mod browser;
 pub mod clock;
 pub mod config;

@@ -1,10 +1,11 @@
 //! Providers and preferences: what Settings shows and changes.
 
-use crate::config::{self, RedirectMode};
+use crate::config::{self, Brand, ProviderKind};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::provider::DirectSignIn;
 use crate::secret::Secret;
-use crate::views::{NewProvider, ProviderView, Settings};
+use crate::views::{AccountView, EasemobAccount, NewProvider, ProviderView, Settings};
 
 impl Engine {
     /// The configured providers, with whether a client secret is available (never the secret).
@@ -16,16 +17,10 @@ impl Engine {
                 Some(var) => std::env::var(var).is_ok_and(|v| !v.is_empty()),
                 None => self.inner.vault.get_client_secret(&p.name).await?.is_some(),
             };
-            let redirect_uri = match p.redirect_mode() {
-                RedirectMode::DeepLink => {
-                    format!("{}://oauth/callback/{}", crate::flow::SCHEME, p.name)
-                }
-                RedirectMode::Loopback => match p.redirect_port {
-                    Some(port) if port != 0 => {
-                        format!("http://127.0.0.1:{port}/callback/{}", p.name)
-                    }
-                    _ => format!("http://127.0.0.1:*/callback/{}", p.name),
-                },
+            let redirect_uri = if p.kind.uses_browser() {
+                p.redirect_uri()
+            } else {
+                String::new()
             };
             out.push(ProviderView {
                 name: p.name.clone(),
@@ -36,6 +31,19 @@ impl Engine {
                 redirect_uri,
                 issuer: p.issuer.clone(),
                 base_url: p.base_url.clone(),
+                brand: (p.kind == ProviderKind::Feishu).then(|| match p.brand() {
+                    Brand::Feishu => "feishu".to_owned(),
+                    Brand::Lark => "lark".to_owned(),
+                }),
+                requires_secret: p.kind != ProviderKind::Easemob,
+                direct: !p.kind.uses_browser(),
+                app_key: (p.kind == ProviderKind::Easemob).then(|| {
+                    format!(
+                        "{}#{}",
+                        p.org_name.as_deref().unwrap_or(""),
+                        p.app_name.as_deref().unwrap_or("")
+                    )
+                }),
             });
         }
         Ok(out)
@@ -68,6 +76,102 @@ impl Engine {
             .into_iter()
             .find(|v| v.name == p.name)
             .ok_or_else(|| Error::internal("provider vanished after being added"))
+    }
+
+    /// Adds an Easemob account from the form: the provider entry for its app is created (or
+    /// reused when one has the same host, org and app), the app secret goes to the keyring,
+    /// then the account signs in with the password or the app credentials.
+    pub async fn add_easemob_account(&self, form: &EasemobAccount) -> Result<AccountView> {
+        let host = form.host.trim().trim_end_matches('/');
+        let base = if host.contains("://") {
+            host.to_owned()
+        } else {
+            format!("https://{host}")
+        };
+        config::check_endpoint(&base).map_err(|why| Error::config(format!("REST host: {why}")))?;
+        let (org, app) = (form.org_name.trim(), form.app_name.trim());
+        let existing = self
+            .config()
+            .providers
+            .iter()
+            .find(|p| {
+                p.kind == ProviderKind::Easemob
+                    && p.base_url.as_deref().map(|b| b.trim_end_matches('/')) == Some(&base)
+                    && p.org_name.as_deref() == Some(org)
+                    && p.app_name.as_deref() == Some(app)
+            })
+            .map(|p| p.name.clone());
+        let client_id = form.client_id.as_deref().map(str::trim).unwrap_or("");
+        let client_secret = form
+            .client_secret
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(Secret::new);
+        let name = match existing {
+            Some(name) => {
+                if let Some(s) = &client_secret {
+                    self.set_client_secret(&name, s).await?;
+                }
+                name
+            }
+            None => {
+                let name = self.free_name(&format!("easemob-{app}"));
+                self.add_provider(&NewProvider {
+                    name: name.clone(),
+                    kind: "easemob".into(),
+                    client_id: client_id.to_owned(),
+                    client_secret: client_secret.as_ref().map(|s| s.expose().to_owned()),
+                    base_url: Some(base),
+                    org_name: Some(org.to_owned()),
+                    app_name: Some(app.to_owned()),
+                    ttl: form.ttl,
+                    vip5: form.vip5,
+                    ..NewProvider::default()
+                })
+                .await?;
+                name
+            }
+        };
+        let direct = DirectSignIn {
+            username: form.username.trim().to_owned(),
+            password: form
+                .password
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .map(Secret::new),
+        };
+        let reauth = self
+            .inner
+            .store
+            .find_subject(&name, &direct.username)
+            .await?
+            .map(|r| r.id);
+        self.sign_in_direct(&name, &direct, reauth).await
+    }
+
+    /// `base`, or `base-2`, `base-3`… — a provider name not used yet.
+    fn free_name(&self, base: &str) -> String {
+        let clean: String = base
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let config = self.config();
+        (1..)
+            .map(|i| {
+                if i == 1 {
+                    clean.clone()
+                } else {
+                    format!("{clean}-{i}")
+                }
+            })
+            .find(|n| config.provider(n).is_none())
+            .unwrap_or(clean)
     }
 
     pub async fn settings(&self) -> Result<Settings> {

@@ -80,7 +80,8 @@ pub(crate) fn tokens_from_grant(
             .refresh
             .clone()
             .or_else(|| previous.and_then(|p| p.refresh.clone())),
-        access_expires_at: Some(now + lifetime),
+        // Easemob `ttl` 0: the token never expires and no refresh is ever due.
+        access_expires_at: (!grant.never_expires).then_some(now + lifetime),
         refresh_expires_at,
         scope: grant
             .scope
@@ -90,9 +91,16 @@ pub(crate) fn tokens_from_grant(
 }
 
 pub(crate) fn timing(t: &Tokens, generation: i64, now: Millis, account: i64) -> TokenTiming {
-    let expires = t
-        .access_expires_at
-        .unwrap_or(now + DEFAULT_ACCESS_LIFETIME_MS);
+    let Some(expires) = t.access_expires_at else {
+        // A token that never expires: nothing to schedule.
+        return TokenTiming {
+            token_gen: generation,
+            access_expires_at: None,
+            refresh_expires_at: t.refresh_expires_at,
+            access_lifetime_ms: None,
+            next_refresh_at: None,
+        };
+    };
     let lifetime = (expires - now).max(1000);
     let jitter = jitter_for(account, generation);
     TokenTiming {
@@ -172,8 +180,10 @@ impl Engine {
             _ => {}
         }
         let now = self.now();
-        if row.next_refresh_at.is_none_or(|due| due <= now)
-            || row.access_expires_at.is_none_or(|e| e <= now)
+        let never_expires = row.access_expires_at.is_none() && row.next_refresh_at.is_none();
+        if !never_expires
+            && (row.next_refresh_at.is_none_or(|due| due <= now)
+                || row.access_expires_at.is_none_or(|e| e <= now))
         {
             self.refresh(id, false).await?;
         }
@@ -272,6 +282,12 @@ impl Engine {
                 let tokens =
                     tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
                 self.persist(&row, &tokens, "refreshed").await?;
+                if let Some(scope) = &grant.scope {
+                    self.inner.store.set_scopes(id, scope).await?;
+                }
+                if let Some(profile) = &grant.profile {
+                    self.store_profile(id, profile).await?;
+                }
                 Ok(RefreshOutcome::Refreshed)
             }
             Err(pe) => {
@@ -286,7 +302,13 @@ impl Engine {
                         format!("An earlier refresh reached {p} but its answer was lost on the way back, and {p} has since refused the previous sign-in (its refresh tokens can be used only once). Sign in again to continue; nothing else was lost.", p = row.provider),
                     )
                 } else {
-                    (pe.code.clone(), pe.message.clone())
+                    let since = Duration::from_millis(
+                        (self.now() - row.signed_in_at.unwrap_or(row.created_at)).max(0) as u64,
+                    );
+                    let hint = (pe.class == FailureClass::Reauth)
+                        .then(|| provider.reauth_hint(&pe.code, since))
+                        .flatten();
+                    (pe.code.clone(), hint.unwrap_or_else(|| pe.message.clone()))
                 };
                 self.fail(&row, pe.class, &code, &message, Some(&pe))
                     .await?;
@@ -390,8 +412,8 @@ impl Engine {
                     "retrying",
                 )
             }
-            FailureClass::Reauth => (Status::Reauth, None, "reauth"),
-            FailureClass::Setup => (Status::Setup, None, "setup"),
+            FailureClass::Reauth | FailureClass::ScopeMissing => (Status::Reauth, None, "reauth"),
+            FailureClass::Setup | FailureClass::Refused => (Status::Setup, None, "setup"),
         };
         self.inner
             .store
@@ -452,7 +474,10 @@ impl Engine {
         let mut tasks = tokio::task::JoinSet::new();
         for row in due {
             let engine = self.clone();
-            tasks.spawn(async move { engine.refresh(row.id, false).await });
+            tasks.spawn(async move {
+                let outcome = engine.refresh(row.id, false).await;
+                engine.sample_balance_after(&row, &outcome).await;
+            });
         }
         while tasks.join_next().await.is_some() {}
         Ok(n)
@@ -464,7 +489,11 @@ impl Engine {
         let mut tasks = tokio::task::JoinSet::new();
         for row in rows.into_iter().filter(|r| r.status().is_active()) {
             let engine = self.clone();
-            tasks.spawn(async move { (row.id, engine.refresh(row.id, true).await) });
+            tasks.spawn(async move {
+                let outcome = engine.refresh(row.id, true).await;
+                engine.sample_balance_after(&row, &outcome).await;
+                (row.id, outcome)
+            });
         }
         let mut out = Vec::new();
         while let Some(r) = tasks.join_next().await {
@@ -474,6 +503,27 @@ impl Engine {
         }
         out.sort_by_key(|(id, _)| *id);
         Ok(out)
+    }
+
+    /// After a refresh, a provider with a balance (AIHubMix) is asked for it again, so the
+    /// history gains a sample each token lifetime. A failure here never fails the refresh.
+    async fn sample_balance_after(&self, row: &AccountRow, outcome: &Result<RefreshOutcome>) {
+        if !matches!(outcome, Ok(RefreshOutcome::Refreshed)) {
+            return;
+        }
+        let has_balance = self
+            .provider(&row.provider)
+            .await
+            .is_ok_and(|p| p.has_balance());
+        if has_balance {
+            if let Err(e) = self.sync_profile(row.id).await {
+                tracing::info!(
+                    account = row.id,
+                    code = e.code.as_str(),
+                    "balance not sampled"
+                );
+            }
+        }
     }
 
     /// The scheduler: ticks at the next due time or every [`TICK`], whichever comes first,

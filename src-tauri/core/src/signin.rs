@@ -10,7 +10,7 @@ use crate::config::RedirectMode;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::flow::{self, Callback, PendingFlow};
-use crate::provider::AuthRequest;
+use crate::provider::{AuthRequest, DirectSignIn, Grant, Profile, ProfileCtx, Provider};
 use crate::secret::Secret;
 use crate::store::{BalanceSample, ProfileFields};
 use crate::views::{AccountView, EngineEvent};
@@ -44,6 +44,12 @@ impl Engine {
     /// open in the system browser. A previous sign-in to the same provider is replaced.
     pub async fn begin_sign_in(&self, provider: &str, reauth: Option<i64>) -> Result<SignInStart> {
         let p = self.provider(provider).await?;
+        if !p.kind().uses_browser() {
+            return Err(Error::config(format!(
+                "{provider} accounts are added with a form (user ID and password or app credentials), not in the browser."
+            )));
+        }
+        let mut login_hint = None;
         if let Some(id) = reauth {
             let row = self.inner.store.require(id).await?;
             if row.provider != provider {
@@ -52,7 +58,13 @@ impl Engine {
                     row.provider
                 )));
             }
+            login_hint = row.email.clone().filter(|e| !e.is_empty());
         }
+        let force_consent = self
+            .inner
+            .consent_next
+            .lock()
+            .is_ok_and(|c| c.contains(provider));
         let cfg = p.config().clone();
         let (redirect_uri, listener) = match cfg.redirect_mode() {
             RedirectMode::DeepLink => (
@@ -60,7 +72,7 @@ impl Engine {
                 None,
             ),
             RedirectMode::Loopback => {
-                let l = crate::loopback::bind(cfg.redirect_port.unwrap_or(0)).await?;
+                let l = crate::loopback::bind(cfg.loopback_port()).await?;
                 let port = l
                     .local_addr()
                     .map_err(|e| Error::internal(e.to_string()))?
@@ -76,6 +88,8 @@ impl Engine {
             redirect_uri: redirect_uri.clone(),
             pkce_verifier: p.uses_pkce().then(flow::random_token),
             nonce: p.uses_nonce().then(flow::random_token),
+            login_hint,
+            force_consent,
         };
         let expected_issuer = p.expected_issuer().await?;
         let authorize_url = p.authorize_url(&request).await?;
@@ -102,7 +116,7 @@ impl Engine {
                 Duration::from_millis(flow::FLOW_LIFETIME_MS as u64),
             );
         }
-        tracing::info!(provider, mode = ?cfg.redirect_mode(), "sign-in started");
+        tracing::info!(provider, mode = ?cfg.redirect_mode(), force_consent, "sign-in started");
         Ok(SignInStart {
             provider: provider.to_owned(),
             authorize_url,
@@ -211,56 +225,140 @@ impl Engine {
             redirect_uri: flow.redirect_uri.clone(),
             pkce_verifier: flow.pkce_verifier.clone(),
             nonce: flow.nonce.clone(),
+            login_hint: None,
+            force_consent: false,
         };
         let grant = p
             .exchange_code(code, &request)
             .await
             .map_err(|e| e.to_error())?;
         let profile = p
-            .profile(&grant.access, grant.id_token.as_ref(), flow.nonce.as_ref())
+            .profile(
+                &grant.access,
+                ProfileCtx {
+                    grant: Some(&grant),
+                    nonce: flow.nonce.as_ref(),
+                    subject: None,
+                },
+            )
             .await
             .map_err(|e| e.to_error())?;
-        if let Some(id) = flow.reauth_account {
+        self.store_sign_in(&*p, grant, profile, flow.reauth_account)
+            .await
+    }
+
+    /// Adds an account without a browser (Easemob): the provider checks the credentials and
+    /// returns the first token; the account is stored like any sign-in.
+    pub async fn sign_in_direct(
+        &self,
+        provider: &str,
+        form: &DirectSignIn,
+        reauth: Option<i64>,
+    ) -> Result<AccountView> {
+        let p = self.provider(provider).await?;
+        let result = match p.sign_in_direct(form).await {
+            Ok((grant, profile)) => self.store_sign_in(&*p, grant, profile, reauth).await,
+            Err(e) => Err(e.to_error()),
+        };
+        let (outcome, code, message) = match &result {
+            Ok(_) => ("ok", None, None),
+            Err(e) => ("failed", Some(e.code.as_str()), Some(e.message.as_str())),
+        };
+        let label = result
+            .as_ref()
+            .ok()
+            .map(|v| format!("{} ({})", v.display_name, v.provider));
+        let _ = self
+            .log(
+                result.as_ref().ok().map(|v| v.id).or(reauth),
+                label.as_deref(),
+                "sign_in",
+                outcome,
+                code,
+                message,
+            )
+            .await;
+        result
+    }
+
+    /// Stores a completed sign-in: refuses a different user than the account being signed in
+    /// again, writes the tokens to the keyring (a new generation), then the account row.
+    async fn store_sign_in(
+        &self,
+        p: &dyn Provider,
+        grant: Grant,
+        profile: Profile,
+        reauth: Option<i64>,
+    ) -> Result<AccountView> {
+        let provider = p.name().to_owned();
+        if let Some(id) = reauth {
             let row = self.inner.store.require(id).await?;
             if row.subject != profile.subject {
-                let who = profile
+                let who = match &profile.email {
+                    Some(e) if *e != profile.display_name => {
+                        format!("{} <{e}>", profile.display_name)
+                    }
+                    _ => profile.display_name.clone(),
+                };
+                let expected = row
                     .email
                     .clone()
-                    .unwrap_or_else(|| profile.display_name.clone());
+                    .unwrap_or_else(|| row.display_name.clone());
                 return Err(Error::new(
                     ErrorCode::SubjectMismatch,
-                    format!("You signed in as {who}, but this account is {}. Nothing was changed; sign in again as {}.", row.label(), row.email.clone().unwrap_or(row.display_name.clone())),
+                    format!("You signed in as {who}, but this account is {}. Nothing was changed; sign in again as {expected}.", row.label()),
                 ));
             }
         }
         let now = self.now();
+        let existing = self
+            .inner
+            .store
+            .find_subject(&provider, &profile.subject)
+            .await?;
+        let previous = match &existing {
+            Some(row) => self.load_tokens(row).await.ok().flatten(),
+            None => None,
+        };
+        let tokens = crate::refresh::tokens_from_grant(
+            &grant,
+            previous.as_ref(),
+            p.default_refresh_lifetime(),
+            now,
+        );
+        if tokens.refresh.is_none() && !grant.never_expires {
+            // Google sends a refresh token only with consent; ask for it next time.
+            if let Ok(mut c) = self.inner.consent_next.lock() {
+                c.insert(provider.clone());
+            }
+            return Err(Error::new(
+                ErrorCode::ReauthRequired,
+                format!("{provider} did not give Signet a refresh token, so it could not keep this account signed in. Nothing was added. Sign in again: Signet will ask {provider} to show its consent screen, which issues one."),
+            ));
+        }
+        if let Ok(mut c) = self.inner.consent_next.lock() {
+            c.remove(&provider);
+        }
         let fields = ProfileFields {
             display_name: profile.display_name.clone(),
             email: profile.email.clone(),
             avatar_url: profile.avatar_url.clone(),
             profile_json: profile.extra.to_string(),
         };
-        let existing = self
-            .inner
-            .store
-            .find_subject(&flow.provider, &profile.subject)
-            .await?;
         let (id, created) = self
             .inner
             .store
             .upsert_account(
-                &flow.provider,
+                &provider,
                 p.kind().as_str(),
                 &profile.subject,
                 &fields,
-                grant.scope.as_deref(),
+                tokens.scope.as_deref(),
                 now,
             )
             .await?;
         let old_gen = existing.as_ref().map(|r| r.token_gen);
         let new_gen = old_gen.map_or(0, |g| g + 1);
-        let tokens =
-            crate::refresh::tokens_from_grant(&grant, None, p.default_refresh_lifetime(), now);
         if let Err(e) = self.inner.vault.put_tokens(id, new_gen, &tokens).await {
             // Fail closed: without the keyring there is no account.
             if created {

@@ -77,6 +77,8 @@ pub struct AccountRow {
     pub refresh_in_doubt: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the person last completed a sign-in for it.
+    pub signed_in_at: Option<i64>,
 }
 
 impl AccountRow {
@@ -225,19 +227,20 @@ impl Store {
     ) -> Result<(i64, bool)> {
         if let Some(existing) = self.find_subject(provider, subject).await? {
             self.update_profile(existing.id, profile, now).await?;
-            if let Some(s) = scopes {
-                sqlx::query("UPDATE accounts SET scopes = ? WHERE id = ?")
-                    .bind(s)
-                    .bind(existing.id)
-                    .execute(&self.pool)
-                    .await?;
-            }
+            sqlx::query(
+                "UPDATE accounts SET scopes = COALESCE(?, scopes), signed_in_at = ? WHERE id = ?",
+            )
+            .bind(scopes)
+            .bind(now)
+            .bind(existing.id)
+            .execute(&self.pool)
+            .await?;
             return Ok((existing.id, false));
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO accounts (provider, provider_kind, subject, display_name, email, avatar_url,
-                 profile_json, scopes, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 profile_json, scopes, created_at, updated_at, signed_in_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(provider)
         .bind(kind)
@@ -249,9 +252,20 @@ impl Store {
         .bind(scopes)
         .bind(now)
         .bind(now)
+        .bind(now)
         .fetch_one(&self.pool)
         .await?;
         Ok((id, true))
+    }
+
+    /// Records the scopes a refresh reported as granted.
+    pub async fn set_scopes(&self, id: i64, scopes: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET scopes = ? WHERE id = ?")
+            .bind(scopes)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn update_profile(&self, id: i64, p: &ProfileFields, now: Millis) -> Result<()> {

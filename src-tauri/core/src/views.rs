@@ -78,6 +78,11 @@ pub struct AccountDetail {
     pub activity: Vec<ActivityView>,
     pub can_top_up: bool,
     pub can_revoke: bool,
+    pub chat: ChatSupport,
+    /// Scopes the chat actions need that the provider has not granted (ask again to get them).
+    pub missing_scopes: Vec<String>,
+    /// Accounts of this provider are added with a form, not a browser (Easemob).
+    pub direct: bool,
 }
 
 /// One line of the activity log (the store's row is already fit for display).
@@ -89,7 +94,7 @@ pub use crate::store::ActivityRow as ActivityView;
 #[ts(export)]
 pub struct ProviderView {
     pub name: String,
-    /// oidc | aihubmix
+    /// google | feishu | aihubmix | easemob | oidc
     pub kind: String,
     pub client_id: String,
     /// A client secret is available (keyring or environment). The secret itself is never shown.
@@ -100,15 +105,119 @@ pub struct ProviderView {
     pub redirect_uri: String,
     pub issuer: Option<String>,
     pub base_url: Option<String>,
+    /// Feishu: feishu | lark
+    pub brand: Option<String>,
+    /// Sign-in and refresh need a client secret (all but Easemob, where app credentials are optional).
+    pub requires_secret: bool,
+    /// Accounts are added with a form instead of a browser sign-in (Easemob).
+    pub direct: bool,
+    /// Easemob: `org_name#app_name`.
+    pub app_key: Option<String>,
+}
+
+/// The chat actions an account offers (what the account view shows).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChatSupport {
+    /// Spaces / group chats can be listed.
+    pub list: bool,
+    /// Named spaces can be created (Google Chat).
+    pub create_space: bool,
+    pub send: bool,
+    /// How a recipient may be named: space | open_id | union_id | user_id | email | chat_id | user.
+    pub recipient_kinds: Vec<String>,
+    /// A reason the actions cannot be used yet (e.g. Easemob without app credentials).
+    pub unavailable: Option<String>,
+}
+
+/// A space or group chat the account can post to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChatTarget {
+    /// The provider's id (`spaces/AAAA…`, `oc_…`).
+    pub id: String,
+    pub name: String,
+    /// The recipient kind to send to it with (`space`, `chat_id`).
+    pub recipient_kind: String,
+    /// A link that opens it in the provider's own app, when there is one.
+    pub url: Option<String>,
+}
+
+/// Who a message goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Recipient {
+    /// One of [`ChatSupport::recipient_kinds`].
+    pub kind: String,
+    pub id: String,
+}
+
+/// A message the provider accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChatSent {
+    /// The provider's message id.
+    pub message_id: String,
+    pub to: String,
+    /// When the provider says it was created, as it says it.
+    pub created: Option<String>,
+}
+
+/// An Easemob account to add (no browser): the app's coordinates and the user's credentials.
+/// Either `password` (the `password` grant) or the app credentials (`inherit` grant) is needed.
+#[derive(Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EasemobAccount {
+    /// The REST host from the console, e.g. `a1.easemob.com` or `https://a1.easemob.com`.
+    pub host: String,
+    pub org_name: String,
+    pub app_name: String,
+    pub username: String,
+    #[ts(optional)]
+    pub password: Option<String>,
+    /// App credentials (Client ID / Client Secret), for the `inherit` grant, the users API and
+    /// sending messages.
+    #[ts(optional)]
+    pub client_id: Option<String>,
+    #[ts(optional)]
+    pub client_secret: Option<String>,
+    /// Token lifetime in seconds; 0 = never expires. Absent: the console's setting.
+    #[ts(optional)]
+    pub ttl: Option<u64>,
+    /// VIP5 cluster (milliseconds).
+    #[ts(optional)]
+    pub vip5: Option<bool>,
+}
+
+impl std::fmt::Debug for EasemobAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EasemobAccount")
+            .field("host", &self.host)
+            .field("org_name", &self.org_name)
+            .field("app_name", &self.app_name)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// A provider to add from the UI. The secret goes to the keyring; everything else to the config file.
-#[derive(Clone, Deserialize, TS)]
+#[derive(Clone, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NewProvider {
     pub name: String,
-    /// oidc | aihubmix
+    /// google | feishu | aihubmix | easemob | oidc
     pub kind: String,
     pub client_id: String,
     #[ts(optional)]
@@ -124,6 +233,25 @@ pub struct NewProvider {
     pub redirect_port: Option<u16>,
     #[ts(optional)]
     pub scopes: Option<Vec<String>>,
+    /// Feishu: feishu | lark
+    #[ts(optional)]
+    pub brand: Option<String>,
+    /// Feishu: v2 | v3
+    #[ts(optional)]
+    pub token_version: Option<String>,
+    #[ts(optional)]
+    pub api_base: Option<String>,
+    #[ts(optional)]
+    pub accounts_base: Option<String>,
+    /// Easemob
+    #[ts(optional)]
+    pub org_name: Option<String>,
+    #[ts(optional)]
+    pub app_name: Option<String>,
+    #[ts(optional)]
+    pub ttl: Option<u64>,
+    #[ts(optional)]
+    pub vip5: Option<bool>,
 }
 
 impl std::fmt::Debug for NewProvider {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::oauth::OAuthEndpoints;
-use super::{get_json, AuthRequest, Balance, Grant, Profile, Provider, ProviderError};
+use super::{get_json, AuthRequest, Balance, Grant, Profile, ProfileCtx, Provider, ProviderError};
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::Result;
 use crate::http::Http;
@@ -143,11 +143,14 @@ impl Provider for AiHubMix {
             .await
     }
 
+    fn has_balance(&self) -> bool {
+        true
+    }
+
     async fn profile(
         &self,
         access: &Secret,
-        _id_token: Option<&Secret>,
-        _nonce: Option<&Secret>,
+        _ctx: ProfileCtx<'_>,
     ) -> Result<Profile, ProviderError> {
         let url = self
             .endpoint(&self.config.userinfo_url, "/api/oauth2/userinfo")

@@ -1,6 +1,10 @@
 //! The provider trait every provider implements, the values it returns, and how its errors are classified.
 
 pub mod aihubmix;
+pub mod easemob;
+pub mod feishu;
+mod feishu_errors;
+pub mod google;
 pub mod oauth;
 pub mod oidc;
 
@@ -16,6 +20,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
 use crate::vault::Tokens;
+pub use crate::views::{ChatSent, ChatSupport, ChatTarget, Recipient};
 
 /// What a refresh failure means for the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +31,11 @@ pub enum FailureClass {
     Reauth,
     /// Client id/secret, redirect URI or scopes are wrong: fix the settings.
     Setup,
+    /// An action needs a permission the person has not granted: ask for it (incremental consent).
+    ScopeMissing,
+    /// The provider refused this one action (unknown recipient, name taken, message too long);
+    /// the account itself is fine.
+    Refused,
 }
 
 /// A provider call that failed, classified. `message` is for a person and holds no secret.
@@ -116,10 +126,38 @@ impl ProviderError {
             FailureClass::Transient => ErrorCode::Temporary,
             FailureClass::Reauth => ErrorCode::ReauthRequired,
             FailureClass::Setup => ErrorCode::SetupProblem,
+            FailureClass::ScopeMissing => ErrorCode::ScopeMissing,
+            FailureClass::Refused => ErrorCode::ActionRefused,
         };
         Error::new(code, self.message.clone())
     }
+
+    /// "This provider cannot do that" (a chat action it does not have).
+    pub fn unsupported(provider: &str, what: &str) -> Self {
+        ProviderError::new(
+            FailureClass::Refused,
+            "unsupported",
+            format!("{provider} accounts cannot {what} in Signet."),
+        )
+    }
+
+    /// The access token was refused (HTTP 401 or the provider's equivalent): the engine
+    /// refreshes once and retries once.
+    pub fn access_rejected(provider: &str) -> Self {
+        ProviderError::new(
+            FailureClass::Reauth,
+            ACCESS_REJECTED,
+            format!("{provider} refused the access token."),
+        )
+    }
+
+    pub fn is_access_rejected(&self) -> bool {
+        self.code == ACCESS_REJECTED
+    }
 }
+
+/// Code of [`ProviderError::access_rejected`].
+pub const ACCESS_REJECTED: &str = "access_rejected";
 
 /// What a token endpoint granted.
 #[derive(Debug, Clone)]
@@ -130,6 +168,26 @@ pub struct Grant {
     pub refresh_expires_in: Option<Duration>,
     pub scope: Option<String>,
     pub id_token: Option<Secret>,
+    /// The token never expires (Easemob `ttl` 0): no refresh is ever due.
+    pub never_expires: bool,
+    /// A profile the token response itself carried (Easemob's `user` object).
+    pub profile: Option<Profile>,
+}
+
+impl Grant {
+    /// A grant with just an access token; the other fields empty.
+    pub fn access_only(access: Secret) -> Self {
+        Grant {
+            access,
+            refresh: None,
+            expires_in: None,
+            refresh_expires_in: None,
+            scope: None,
+            id_token: None,
+            never_expires: false,
+            profile: None,
+        }
+    }
 }
 
 /// AIHubMix-style balance.
@@ -160,6 +218,38 @@ pub struct AuthRequest {
     pub redirect_uri: String,
     pub pkce_verifier: Option<Secret>,
     pub nonce: Option<Secret>,
+    /// Signing in again to an existing account: pre-select it at the provider.
+    pub login_hint: Option<String>,
+    /// Ask the provider to show its consent screen again (Google: `prompt=consent`), used
+    /// when the previous sign-in returned no refresh token.
+    pub force_consent: bool,
+}
+
+/// The account a call is made for (what a provider may need besides the token).
+#[derive(Debug, Clone, Copy)]
+pub struct AccountCtx<'a> {
+    pub subject: &'a str,
+    /// The scopes the provider granted, space-separated, when known.
+    pub scopes: Option<&'a str>,
+}
+
+/// What a profile fetch may use besides the access token.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProfileCtx<'a> {
+    /// The grant just received (sign-in or token refresh), if any.
+    pub grant: Option<&'a Grant>,
+    /// The sign-in's nonce, to check an ID token against.
+    pub nonce: Option<&'a Secret>,
+    /// The account's subject, when the account exists already.
+    pub subject: Option<&'a str>,
+}
+
+/// An account added without a browser (Easemob): the user id and, for the `password`
+/// grant, the password. Without a password the provider's app credentials are used.
+#[derive(Clone)]
+pub struct DirectSignIn {
+    pub username: String,
+    pub password: Option<Secret>,
 }
 
 /// A provider: endpoints, token requests, profile, and the extras it supports.
@@ -187,12 +277,63 @@ pub trait Provider: Send + Sync {
     ) -> Result<Grant, ProviderError>;
     async fn refresh(&self, refresh_token: &Secret) -> Result<Grant, ProviderError>;
     /// Profile from the userinfo endpoint (and the ID token where there is one).
-    async fn profile(
+    async fn profile(&self, access: &Secret, ctx: ProfileCtx<'_>)
+        -> Result<Profile, ProviderError>;
+    /// Whether the profile carries a balance worth sampling after each refresh.
+    fn has_balance(&self) -> bool {
+        false
+    }
+    /// Adds an account without a browser (Easemob). The grant's refresh secret is what
+    /// re-issues the token later; it is stored in the keyring like any refresh token.
+    async fn sign_in_direct(
         &self,
-        grant_access: &Secret,
-        id_token: Option<&Secret>,
-        nonce: Option<&Secret>,
-    ) -> Result<Profile, ProviderError>;
+        _form: &DirectSignIn,
+    ) -> Result<(Grant, Profile), ProviderError> {
+        Err(ProviderError::unsupported(
+            self.name(),
+            "be added without a browser",
+        ))
+    }
+    /// A better sentence for a sign-in the provider stopped accepting, given how long ago
+    /// the person signed in (Google's 7-day rule for apps in "Testing").
+    fn reauth_hint(&self, _code: &str, _since_sign_in: Duration) -> Option<String> {
+        None
+    }
+    /// Scopes the chat actions need that `granted` (space-separated) lacks.
+    fn missing_scopes(&self, _granted: Option<&str>) -> Vec<String> {
+        Vec::new()
+    }
+    /// The chat actions this provider offers.
+    fn chat_support(&self) -> ChatSupport {
+        ChatSupport::default()
+    }
+    /// Spaces or group chats the account can post to.
+    async fn chat_list(
+        &self,
+        _access: &Secret,
+        _account: AccountCtx<'_>,
+    ) -> Result<Vec<ChatTarget>, ProviderError> {
+        Err(ProviderError::unsupported(self.name(), "list chats"))
+    }
+    /// Creates a named space (Google Chat).
+    async fn chat_create_space(
+        &self,
+        _access: &Secret,
+        _account: AccountCtx<'_>,
+        _display_name: &str,
+    ) -> Result<ChatTarget, ProviderError> {
+        Err(ProviderError::unsupported(self.name(), "create spaces"))
+    }
+    /// Sends a text message.
+    async fn chat_send(
+        &self,
+        _access: &Secret,
+        _account: AccountCtx<'_>,
+        _to: &Recipient,
+        _text: &str,
+    ) -> Result<ChatSent, ProviderError> {
+        Err(ProviderError::unsupported(self.name(), "send messages"))
+    }
     /// The page where the person tops up their balance, if the provider has one.
     async fn topup_url(&self, _access: &Secret) -> Result<Option<Url>, ProviderError> {
         Ok(None)
@@ -212,8 +353,13 @@ pub fn build(
 ) -> Arc<dyn Provider> {
     match config.kind {
         ProviderKind::Oidc => Arc::new(oidc::Oidc::new(config.clone(), client_secret, http)),
+        ProviderKind::Google => Arc::new(google::Google::new(config.clone(), client_secret, http)),
+        ProviderKind::Feishu => Arc::new(feishu::Feishu::new(config.clone(), client_secret, http)),
         ProviderKind::Aihubmix => {
             Arc::new(aihubmix::AiHubMix::new(config.clone(), client_secret, http))
+        }
+        ProviderKind::Easemob => {
+            Arc::new(easemob::Easemob::new(config.clone(), client_secret, http))
         }
     }
 }
@@ -257,11 +403,7 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
         .await
         .map_err(|e| ProviderError::from_http(provider, &e))?;
     if status == 401 {
-        return Err(ProviderError::new(
-            FailureClass::Reauth,
-            "access_rejected",
-            format!("{provider} refused the access token."),
-        ));
+        return Err(ProviderError::access_rejected(provider));
     }
     if status != 200 {
         return Err(ProviderError::from_http(

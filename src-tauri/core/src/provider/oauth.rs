@@ -174,6 +174,8 @@ fn grant(r: TokenResp) -> Grant {
             .scopes()
             .map(|s| s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" ")),
         id_token: r.extra_fields().id_token.clone().map(Secret::new),
+        never_expires: false,
+        profile: None,
     }
 }
 

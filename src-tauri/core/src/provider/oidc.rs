@@ -10,7 +10,9 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::oauth::OAuthEndpoints;
-use super::{get_json, AuthRequest, FailureClass, Grant, Profile, Provider, ProviderError};
+use super::{
+    get_json, AuthRequest, FailureClass, Grant, Profile, ProfileCtx, Provider, ProviderError,
+};
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Http;
@@ -34,15 +36,18 @@ pub struct Discovery {
 }
 
 /// Resolved endpoints: discovery, with the configuration's overrides on top.
+/// Where an OpenID provider's endpoints are (from discovery, or fixed for a known provider).
 #[derive(Debug, Clone)]
-struct Endpoints {
-    issuer: String,
-    authorize: Url,
-    token: Url,
-    userinfo: Option<Url>,
-    revoke: Option<Url>,
-    scopes_supported: Vec<String>,
-    iss_in_callback: bool,
+pub(crate) struct Endpoints {
+    pub issuer: String,
+    /// Other spellings of the issuer the ID token may carry (Google: `accounts.google.com`).
+    pub alt_issuers: Vec<String>,
+    pub authorize: Url,
+    pub token: Url,
+    pub userinfo: Option<Url>,
+    pub revoke: Option<Url>,
+    pub scopes_supported: Vec<String>,
+    pub iss_in_callback: bool,
 }
 
 pub struct Oidc {
@@ -110,6 +115,52 @@ impl Oidc {
             http,
             endpoints: OnceCell::new(),
         }
+    }
+
+    /// An OpenID provider whose endpoints are known (no discovery request).
+    pub(crate) fn with_endpoints(
+        config: ProviderConfig,
+        client_secret: Option<Secret>,
+        http: Http,
+        endpoints: Endpoints,
+    ) -> Self {
+        Oidc {
+            config,
+            client_secret,
+            http,
+            endpoints: OnceCell::new_with(Some(endpoints)),
+        }
+    }
+
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// The authorize URL with `extra` parameters (besides nonce and login_hint) and `scopes`.
+    pub(crate) async fn authorize_url_with(
+        &self,
+        r: &AuthRequest,
+        scopes: Option<Vec<String>>,
+        extra: &[(&str, &str)],
+    ) -> Result<Url> {
+        let e = self.endpoints().await.map_err(to_error)?;
+        let mut params: Vec<(&str, &str)> = Vec::new();
+        if let Some(n) = &r.nonce {
+            params.push(("nonce", n.expose()));
+        }
+        if let Some(h) = &r.login_hint {
+            params.push(("login_hint", h.as_str()));
+        }
+        params.extend_from_slice(extra);
+        self.oauth(e)
+            .authorize_url(
+                &r.state,
+                &r.redirect_uri,
+                &scopes.unwrap_or_else(|| self.scopes(e)),
+                r.pkce_verifier.as_ref(),
+                &params,
+            )
+            .map_err(|e| e.to_error())
     }
 
     fn issuer(&self) -> String {
@@ -188,6 +239,7 @@ impl Oidc {
         .ok_or_else(|| bad("has no token endpoint".into()))?;
         Ok(Endpoints {
             issuer,
+            alt_issuers: Vec::new(),
             authorize,
             token,
             userinfo: pick(
@@ -253,7 +305,8 @@ impl Oidc {
             .decode(payload.trim_end_matches('='))
             .map_err(|_| bad("not base64url"))?;
         let c: IdClaims = serde_json::from_slice(&bytes).map_err(|_| bad("unreadable claims"))?;
-        if c.iss.trim_end_matches('/') != e.issuer {
+        let iss = c.iss.trim_end_matches('/');
+        if iss != e.issuer && !e.alt_issuers.iter().any(|a| a == iss) {
             return Err(bad("wrong issuer"));
         }
         if !c.aud.contains(&self.config.client_id) {
@@ -306,20 +359,12 @@ impl Provider for Oidc {
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
-        let e = self.endpoints().await.map_err(to_error)?;
-        let mut extra: Vec<(&str, &str)> = Vec::new();
-        if let Some(n) = &r.nonce {
-            extra.push(("nonce", n.expose()));
-        }
-        self.oauth(e)
-            .authorize_url(
-                &r.state,
-                &r.redirect_uri,
-                &self.scopes(e),
-                r.pkce_verifier.as_ref(),
-                &extra,
-            )
-            .map_err(|e| e.to_error())
+        let consent: &[(&str, &str)] = if r.force_consent {
+            &[("prompt", "consent")]
+        } else {
+            &[]
+        };
+        self.authorize_url_with(r, None, consent).await
     }
 
     async fn exchange_code(&self, code: &Secret, r: &AuthRequest) -> Result<Grant, ProviderError> {
@@ -337,11 +382,14 @@ impl Provider for Oidc {
     async fn profile(
         &self,
         access: &Secret,
-        id_token: Option<&Secret>,
-        nonce: Option<&Secret>,
+        ctx: ProfileCtx<'_>,
     ) -> Result<Profile, ProviderError> {
         let e = self.endpoints().await?;
-        let claims = id_token.map(|t| self.id_claims(e, t, nonce)).transpose()?;
+        let claims = ctx
+            .grant
+            .and_then(|g| g.id_token.as_ref())
+            .map(|t| self.id_claims(e, t, ctx.nonce))
+            .transpose()?;
         let info: Option<UserInfo> = match &e.userinfo {
             Some(url) => Some(get_json(&self.http, &self.config.name, url, access).await?),
             None => None,

@@ -1,0 +1,692 @@
+//! Easemob IM (seed 003): user tokens by password or app credentials (no browser), re-issued before they expire; profile; text messages.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use url::Url;
+
+use super::{
+    AccountCtx, AuthRequest, ChatSent, ChatSupport, DirectSignIn, FailureClass, Grant, Profile,
+    ProfileCtx, Provider, ProviderError, Recipient,
+};
+use crate::config::{ProviderConfig, ProviderKind};
+use crate::error::{Error, Result};
+use crate::http::{Http, HttpError};
+use crate::secret::Secret;
+
+/// A message body plus `ext` may be at most 5 KB.
+const MAX_MESSAGE_BYTES: usize = 5 * 1024 - 200;
+
+pub struct Easemob {
+    config: ProviderConfig,
+    /// The app's Client Secret (optional: without app credentials only the password grant works).
+    client_secret: Option<Secret>,
+    http: Http,
+    app_token: tokio::sync::Mutex<Option<(Secret, Option<Instant>)>>,
+}
+
+/// What re-issues an account's token; stored in the keyring where other providers keep the
+/// refresh token. Never leaves the engine.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "grant", rename_all = "lowercase")]
+enum Credential {
+    Password { username: String, password: String },
+    Inherit { username: String },
+}
+
+/// `POST /{org}/{app}/token` answer. Holds the token: no `Debug`.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+    #[serde(default)]
+    user: Option<User>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct User {
+    #[serde(default)]
+    uuid: Option<String>,
+    username: String,
+    #[serde(default)]
+    activated: Option<bool>,
+    #[serde(default)]
+    created: Option<i64>,
+    #[serde(default)]
+    modified: Option<i64>,
+    #[serde(default)]
+    nickname: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Entities {
+    #[serde(default)]
+    entities: Vec<User>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Sent {
+    #[serde(default)]
+    data: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    timestamp: Option<i64>,
+}
+
+/// The error shape: `{"error", "exception", "timestamp", "duration", "error_description"}`.
+#[derive(Debug, Default, Deserialize)]
+struct ApiError {
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+/// Which call failed, for the sentence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    UserToken,
+    AppToken,
+    Api,
+}
+
+impl Easemob {
+    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+        Easemob {
+            config,
+            client_secret,
+            http,
+            app_token: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    fn app_key(&self) -> String {
+        format!(
+            "{}#{}",
+            self.config.org_name.as_deref().unwrap_or(""),
+            self.config.app_name.as_deref().unwrap_or("")
+        )
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ProviderError> {
+        let base = self
+            .config
+            .base_url
+            .as_deref()
+            .unwrap_or("")
+            .trim_end_matches('/');
+        let org = self.config.org_name.as_deref().unwrap_or("");
+        let app = self.config.app_name.as_deref().unwrap_or("");
+        let value = format!("{base}/{org}/{app}{path}");
+        super::parse_url(&value, "base_url", &self.config.name)
+            .map_err(|e| ProviderError::new(FailureClass::Setup, "config", e.message))
+    }
+
+    fn token_url(&self) -> Result<Url, ProviderError> {
+        match &self.config.token_url {
+            Some(u) => super::parse_url(u, "token_url", &self.config.name)
+                .map_err(|e| ProviderError::new(FailureClass::Setup, "config", e.message)),
+            None => self.url("/token"),
+        }
+    }
+
+    fn app_credentials(&self) -> Option<(&str, &Secret)> {
+        let id = self.config.client_id.trim();
+        match &self.client_secret {
+            Some(s) if !id.is_empty() && !s.expose().is_empty() => Some((id, s)),
+            _ => None,
+        }
+    }
+
+    fn vip5(&self) -> bool {
+        self.config.vip5.unwrap_or(false)
+    }
+
+    /// `ttl` as the cluster expects it (seconds; milliseconds on VIP5).
+    fn ttl(&self) -> Option<u64> {
+        self.config.ttl.map(|s| {
+            if self.vip5() {
+                s.saturating_mul(1000)
+            } else {
+                s
+            }
+        })
+    }
+
+    /// `expires_in` → lifetime; `Ok(None)` = never expires (`0`).
+    fn lifetime(&self, v: Option<&serde_json::Value>) -> Option<Duration> {
+        let n = match v {
+            Some(serde_json::Value::Number(n)) => n.as_u64()?,
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok()?,
+            _ => return Some(Duration::from_secs(60 * 24 * 3600)),
+        };
+        if n == 0 {
+            return None;
+        }
+        Some(if self.vip5() {
+            Duration::from_millis(n)
+        } else {
+            Duration::from_secs(n)
+        })
+    }
+
+    async fn post_json(
+        &self,
+        url: Url,
+        body: &serde_json::Value,
+        bearer: Option<&Secret>,
+    ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), ProviderError> {
+        let mut req = self
+            .http
+            .reqwest()
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(serde_json::to_vec(body).unwrap_or_default());
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b.expose());
+        }
+        self.http
+            .send(req)
+            .await
+            .map_err(|e| ProviderError::from_http(&self.config.name, &e))
+    }
+
+    /// The app (admin) token, from the cache or a `client_credentials` request.
+    async fn app_token(&self, renew: bool) -> Result<Secret, ProviderError> {
+        let Some((id, secret)) = self.app_credentials() else {
+            return Err(ProviderError::new(
+                FailureClass::Setup,
+                "app_credentials_missing",
+                format!("This needs the Easemob app's Client ID and Client Secret (console → 应用详情), which {} does not have. Add them in the settings.", self.config.name),
+            ));
+        };
+        let mut cache = self.app_token.lock().await;
+        if !renew {
+            if let Some((t, until)) = cache.as_ref() {
+                if until.is_none_or(|u| Instant::now() < u) {
+                    return Ok(t.clone());
+                }
+            }
+        }
+        let mut body = json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret.expose()});
+        if let Some(ttl) = self.ttl() {
+            body["ttl"] = json!(ttl);
+        }
+        let (status, headers, bytes) = self.post_json(self.token_url()?, &body, None).await?;
+        if status != 200 {
+            return Err(self.error(status, &headers, &bytes, Call::AppToken));
+        }
+        let a: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| self.unreadable())?;
+        let token = Secret::new(a.access_token);
+        // Renew a tenth before the stated end (or after an hour if it never ends).
+        let until = self
+            .lifetime(a.expires_in.as_ref())
+            .map(|l| Instant::now() + l.mul_f64(0.9))
+            .or_else(|| Some(Instant::now() + Duration::from_secs(3600)));
+        *cache = Some((token.clone(), until));
+        Ok(token)
+    }
+
+    /// A user token for `cred`, by the `password` or the `inherit` grant.
+    async fn user_token(&self, cred: &Credential) -> Result<Grant, ProviderError> {
+        let mut body = match cred {
+            Credential::Password { username, password } => {
+                json!({"grant_type": "password", "username": username, "password": password})
+            }
+            Credential::Inherit { username } => {
+                json!({"grant_type": "inherit", "username": username})
+            }
+        };
+        if let Some(ttl) = self.ttl() {
+            body["ttl"] = json!(ttl);
+        }
+        let url = self.token_url()?;
+        let mut renewed = false;
+        let (status, headers, bytes) = loop {
+            let bearer = match cred {
+                Credential::Inherit { .. } => Some(self.app_token(renewed).await?),
+                Credential::Password { .. } => None,
+            };
+            let r = self.post_json(url.clone(), &body, bearer.as_ref()).await?;
+            // An app token the server no longer takes: renew it once.
+            if r.0 == 401 && bearer.is_some() && !renewed {
+                renewed = true;
+                continue;
+            }
+            break r;
+        };
+        if status != 200 {
+            return Err(self.error(status, &headers, &bytes, Call::UserToken));
+        }
+        let a: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| self.unreadable())?;
+        let lifetime = self.lifetime(a.expires_in.as_ref());
+        let username = match cred {
+            Credential::Password { username, .. } | Credential::Inherit { username } => username,
+        };
+        let user = a.user.unwrap_or(User {
+            uuid: None,
+            username: username.clone(),
+            activated: None,
+            created: None,
+            modified: None,
+            nickname: None,
+        });
+        let stored = serde_json::to_string(cred)
+            .map_err(|e| ProviderError::new(FailureClass::Setup, "internal", e.to_string()))?;
+        Ok(Grant {
+            access: Secret::new(a.access_token),
+            refresh: Some(Secret::new(stored)),
+            expires_in: lifetime,
+            refresh_expires_in: None,
+            scope: None,
+            id_token: None,
+            never_expires: lifetime.is_none(),
+            profile: Some(self.profile_of(&user)),
+        })
+    }
+
+    fn profile_of(&self, u: &User) -> Profile {
+        Profile {
+            subject: u.username.clone(),
+            display_name: u
+                .nickname
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| u.username.clone()),
+            email: None,
+            avatar_url: None,
+            extra: json!({
+                "username": u.username,
+                "uuid": u.uuid,
+                "activated": u.activated,
+                "created": u.created,
+                "modified": u.modified,
+                "nickname": u.nickname,
+                "appKey": self.app_key(),
+                "host": self.config.base_url,
+            }),
+            balance: None,
+        }
+    }
+
+    fn unreadable(&self) -> ProviderError {
+        ProviderError::new(
+            FailureClass::Transient,
+            "unreadable_answer",
+            format!(
+                "{} sent an answer Signet could not read. Signet will retry.",
+                self.config.name
+            ),
+        )
+    }
+
+    /// The documented errors → what they mean here.
+    fn error(
+        &self,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+        call: Call,
+    ) -> ProviderError {
+        let name = &self.config.name;
+        let e: ApiError = serde_json::from_slice(body).unwrap_or_default();
+        let desc = e.error_description.to_ascii_lowercase();
+        let retry_after = crate::http::retry_after(headers);
+        let (class, code, message) = match (status, e.error.as_str()) {
+            (400, "invalid_grant") if desc.contains("client_id") || call == Call::AppToken => (
+                FailureClass::Setup,
+                "invalid_client",
+                format!("Easemob does not accept the app's Client ID or Client Secret for {}. Copy them again from the console (应用详情).", self.app_key()),
+            ),
+            (400, "invalid_grant") => (
+                FailureClass::Reauth,
+                "invalid_grant",
+                format!("{name} no longer accepts this user's password (it may have been changed). Enter the current password to sign in again."),
+            ),
+            (401, _) if call == Call::Api => return ProviderError::access_rejected(name),
+            (401, _) => (
+                FailureClass::Setup,
+                "app_token_rejected",
+                format!("Easemob refused the app token for {} ({}). Check the app's Client ID and Client Secret.", self.app_key(), e.error),
+            ),
+            (404, "organization_application_not_found") => (
+                FailureClass::Setup,
+                "app_not_found",
+                format!("Easemob has no app {} on {}. Check the REST host (each app lives on one cluster, e.g. a1.easemob.com), the org name and the app name.", self.app_key(), self.config.base_url.as_deref().unwrap_or("?")),
+            ),
+            (404, "service_resource_not_found") if call == Call::Api => (
+                FailureClass::Refused,
+                "user_not_found",
+                "Easemob has no such user. Check the user ID.".to_owned(),
+            ),
+            (404, "service_resource_not_found") => (
+                FailureClass::Reauth,
+                "user_not_found",
+                format!("Easemob has no user with this ID in {}. Check the user ID.", self.app_key()),
+            ),
+            (413, _) => (
+                FailureClass::Refused,
+                "too_large",
+                "The message is too long for Easemob (at most 5 KB).".to_owned(),
+            ),
+            (400, _) if call == Call::Api => (
+                FailureClass::Refused,
+                "illegal_argument",
+                format!("Easemob refused the message: {}.", e.error_description),
+            ),
+            (415, _) => (
+                FailureClass::Setup,
+                "unsupported_media_type",
+                "Easemob rejected the request format (415). This is a Signet bug; please report it.".to_owned(),
+            ),
+            (429, "resource_limited") => (
+                FailureClass::Setup,
+                "resource_limited",
+                "The Easemob app reached its plan's limit (resource_limited). Upgrade the plan in the Easemob console; retrying will not help.".to_owned(),
+            ),
+            (429, _) => (
+                FailureClass::Transient,
+                "rate_limited",
+                "Easemob's rate limit was reached (100 calls per second per app). Try again in a moment.".to_owned(),
+            ),
+            (403, _) if desc.contains("reach limit") || e.error.contains("limit") => (
+                FailureClass::Transient,
+                "rate_limited",
+                "Easemob's message limit was reached (6,000 messages per minute per app). Try again in a minute.".to_owned(),
+            ),
+            _ => {
+                let mut pe = ProviderError::from_http(
+                    name,
+                    &HttpError::Status {
+                        status,
+                        retry_after,
+                        content_type: headers
+                            .get(reqwest::header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned),
+                    },
+                );
+                if status == 403 {
+                    pe.class = FailureClass::Refused;
+                }
+                return pe;
+            }
+        };
+        let mut pe = ProviderError::new(class, code, message);
+        pe.retry_after = retry_after;
+        pe
+    }
+
+    /// An API call with the app token; a refused app token is renewed once.
+    async fn with_app_token(
+        &self,
+        build: impl Fn(&Secret) -> reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let mut renew = false;
+        loop {
+            let token = self.app_token(renew).await?;
+            let (status, headers, body) = self
+                .http
+                .send(build(&token).header(reqwest::header::ACCEPT, "application/json"))
+                .await
+                .map_err(|e| ProviderError::from_http(&self.config.name, &e))?;
+            if status == 200 {
+                return Ok(body);
+            }
+            if status == 401 && !renew {
+                renew = true;
+                continue;
+            }
+            let mut pe = self.error(status, &headers, &body, Call::Api);
+            if pe.is_access_rejected() {
+                pe = self.error(status, &headers, &body, Call::AppToken);
+            }
+            return Err(pe);
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for Easemob {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Easemob
+    }
+    fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+    fn uses_pkce(&self) -> bool {
+        false
+    }
+    fn uses_nonce(&self) -> bool {
+        false
+    }
+
+    async fn authorize_url(&self, _r: &AuthRequest) -> Result<Url> {
+        Err(Error::config(format!(
+            "{} accounts are added with a form (user ID and password or app credentials), not a browser sign-in.",
+            self.config.name
+        )))
+    }
+
+    async fn exchange_code(
+        &self,
+        _code: &Secret,
+        _r: &AuthRequest,
+    ) -> Result<Grant, ProviderError> {
+        Err(ProviderError::unsupported(
+            &self.config.name,
+            "sign in through a browser",
+        ))
+    }
+
+    async fn sign_in_direct(&self, form: &DirectSignIn) -> Result<(Grant, Profile), ProviderError> {
+        let username = form.username.trim().to_owned();
+        let valid = !username.is_empty()
+            && username.len() <= 64
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid {
+            return Err(ProviderError::new(
+                FailureClass::Refused,
+                "bad_username",
+                "An Easemob user ID is 1–64 characters: letters, digits, '_', '-' and '.'.",
+            ));
+        }
+        let cred = match &form.password {
+            Some(p) if !p.expose().is_empty() => Credential::Password {
+                username,
+                password: p.expose().to_owned(),
+            },
+            _ if self.app_credentials().is_some() => Credential::Inherit { username },
+            _ => {
+                return Err(ProviderError::new(
+                    FailureClass::Refused,
+                    "credentials_missing",
+                    "Enter the user's password, or the app's Client ID and Client Secret.",
+                ))
+            }
+        };
+        let mut grant = self.user_token(&cred).await?;
+        let mut profile = grant.profile.clone().ok_or_else(|| self.unreadable())?;
+        // With app credentials the users API adds the nickname.
+        if self.app_credentials().is_some() {
+            if let Ok(p) = self
+                .profile(
+                    &grant.access,
+                    ProfileCtx {
+                        grant: Some(&grant),
+                        nonce: None,
+                        subject: Some(&profile.subject),
+                    },
+                )
+                .await
+            {
+                profile = p;
+                grant.profile = Some(profile.clone());
+            }
+        }
+        Ok((grant, profile))
+    }
+
+    async fn refresh(&self, credential: &Secret) -> Result<Grant, ProviderError> {
+        let cred: Credential = serde_json::from_str(credential.expose()).map_err(|_| {
+            ProviderError::new(
+                FailureClass::Reauth,
+                "credential_unreadable",
+                format!("The stored credential for this {} account cannot be read. Enter the password again.", self.config.name),
+            )
+        })?;
+        self.user_token(&cred).await
+    }
+
+    async fn profile(
+        &self,
+        _access: &Secret,
+        ctx: ProfileCtx<'_>,
+    ) -> Result<Profile, ProviderError> {
+        let from_grant = ctx.grant.and_then(|g| g.profile.clone());
+        let subject = ctx
+            .subject
+            .map(str::to_owned)
+            .or_else(|| from_grant.as_ref().map(|p| p.subject.clone()));
+        match (self.app_credentials(), subject) {
+            (Some(_), Some(username)) => {
+                let url = self.url(&format!("/users/{username}"))?;
+                let body = self
+                    .with_app_token(|t| {
+                        self.http.reqwest().get(url.clone()).bearer_auth(t.expose())
+                    })
+                    .await?;
+                let e: Entities = serde_json::from_slice(&body).map_err(|_| self.unreadable())?;
+                let u = e
+                    .entities
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| self.unreadable())?;
+                Ok(self.profile_of(&u))
+            }
+            _ => from_grant.ok_or_else(|| {
+                ProviderError::unsupported(
+                    &self.config.name,
+                    "read a profile without app credentials",
+                )
+            }),
+        }
+    }
+
+    fn chat_support(&self) -> ChatSupport {
+        ChatSupport {
+            list: false,
+            create_space: false,
+            send: true,
+            recipient_kinds: vec!["user".into()],
+            unavailable: self.app_credentials().is_none().then(|| {
+                "Sending messages uses the app token: add the app's Client ID and Client Secret to this provider.".to_owned()
+            }),
+        }
+    }
+
+    async fn chat_send(
+        &self,
+        _access: &Secret,
+        account: AccountCtx<'_>,
+        to: &Recipient,
+        text: &str,
+    ) -> Result<ChatSent, ProviderError> {
+        let target = to.id.trim();
+        if to.kind != "user" || target.is_empty() {
+            return Err(ProviderError::new(
+                FailureClass::Refused,
+                "bad_recipient",
+                "Easemob messages go to a user ID.",
+            ));
+        }
+        if text.trim().is_empty() || text.len() > MAX_MESSAGE_BYTES {
+            return Err(ProviderError::new(
+                FailureClass::Refused,
+                "invalid_argument",
+                "An Easemob message needs text, at most about 5 KB.",
+            ));
+        }
+        let url = self.url("/messages/users")?;
+        let body = json!({
+            "from": account.subject,
+            "to": [target],
+            "type": "txt",
+            "body": {"msg": text},
+        });
+        let bytes = self
+            .with_app_token(|t| {
+                self.http
+                    .reqwest()
+                    .post(url.clone())
+                    .bearer_auth(t.expose())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string())
+            })
+            .await?;
+        let sent: Sent = serde_json::from_slice(&bytes).map_err(|_| self.unreadable())?;
+        let id = sent
+            .data
+            .get(target)
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .or_else(|| Some(v.to_string()))
+            })
+            .ok_or_else(|| self.unreadable())?;
+        Ok(ChatSent {
+            message_id: id,
+            to: target.to_owned(),
+            created: sent.timestamp.map(|t| t.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(extra: &str) -> Easemob {
+        let text = format!("[[providers]]\nname=\"im\"\nkind=\"easemob\"\nclient_id=\"\"\nbase_url=\"https://a1.easemob.com\"\norg_name=\"org\"\napp_name=\"app\"\n{extra}");
+        let c = crate::config::Config::parse(&text, std::path::Path::new("c.toml")).expect("valid");
+        Easemob::new(
+            c.providers[0].clone(),
+            None,
+            Http::new(Duration::from_secs(5)).expect("http"),
+        )
+    }
+
+    #[test]
+    fn ttl_zero_means_never_and_vip5_counts_milliseconds() {
+        let p = provider("");
+        assert_eq!(p.lifetime(Some(&json!(0))), None);
+        assert_eq!(
+            p.lifetime(Some(&json!(1024000))),
+            Some(Duration::from_secs(1_024_000))
+        );
+        assert_eq!(
+            p.lifetime(Some(&json!("1024000"))),
+            Some(Duration::from_secs(1_024_000))
+        );
+        let v = provider("vip5 = true\nttl = 3600\n");
+        assert_eq!(
+            v.lifetime(Some(&json!(3_600_000))),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(v.ttl(), Some(3_600_000));
+    }
+
+    #[test]
+    fn the_stored_credential_never_shows_in_debug_output() {
+        let g = Grant::access_only(Secret::new("tok"));
+        assert!(!format!("{g:?}").contains("tok"));
+    }
+}
