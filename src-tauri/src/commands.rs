@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use signet_core::views::{
-    AccountDetail, ActivityView, NewProvider, ProviderView, RefreshAllResult, RemoveResult,
-    Settings, SignInStarted,
+    AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider, ProviderView,
+    Recipient, RefreshAllResult, RemoveResult, Settings, SignInStarted,
 };
 use signet_core::{AccountView, Engine, Error, Secret};
 use tauri::{AppHandle, State};
@@ -43,8 +43,9 @@ pub async fn refresh_account(
     engine: State<'_, Engine>,
     id: i64,
 ) -> Reply<AccountView> {
+    // The person asked for fresh data: new tokens, then the profile and balance again.
     let result = match engine.refresh(id, true).await {
-        Ok(_) => engine.account(id).await,
+        Ok(_) => engine.sync_profile(id).await,
         Err(e) => Err(e),
     };
     reply(&app, "refresh_account", result)
@@ -123,6 +124,53 @@ pub async fn open_topup(app: AppHandle, engine: State<'_, Engine>, id: i64) -> R
         Err(e) => Err(e),
     };
     reply(&app, "open_topup", result)
+}
+
+#[tauri::command]
+pub async fn add_easemob_account(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    account: EasemobAccount,
+) -> Reply<AccountView> {
+    reply(
+        &app,
+        "add_easemob_account",
+        engine.add_easemob_account(&account).await,
+    )
+}
+
+#[tauri::command]
+pub async fn chat_list(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+) -> Reply<Vec<ChatTarget>> {
+    reply(&app, "chat_list", engine.chat_list(id).await)
+}
+
+#[tauri::command]
+pub async fn chat_create_space(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+    name: String,
+) -> Reply<ChatTarget> {
+    reply(
+        &app,
+        "chat_create_space",
+        engine.chat_create_space(id, &name).await,
+    )
+}
+
+#[tauri::command]
+pub async fn chat_send(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+    to: Recipient,
+    text: String,
+) -> Reply<ChatSent> {
+    reply(&app, "chat_send", engine.chat_send(id, &to, &text).await)
 }
 
 #[tauri::command]

@@ -3,6 +3,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+mod actions;
+
 use clap::{Parser, Subcommand};
 use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, Secret, Vault};
 
@@ -39,6 +41,64 @@ enum Command {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Add a provider of any kind to the configuration file.
+    AddProvider {
+        /// google | feishu | aihubmix | easemob | oidc
+        kind: String,
+        /// Name for the provider (letters, digits, '-', '_').
+        name: String,
+        #[arg(long, default_value = "")]
+        client_id: String,
+        /// OpenID Connect issuer URL (kind oidc).
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Feishu: feishu (default) or lark.
+        #[arg(long)]
+        brand: Option<String>,
+        /// Feishu: v2 (default) or v3 token endpoint.
+        #[arg(long)]
+        token_version: Option<String>,
+        /// AIHubMix / Easemob base URL.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Space-separated scopes (default: the provider's own list).
+        #[arg(long, value_delimiter = ' ')]
+        scopes: Option<Vec<String>>,
+        /// loopback | deep-link
+        #[arg(long)]
+        redirect: Option<String>,
+        /// Fixed loopback port for the redirect URI.
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Add an Easemob IM account (no browser). Secrets are read from standard input.
+    AddEasemob {
+        /// REST host from the console, e.g. a1.easemob.com.
+        #[arg(long)]
+        host: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        app: String,
+        /// The user ID.
+        #[arg(long)]
+        user: String,
+        /// Read the user's password from standard input (the `password` grant).
+        #[arg(long)]
+        password_stdin: bool,
+        /// The app's Client ID (for the `inherit` grant, the users API and sending messages).
+        #[arg(long)]
+        client_id: Option<String>,
+        /// Read the app's Client Secret from standard input (after the password, if both).
+        #[arg(long)]
+        client_secret_stdin: bool,
+        /// Token lifetime in seconds; 0 = never expires.
+        #[arg(long)]
+        ttl: Option<u64>,
+        /// The app is on a VIP5 cluster (lifetimes in milliseconds).
+        #[arg(long)]
+        vip5: bool,
+    },
     /// Store a provider's client secret in the system keyring (read from standard input).
     SecretSet { provider: String },
     /// Sign in to a provider and add the account (opens the browser; waits for the callback).
@@ -63,12 +123,24 @@ enum Command {
     },
     /// Remove an account: revoke at the provider where possible, delete its keyring entries and data.
     Remove { account: String },
+    /// Fetch an account's profile and balance again and print them.
+    Profile { account: String },
+    /// Open the provider's top-up page for an account (AIHubMix), or print it.
+    Topup {
+        account: String,
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Chat actions: list spaces or chats, create a space, send a message.
+    #[command(subcommand)]
+    Chat(actions::Chat),
 }
 
-/// Exit codes, for scripts: 0 ok, 1 error, 2 usage, 3 sign in again, 4 keyring, 5 configuration, 6 temporary.
+/// Exit codes, for scripts: 0 ok, 1 error, 2 usage, 3 sign in again (or grant access), 4 keyring,
+/// 5 configuration, 6 temporary.
 fn exit_code(e: &Error) -> u8 {
     match e.code {
-        ErrorCode::ReauthRequired | ErrorCode::SubjectMismatch => 3,
+        ErrorCode::ReauthRequired | ErrorCode::SubjectMismatch | ErrorCode::ScopeMissing => 3,
         ErrorCode::KeyringUnavailable | ErrorCode::KeyringLocked | ErrorCode::KeyringTimeout => 4,
         ErrorCode::Config | ErrorCode::SetupProblem => 5,
         ErrorCode::Temporary => 6,
@@ -111,6 +183,36 @@ async fn run(cli: Cli) -> Result<(), Error> {
     {
         return add_oidc(&path, name, issuer, client_id, scopes.as_deref(), *port);
     }
+    if let Command::AddProvider {
+        kind,
+        name,
+        client_id,
+        issuer,
+        brand,
+        token_version,
+        base_url,
+        scopes,
+        redirect,
+        port,
+    } = &cli.command
+    {
+        return actions::add_provider(
+            &path,
+            &signet_core::views::NewProvider {
+                name: name.clone(),
+                kind: kind.clone(),
+                client_id: client_id.clone(),
+                issuer: issuer.clone(),
+                brand: brand.clone(),
+                token_version: token_version.clone(),
+                base_url: base_url.clone(),
+                scopes: scopes.clone(),
+                redirect: redirect.clone(),
+                redirect_port: *port,
+                ..Default::default()
+            },
+        );
+    }
     let config = Config::load(&path)?;
     if let Command::Providers = cli.command {
         return providers(&config, cli.json);
@@ -122,7 +224,45 @@ async fn run(cli: Cli) -> Result<(), Error> {
     ))
     .await?;
     match cli.command {
-        Command::Providers | Command::AddOidc { .. } => Ok(()),
+        Command::Providers | Command::AddOidc { .. } | Command::AddProvider { .. } => Ok(()),
+        Command::AddEasemob {
+            host,
+            org,
+            app,
+            user,
+            password_stdin,
+            client_id,
+            client_secret_stdin,
+            ttl,
+            vip5,
+        } => {
+            let args = actions::EasemobArgs {
+                host,
+                org,
+                app,
+                user,
+                password_stdin,
+                client_id,
+                client_secret_stdin,
+                ttl,
+                vip5,
+            };
+            actions::add_easemob(&engine, args, cli.json).await
+        }
+        Command::Profile { account } => actions::profile(&engine, &account, cli.json).await,
+        Command::Topup {
+            account,
+            no_browser,
+        } => {
+            let row = engine.resolve(&account).await?;
+            let url = engine.topup_url(row.id).await?;
+            println!("{url}");
+            if !no_browser {
+                open_browser(url.as_str());
+            }
+            Ok(())
+        }
+        Command::Chat(cmd) => actions::chat(&engine, cmd, cli.json).await,
         Command::SecretSet { provider } => {
             let secret = read_secret(&provider)?;
             engine.set_client_secret(&provider, &secret).await?;
@@ -292,7 +432,7 @@ fn providers(config: &Config, json: bool) -> Result<(), Error> {
     }
     if config.providers.is_empty() {
         eprintln!(
-            "No providers configured in {}. Add one with `signetctl add-oidc` or edit the file.",
+            "No providers configured in {}. Add one with `signetctl add-provider` or edit the file.",
             config.path.display()
         );
     }
@@ -335,12 +475,11 @@ fn add_oidc(
         name: name.to_owned(),
         kind: "oidc".into(),
         client_id: client_id.to_owned(),
-        client_secret: None,
         issuer: Some(issuer.to_owned()),
-        base_url: None,
         redirect: Some("loopback".into()),
         redirect_port: port,
         scopes: scopes.map(<[String]>::to_vec),
+        ..Default::default()
     };
     signet_core::config::append_provider(path, &provider)?;
     eprintln!(

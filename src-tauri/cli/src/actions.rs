@@ -1,0 +1,188 @@
+//! `signetctl` subcommands that act through an account or add one without a browser: profile, top-up, chat, Easemob, provider entries.
+
+use std::io::BufRead;
+
+use clap::Subcommand;
+use signet_core::views::{EasemobAccount, NewProvider, Recipient};
+use signet_core::{Engine, Error};
+
+#[derive(Subcommand)]
+pub enum Chat {
+    /// List the spaces (Google Chat) or group chats (Feishu) the account can post to.
+    List { account: String },
+    /// Create a named Google Chat space.
+    CreateSpace { account: String, name: String },
+    /// Send a text message. The text comes from the argument, or standard input when omitted.
+    Send {
+        account: String,
+        /// Recipient as kind:id — space:spaces/AAAA (Google), open_id:ou_…, user_id:…,
+        /// union_id:…, email:…, chat_id:oc_… (Feishu), user:alice (Easemob).
+        #[arg(long)]
+        to: String,
+        text: Option<String>,
+    },
+}
+
+pub async fn chat(engine: &Engine, cmd: Chat, json: bool) -> Result<(), Error> {
+    match cmd {
+        Chat::List { account } => {
+            let row = engine.resolve(&account).await?;
+            let targets = engine.chat_list(row.id).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&targets).unwrap_or_default());
+            } else if targets.is_empty() {
+                eprintln!("No spaces or group chats.");
+            } else {
+                for t in targets {
+                    println!("{}:{}\t{}", t.recipient_kind, t.id, t.name);
+                }
+            }
+        }
+        Chat::CreateSpace { account, name } => {
+            let row = engine.resolve(&account).await?;
+            let t = engine.chat_create_space(row.id, &name).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&t).unwrap_or_default());
+            } else {
+                println!("{}:{}\t{}", t.recipient_kind, t.id, t.name);
+            }
+        }
+        Chat::Send { account, to, text } => {
+            let row = engine.resolve(&account).await?;
+            let Some((kind, id)) = to.split_once(':') else {
+                return Err(Error::config(format!(
+                    "--to \"{to}\": write the recipient as kind:id, e.g. space:spaces/AAAA or email:someone@example.com."
+                )));
+            };
+            let text = match text {
+                Some(t) => t,
+                None => {
+                    let mut all = String::new();
+                    for line in std::io::stdin().lock().lines() {
+                        let line = line.map_err(|e| Error::internal(e.to_string()))?;
+                        if !all.is_empty() {
+                            all.push('\n');
+                        }
+                        all.push_str(&line);
+                    }
+                    all
+                }
+            };
+            let recipient = Recipient {
+                kind: kind.to_owned(),
+                id: id.to_owned(),
+            };
+            let sent = engine.chat_send(row.id, &recipient, &text).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&sent).unwrap_or_default());
+            } else {
+                println!("Sent to {} (message {}).", sent.to, sent.message_id);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fetches the profile and balance again and prints them.
+pub async fn profile(engine: &Engine, account: &str, json: bool) -> Result<(), Error> {
+    let row = engine.resolve(account).await?;
+    let v = engine.sync_profile(row.id).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(());
+    }
+    println!("{} ({})", v.display_name, v.provider);
+    if let Some(e) = &v.email {
+        println!("  e-mail   {e}");
+    }
+    if let Some(obj) = v.profile.as_object() {
+        for (k, val) in obj {
+            let shown = match val {
+                serde_json::Value::Null => continue,
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            println!("  {k:<8} {shown}");
+        }
+    }
+    if let Some(b) = &v.balance {
+        println!("  balance  {}", b.formatted);
+        if let (Some(q), Some(u)) = (b.quota, b.used_quota) {
+            println!("  quota    {q} (used {u})");
+        }
+    }
+    Ok(())
+}
+
+pub struct EasemobArgs {
+    pub host: String,
+    pub org: String,
+    pub app: String,
+    pub user: String,
+    pub password_stdin: bool,
+    pub client_id: Option<String>,
+    pub client_secret_stdin: bool,
+    pub ttl: Option<u64>,
+    pub vip5: bool,
+}
+
+/// Adds an Easemob account. Secrets come from standard input, one per line: the password
+/// first (with --password-stdin), then the app's client secret (with --client-secret-stdin).
+pub async fn add_easemob(engine: &Engine, a: EasemobArgs, json: bool) -> Result<(), Error> {
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = |what: &str| -> Result<String, Error> {
+        match lines.next() {
+            Some(Ok(l)) if !l.trim_end_matches(['\r', '\n']).is_empty() => {
+                Ok(l.trim_end_matches(['\r', '\n']).to_owned())
+            }
+            _ => Err(Error::config(format!("Expected the {what} on standard input."))),
+        }
+    };
+    let password = if a.password_stdin {
+        Some(next("password")?)
+    } else {
+        None
+    };
+    let client_secret = if a.client_secret_stdin {
+        Some(next("app's client secret")?)
+    } else {
+        None
+    };
+    let v = engine
+        .add_easemob_account(&EasemobAccount {
+            host: a.host,
+            org_name: a.org,
+            app_name: a.app,
+            username: a.user,
+            password,
+            client_id: a.client_id,
+            client_secret,
+            ttl: a.ttl,
+            vip5: a.vip5.then_some(true),
+        })
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!(
+            "Added: {} ({}), account {}",
+            v.display_name, v.provider, v.id
+        );
+    }
+    Ok(())
+}
+
+/// Appends a provider entry to the configuration file.
+pub fn add_provider(path: &std::path::Path, p: &NewProvider) -> Result<(), Error> {
+    signet_core::config::append_provider(path, p)?;
+    let next = if p.kind == "easemob" {
+        "`signetctl add-easemob …`".to_owned()
+    } else {
+        format!(
+            "`signetctl secret-set {n}`, then `signetctl add {n}`",
+            n = p.name
+        )
+    };
+    eprintln!("Added {} to {}. Next: {next}.", p.name, path.display());
+    Ok(())
+}
