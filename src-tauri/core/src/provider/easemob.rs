@@ -686,7 +686,9 @@ mod tests {
 
     #[test]
     fn the_stored_credential_never_shows_in_debug_output() {
-        let g = Grant::access_only(Secret::new("tok"));
-        assert!(!format!("{g:?}").contains("tok"));
+        let mut g = Grant::access_only(Secret::new("YWMt-user-token"));
+        g.refresh = Some(Secret::new(r#"{"grant":"password","username":"c","password":"pw-9f3k"}"#));
+        let shown = format!("{g:?}");
+        assert!(!shown.contains("YWMt-user-token") && !shown.contains("pw-9f3k"), "{shown}");
     }
 }

@@ -2,6 +2,7 @@
 import type { AccountView } from "./AccountView";
 import type { ActivityView } from "./ActivityView";
 import type { BalanceView } from "./BalanceView";
+import type { ChatSupport } from "./ChatSupport";
 
 /**
  * One account with what its detail view shows.
@@ -14,4 +15,12 @@ balanceHistory: Array<BalanceView>,
 /**
  * Newest first.
  */
-activity: Array<ActivityView>, canTopUp: boolean, canRevoke: boolean, };
+activity: Array<ActivityView>, canTopUp: boolean, canRevoke: boolean, chat: ChatSupport, 
+/**
+ * Scopes the chat actions need that the provider has not granted (ask again to get them).
+ */
+missingScopes: Array<string>, 
+/**
+ * Accounts of this provider are added with a form, not a browser (Easemob).
+ */
+direct: boolean, };

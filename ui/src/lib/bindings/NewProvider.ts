@@ -5,10 +5,22 @@
  */
 export type NewProvider = { name: string, 
 /**
- * oidc | aihubmix
+ * google | feishu | aihubmix | easemob | oidc
  */
 kind: string, clientId: string, clientSecret?: string, issuer?: string, baseUrl?: string, 
 /**
  * loopback | deep-link
  */
-redirect?: string, redirectPort?: number, scopes?: Array<string>, };
+redirect?: string, redirectPort?: number, scopes?: Array<string>, 
+/**
+ * Feishu: feishu | lark
+ */
+brand?: string, 
+/**
+ * Feishu: v2 | v3
+ */
+tokenVersion?: string, apiBase?: string, accountsBase?: string, 
+/**
+ * Easemob
+ */
+orgName?: string, appName?: string, ttl?: number, vip5?: boolean, };

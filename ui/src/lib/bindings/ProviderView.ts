@@ -5,7 +5,7 @@
  */
 export type ProviderView = { name: string, 
 /**
- * oidc | aihubmix
+ * google | feishu | aihubmix | easemob | oidc
  */
 kind: string, clientId: string, 
 /**
@@ -19,4 +19,20 @@ secretEnv: string | null,
 /**
  * The redirect URI to register at the provider (`*` stands for "any port").
  */
-redirectUri: string, issuer: string | null, baseUrl: string | null, };
+redirectUri: string, issuer: string | null, baseUrl: string | null, 
+/**
+ * Feishu: feishu | lark
+ */
+brand: string | null, 
+/**
+ * Sign-in and refresh need a client secret (all but Easemob, where app credentials are optional).
+ */
+requiresSecret: boolean, 
+/**
+ * Accounts are added with a form instead of a browser sign-in (Easemob).
+ */
+direct: boolean, 
+/**
+ * Easemob: `org_name#app_name`.
+ */
+appKey: string | null, };
