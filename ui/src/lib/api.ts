@@ -5,10 +5,14 @@ import type {
   AccountDetail,
   AccountView,
   ActivityView,
+  ChatSent,
+  ChatTarget,
+  EasemobAccount,
   EngineEvent,
   NewProvider,
   Notice,
   ProviderView,
+  Recipient,
   RefreshAllResult,
   RemoveResult,
   Settings,
@@ -34,6 +38,18 @@ export const setClientSecret = (provider: string, secret: string) =>
 export const beginSignIn = (provider: string, account: number | null) =>
   invoke<SignInStarted>("begin_sign_in", { provider, account });
 export const cancelSignIn = (provider: string) => invoke<null>("cancel_sign_in", { provider });
+
+/** Adds (or signs in again) an Easemob account from the form: no browser. Secrets go to the keyring. */
+export const addEasemobAccount = (account: EasemobAccount) =>
+  invoke<AccountView>("add_easemob_account", { account });
+
+/** Google Chat spaces or Feishu group chats the account can post to. */
+export const chatList = (id: number) => invoke<ChatTarget[]>("chat_list", { id });
+/** Creates a named Google Chat space. */
+export const chatCreateSpace = (id: number, name: string) =>
+  invoke<ChatTarget>("chat_create_space", { id, name });
+export const chatSend = (id: number, to: Recipient, text: string) =>
+  invoke<ChatSent>("chat_send", { id, to, text });
 
 export const listActivity = (limit: number) => invoke<ActivityView[]>("list_activity", { limit });
 

@@ -57,7 +57,8 @@ describe("the string tables", () => {
       "keyring_unavailable", "keyring_locked", "keyring_timeout", "config", "not_found",
       "unknown_sign_in", "sign_in_expired", "provider_mismatch", "issuer_mismatch",
       "sign_in_cancelled", "bad_callback", "subject_mismatch", "reauth_required",
-      "setup_problem", "temporary", "protocol", "storage", "internal",
+      "setup_problem", "temporary", "protocol", "storage", "scope_missing", "action_refused",
+      "internal",
     ];
     for (const code of codes) expect(errorCodeKey(code), code).not.toBeNull();
     expect(errorCodeKey("toString")).toBeNull();

@@ -219,6 +219,8 @@ const en = {
   "errorCode.temporary": "The provider could not be reached just now. Signet will try again.",
   "errorCode.protocol": "The provider answered in a way Signet did not expect.",
   "errorCode.storage": "Signet could not read or write its data on this computer.",
+  "errorCode.scope_missing": "This needs a permission you have not granted Signet yet. Choose “Grant access” to sign in again and approve it.",
+  "errorCode.action_refused": "The provider refused this action. The account itself is fine.",
   "errorCode.internal": "Something went wrong inside Signet.",
 };
 
@@ -439,6 +441,8 @@ const zhCN: Record<Key, string> = {
   "errorCode.temporary": "暂时无法连接到服务，Signet 稍后会重试。",
   "errorCode.protocol": "服务的回应不符合 Signet 的预期。",
   "errorCode.storage": "Signet 无法读写本机上的数据。",
+  "errorCode.scope_missing": "此操作需要你尚未授予 Signet 的权限。请点击“授予权限”重新登录并同意授权。",
+  "errorCode.action_refused": "服务拒绝了此操作，账户本身没有问题。",
   "errorCode.internal": "Signet 内部出错。",
 };
 
@@ -463,6 +467,8 @@ const ERROR_CODES: Record<ErrorCode, Key> = {
   temporary: "errorCode.temporary",
   protocol: "errorCode.protocol",
   storage: "errorCode.storage",
+  scope_missing: "errorCode.scope_missing",
+  action_refused: "errorCode.action_refused",
   internal: "errorCode.internal",
 };
 

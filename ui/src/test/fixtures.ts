@@ -37,6 +37,9 @@ export function detail(overrides: Partial<AccountDetail> = {}): AccountDetail {
     activity: [],
     canTopUp: false,
     canRevoke: true,
+    chat: { list: false, createSpace: false, send: false, recipientKinds: [], unavailable: null },
+    missingScopes: [],
+    direct: false,
     ...overrides,
   };
 }
@@ -51,6 +54,10 @@ export function provider(overrides: Partial<ProviderView> = {}): ProviderView {
     redirectUri: "signet://oauth/callback/aihubmix",
     issuer: null,
     baseUrl: "https://aihubmix.com",
+    brand: null,
+    requiresSecret: true,
+    direct: false,
+    appKey: null,
     ...overrides,
   };
 }
