@@ -150,6 +150,7 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
         scope: scope.to_owned(),
         nonce: None,
         code_challenge: None,
+        omit_refresh: false,
     });
     redirect(&callback_url(
         redirect_uri,

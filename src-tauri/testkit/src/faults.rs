@@ -8,6 +8,25 @@ use crate::http::{json, response, with_header, Outcome, Req, Resp};
 use crate::state::Shared;
 use crate::types::Fault;
 
+/// The dialect's answers for faults that stand in for a provider error.
+pub(crate) struct Answers {
+    /// [`Fault::InvalidGrant`]: the token endpoint's invalid_grant, or the resource
+    /// endpoint's invalid-token answer.
+    pub rejection: Resp,
+    /// [`Fault::TooManyRequests`]: the dialect's 429 for `Retry-After: secs`.
+    pub rate_limited: fn(u64) -> Resp,
+}
+
+impl Answers {
+    /// `rejection` plus the generic `{"error":"rate_limit_exceeded"}` 429.
+    pub fn generic(rejection: Resp) -> Self {
+        Answers {
+            rejection,
+            rate_limited: generic_rate_limited,
+        }
+    }
+}
+
 /// Runs one token-endpoint POST: counts it, takes the next queued fault, waits while a
 /// [`crate::Hold`] is alive, then applies the fault around `process`.
 /// `invalid_grant` is the dialect's error response used by [`Fault::InvalidGrant`].
@@ -17,10 +36,19 @@ pub(crate) async fn token_request(
     invalid_grant: Resp,
     process: impl FnOnce() -> Resp,
 ) -> Outcome {
-    let is_refresh = req.grant_type() == Some("refresh_token");
-    let fault = shared.begin_token_request(is_refresh);
+    token_request_with(shared, req, Answers::generic(invalid_grant), process).await
+}
+
+/// [`token_request`] with the dialect's own fault answers.
+pub(crate) async fn token_request_with(
+    shared: &Shared,
+    req: &Req,
+    answers: Answers,
+    process: impl FnOnce() -> Resp,
+) -> Outcome {
+    let fault = shared.begin_token_request(req.grant_type());
     shared.wait_released().await;
-    apply(fault, invalid_grant, process).await
+    apply(fault, answers, process).await
 }
 
 /// Runs a resource request (userinfo, top-up) with the next queued API fault, if any.
@@ -29,10 +57,31 @@ pub(crate) async fn api_request(
     unauthorized: Resp,
     process: impl FnOnce() -> Resp,
 ) -> Outcome {
-    apply(shared.take_api_fault(), unauthorized, process).await
+    api_request_with(shared, Answers::generic(unauthorized), process).await
 }
 
-async fn apply(fault: Option<Fault>, rejection: Resp, process: impl FnOnce() -> Resp) -> Outcome {
+/// [`api_request`] with the dialect's own fault answers.
+pub(crate) async fn api_request_with(
+    shared: &Shared,
+    answers: Answers,
+    process: impl FnOnce() -> Resp,
+) -> Outcome {
+    apply(shared.take_api_fault(), answers, process).await
+}
+
+fn generic_rate_limited(retry_after_secs: u64) -> Resp {
+    let resp = json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &serde_json::json!({"error": "rate_limit_exceeded"}),
+    );
+    with_header(
+        resp,
+        http::header::RETRY_AFTER,
+        &retry_after_secs.to_string(),
+    )
+}
+
+async fn apply(fault: Option<Fault>, answers: Answers, process: impl FnOnce() -> Resp) -> Outcome {
     let Some(fault) = fault else {
         return Outcome::Respond(process());
     };
@@ -43,15 +92,7 @@ async fn apply(fault: Option<Fault>, rejection: Resp, process: impl FnOnce() -> 
         )),
         Fault::HtmlError(status) => Outcome::Respond(html_error(status)),
         Fault::TooManyRequests { retry_after_secs } => {
-            let resp = json(
-                StatusCode::TOO_MANY_REQUESTS,
-                &serde_json::json!({"error": "rate_limit_exceeded"}),
-            );
-            Outcome::Respond(with_header(
-                resp,
-                http::header::RETRY_AFTER,
-                &retry_after_secs.to_string(),
-            ))
+            Outcome::Respond((answers.rate_limited)(retry_after_secs))
         }
         Fault::ResetConnection => Outcome::Kill,
         Fault::Delay(delay) => {
@@ -65,7 +106,15 @@ async fn apply(fault: Option<Fault>, rejection: Resp, process: impl FnOnce() -> 
         }
         Fault::TruncatedJson => Outcome::Respond(truncated(process())),
         Fault::HugeBody(size) => Outcome::Respond(huge_body(size)),
-        Fault::InvalidGrant => Outcome::Respond(rejection),
+        Fault::InvalidGrant => Outcome::Respond(answers.rejection),
+        Fault::Respond {
+            status,
+            body,
+            content_type,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Outcome::Respond(response(status, &content_type, body))
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub(crate) struct Req {
     pub headers: HeaderMap,
     pub form: Vec<(String, String)>,
     pub json: Option<serde_json::Value>,
+    /// The raw body.
+    pub body: Bytes,
 }
 
 impl Req {
@@ -123,6 +125,22 @@ impl Req {
         }
     }
 
+    /// The body parsed as JSON regardless of the Content-Type (`None` if it does not parse).
+    pub fn body_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// Whether the `Accept` header admits `application/json` explicitly.
+    pub fn accepts_json(&self) -> bool {
+        self.header(http::header::ACCEPT).is_some_and(|a| {
+            a.split(',').any(|part| {
+                part.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            })
+        })
+    }
+
     /// Whether an `Authorization: Basic …` header is present.
     pub fn has_basic_auth(&self) -> bool {
         self.header(http::header::AUTHORIZATION)
@@ -193,6 +211,7 @@ fn build(parts: http::request::Parts, body: Bytes) -> (Req, RecordedRequest) {
         headers: parts.headers,
         form,
         json,
+        body,
     };
     (req, recorded)
 }
@@ -245,6 +264,9 @@ async fn handle(
     let outcome = match shared.dialect() {
         Dialect::Oidc => crate::oidc::route(&shared, &req).await,
         Dialect::AiHubMix => crate::aihubmix::route(&shared, &req).await,
+        Dialect::Google => crate::google::route(&shared, &req).await,
+        Dialect::Feishu => crate::feishu::route(&shared, &req).await,
+        Dialect::Easemob => crate::easemob::route(&shared, &req).await,
     };
     match outcome {
         Outcome::Respond(resp) => Ok(resp),

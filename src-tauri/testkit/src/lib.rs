@@ -1,5 +1,10 @@
 //! Fake OAuth providers on 127.0.0.1 that speak each documented protocol exactly, for tests.
 //!
+//! Dialects: generic [`Dialect::Oidc`], [`Dialect::AiHubMix`], [`Dialect::Google`] (installed-app
+//! OAuth, userinfo, revocation, Chat), [`Dialect::Feishu`] (also as Lark: token v2/v3,
+//! user_info, IM) and [`Dialect::Easemob`] (app/user tokens, users, messages). Every path of a
+//! dialect is served on the one base URL `http://127.0.0.1:PORT`.
+//!
 //! [`OAuthServer::start`] binds `127.0.0.1:0` and serves one [`Dialect`] until dropped. Every
 //! request is recorded ([`OAuthServer::requests`]) and checked field by field; a request that
 //! breaks the protocol gets the provider's error *and* a line in [`OAuthServer::violations`],
@@ -20,10 +25,19 @@
 //! ```
 
 mod aihubmix;
+mod easemob;
 mod faults;
+mod feishu;
+mod feishu_im;
+mod feishu_token;
+mod google;
+mod google_chat;
+mod google_token;
+mod helpers;
 mod http;
 mod oidc;
 mod state;
+mod store;
 mod tokens;
 mod types;
 
@@ -35,7 +49,8 @@ use crate::state::{Balance, Shared};
 
 pub use crate::tokens::{decode_jwt_claims, pkce_pair, pkce_s256, verify_jwt_hs256};
 pub use crate::types::{
-    Dialect, Fault, MintedTokens, RecordedRequest, ServerConfig, TokenState, User,
+    Dialect, Fault, MintedTokens, RecordedRequest, SentMessage, ServerConfig, TokenState, User,
+    FEISHU_DEFAULT_SCOPES,
 };
 
 /// A running fake provider. Cheap to clone; the server stops when the last clone is dropped.
@@ -139,8 +154,17 @@ impl OAuthServer {
         self.shared.base_url.clone()
     }
 
-    /// The OIDC issuer (same as `base_url`); for AiHubMix simply the base URL.
+    /// The OIDC issuer: `base_url` for Oidc (and simply the base URL for AiHubMix, Feishu
+    /// and Easemob); Google `https://accounts.google.com`, the `iss` of its id_tokens.
     pub fn issuer(&self) -> String {
+        match self.dialect() {
+            Dialect::Google => google::ISSUER.to_owned(),
+            _ => self.shared.base_url.clone(),
+        }
+    }
+
+    /// The base URL every API path of the dialect is served under (= `base_url`).
+    pub fn api_base(&self) -> String {
         self.shared.base_url.clone()
     }
 
@@ -156,59 +180,94 @@ impl OAuthServer {
         format!("{}{path}", self.shared.base_url)
     }
 
-    /// Oidc `/authorize`; AiHubMix `/api/oauth2/authorize`.
+    /// Oidc `/authorize`; AiHubMix `/api/oauth2/authorize`; Google `/o/oauth2/v2/auth`;
+    /// Feishu `/open-apis/authen/v1/authorize`. Easemob has no browser flow: its app's
+    /// REST root `/{org}/{app}` (which [`OAuthServer::authorize`] refuses).
     pub fn authorization_endpoint(&self) -> String {
-        self.endpoint(match self.dialect() {
-            Dialect::Oidc => oidc::AUTHORIZE_PATH,
-            Dialect::AiHubMix => aihubmix::AUTHORIZE_PATH,
-        })
+        match self.dialect() {
+            Dialect::Oidc => self.endpoint(oidc::AUTHORIZE_PATH),
+            Dialect::AiHubMix => self.endpoint(aihubmix::AUTHORIZE_PATH),
+            Dialect::Google => self.endpoint(google::AUTHORIZE_PATH),
+            Dialect::Feishu => self.endpoint(feishu::AUTHORIZE_PATH),
+            Dialect::Easemob => self.endpoint(&easemob::app_root(&self.shared.config)),
+        }
     }
 
-    /// Oidc `/token`; AiHubMix `/api/oauth2/token`.
+    /// Oidc `/token`; AiHubMix `/api/oauth2/token`; Google `/token`; Feishu v2
+    /// `/open-apis/authen/v2/oauth/token`; Easemob `/{org}/{app}/token`.
     pub fn token_endpoint(&self) -> String {
-        self.endpoint(match self.dialect() {
-            Dialect::Oidc => oidc::TOKEN_PATH,
-            Dialect::AiHubMix => aihubmix::TOKEN_PATH,
-        })
+        match self.dialect() {
+            Dialect::Oidc => self.endpoint(oidc::TOKEN_PATH),
+            Dialect::AiHubMix => self.endpoint(aihubmix::TOKEN_PATH),
+            Dialect::Google => self.endpoint(google::TOKEN_PATH),
+            Dialect::Feishu => self.endpoint(feishu::TOKEN_V2_PATH),
+            Dialect::Easemob => format!(
+                "{}{}/token",
+                self.shared.base_url,
+                easemob::app_root(&self.shared.config)
+            ),
+        }
     }
 
-    /// Oidc `/userinfo`; AiHubMix `/api/oauth2/userinfo`.
+    /// Feishu's v3 token endpoint `/oauth/v3/token`; `None` for the other dialects.
+    pub fn token_endpoint_v3(&self) -> Option<String> {
+        (self.dialect() == Dialect::Feishu).then(|| self.endpoint(feishu::TOKEN_V3_PATH))
+    }
+
+    /// Oidc `/userinfo`; AiHubMix `/api/oauth2/userinfo`; Google `/v1/userinfo`; Feishu
+    /// `/open-apis/authen/v1/user_info`; Easemob the users API `/{org}/{app}/users`
+    /// (append `/{username}`).
     pub fn userinfo_endpoint(&self) -> String {
-        self.endpoint(match self.dialect() {
-            Dialect::Oidc => oidc::USERINFO_PATH,
-            Dialect::AiHubMix => aihubmix::USERINFO_PATH,
-        })
+        match self.dialect() {
+            Dialect::Oidc => self.endpoint(oidc::USERINFO_PATH),
+            Dialect::AiHubMix => self.endpoint(aihubmix::USERINFO_PATH),
+            Dialect::Google => self.endpoint(google::USERINFO_PATH),
+            Dialect::Feishu => self.endpoint(feishu::USER_INFO_PATH),
+            Dialect::Easemob => format!(
+                "{}{}/users",
+                self.shared.base_url,
+                easemob::app_root(&self.shared.config)
+            ),
+        }
     }
 
-    /// Oidc `/revoke`; AiHubMix has no revocation API (`None`).
+    /// Oidc and Google `/revoke`; Feishu `/oauth/v1/revoke`; AiHubMix and Easemob have no
+    /// revocation API (`None`).
     pub fn revocation_endpoint(&self) -> Option<String> {
         match self.dialect() {
             Dialect::Oidc => Some(self.endpoint(oidc::REVOKE_PATH)),
-            Dialect::AiHubMix => None,
+            Dialect::Google => Some(self.endpoint(google::REVOKE_PATH)),
+            Dialect::Feishu => Some(self.endpoint(feishu::REVOKE_PATH)),
+            Dialect::AiHubMix | Dialect::Easemob => None,
         }
     }
 
-    /// Oidc `/.well-known/openid-configuration`; AiHubMix has none (`None`).
+    /// Oidc and Google `/.well-known/openid-configuration`; the others have none (`None`).
     pub fn discovery_url(&self) -> Option<String> {
         match self.dialect() {
             Dialect::Oidc => Some(self.endpoint(oidc::DISCOVERY_PATH)),
-            Dialect::AiHubMix => None,
+            Dialect::Google => Some(self.endpoint(google::DISCOVERY_PATH)),
+            Dialect::AiHubMix | Dialect::Feishu | Dialect::Easemob => None,
         }
     }
 
-    /// AiHubMix `/api/oauth2/topup`; Oidc has none (`None`).
+    /// AiHubMix `/api/oauth2/topup`; the others have none (`None`).
     pub fn topup_endpoint(&self) -> Option<String> {
         match self.dialect() {
-            Dialect::Oidc => None,
             Dialect::AiHubMix => Some(self.endpoint(aihubmix::TOPUP_API_PATH)),
+            _ => None,
         }
     }
 
-    /// The scope the dialect's client normally asks for.
+    /// The scope the dialect's client normally asks for: Google sign-in plus the three Chat
+    /// scopes; Feishu every default-enabled scope; Easemob has no scopes (`""`).
     pub fn default_scope(&self) -> &'static str {
         match self.dialect() {
             Dialect::Oidc => "openid email profile",
             Dialect::AiHubMix => aihubmix::DEFAULT_SCOPE,
+            Dialect::Google => google::DEFAULT_SCOPE,
+            Dialect::Feishu => feishu::DEFAULT_SCOPE,
+            Dialect::Easemob => "",
         }
     }
 
@@ -248,6 +307,9 @@ impl OAuthServer {
     /// page instead of a redirect (bad client_id / redirect_uri, AiHubMix missing state) or
     /// when the URL does not point at this server's authorization endpoint.
     pub async fn authorize(&self, authorize_url: &str) -> Result<String, String> {
+        if self.dialect() == Dialect::Easemob {
+            return Err("Easemob has no browser authorization flow".to_owned());
+        }
         let expected = self.authorization_endpoint();
         let path_part = authorize_url.split(['?', '#']).next().unwrap_or_default();
         if path_part != expected {
@@ -324,7 +386,8 @@ impl OAuthServer {
         self.shared.push_api_fault(fault);
     }
 
-    /// Every access token, refresh token, code, id_token and the client secret, for leak scans.
+    /// Every access token, refresh token, code, id_token, Easemob app/user token and
+    /// password (of 6 characters or more), and every client secret, for leak scans.
     pub fn issued_secrets(&self) -> Vec<String> {
         self.shared.issued_secrets()
     }
@@ -344,9 +407,27 @@ impl OAuthServer {
         self.shared.token_state(token)
     }
 
-    /// Issues a live access/refresh pair for `user` without the authorize flow (seeding).
+    /// Issues a live access/refresh pair for `user` without the authorize flow (seeding),
+    /// with [`OAuthServer::default_scope`]. Easemob: a user token for the username
+    /// `user.sub` (created if missing, nickname `user.name`), `refresh_token` empty.
     pub fn mint_tokens(&self, user: &User) -> MintedTokens {
-        self.shared.mint(user, self.default_scope())
+        match self.dialect() {
+            Dialect::Oidc | Dialect::AiHubMix => self.shared.mint(user, self.default_scope()),
+            Dialect::Google | Dialect::Feishu => {
+                let scope = self.default_scope();
+                let (access_token, refresh) = self.shared.mint_strict(user, scope);
+                MintedTokens {
+                    access_token,
+                    refresh_token: refresh.unwrap_or_default(),
+                    scope: scope.to_owned(),
+                }
+            }
+            Dialect::Easemob => MintedTokens {
+                access_token: easemob::mint_user_token(&self.shared, user),
+                refresh_token: String::new(),
+                scope: String::new(),
+            },
+        }
     }
 
     /// While the returned [`Hold`] is alive, token requests are received and counted (and

@@ -213,6 +213,7 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
         scope: scope.to_owned(),
         nonce: req.query_nonempty("nonce").map(str::to_owned),
         code_challenge: challenge,
+        omit_refresh: false,
     });
     redirect(&callback_url(
         redirect_uri,

@@ -1,4 +1,11 @@
 //! Shared server state: codes, token families, request log, violations, fault queues, holds, counters.
+//!
+//! The strict grants of the Google and Feishu dialects, consent memory and registered
+//! clients live in the child module `grants`; access checks, revocation and expiry in
+//! `lifecycle`; chat data and Easemob users in `crate::store`.
+
+mod grants;
+mod lifecycle;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -6,10 +13,19 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::store::Store;
 use crate::tokens::{self, pkce_s256};
-use crate::types::{Dialect, Fault, MintedTokens, RecordedRequest, ServerConfig, TokenState, User};
+use crate::types::{Dialect, Fault, MintedTokens, RecordedRequest, ServerConfig, User};
 
-const CODE_TTL: Duration = Duration::from_secs(600);
+pub(crate) use grants::{AccessError, CodeExchange, GrantError};
+
+/// How long an authorization code lives: Feishu documents 5 minutes, the rest 10.
+fn code_ttl(dialect: Dialect) -> Duration {
+    match dialect {
+        Dialect::Feishu => Duration::from_secs(300),
+        _ => Duration::from_secs(600),
+    }
+}
 
 /// AiHubMix userinfo balance fields.
 #[derive(Clone, Debug)]
@@ -26,8 +42,11 @@ pub(crate) struct CodeGrant {
     pub user: User,
     pub scope: String,
     pub nonce: Option<String>,
-    /// Only stored when the dialect enforces PKCE.
+    /// Oidc: only stored when the dialect enforces PKCE. Google, Feishu: whenever sent.
     pub code_challenge: Option<String>,
+    /// Google: the exchange returns no refresh token (repeat consent without
+    /// `prompt=consent`, see `ServerConfig::omit_refresh_token_on_repeat_consent`).
+    pub omit_refresh: bool,
 }
 
 struct StoredCode {
@@ -57,6 +76,19 @@ struct TokenRecord {
     status: Status,
     expires_at: Option<Instant>,
     scope: String,
+    /// The client the token was issued to.
+    client_id: String,
+    /// Everything the user granted for this family (Feishu narrows from it, never
+    /// cumulatively).
+    grant_scope: String,
+}
+
+/// What a newly issued token pair carries besides the user and family.
+struct Minting<'a> {
+    scope: &'a str,
+    grant_scope: &'a str,
+    client_id: &'a str,
+    with_refresh: bool,
 }
 
 /// A successful grant.
@@ -69,6 +101,8 @@ pub(crate) struct Issued {
     pub scope: String,
     pub user: User,
     pub nonce: Option<String>,
+    /// `refresh_token_expires_in` when a new refresh token with an expiry was issued.
+    pub refresh_expires_in: Option<u64>,
 }
 
 /// A refused grant: an OAuth error code and a human description.
@@ -100,6 +134,16 @@ struct Inner {
     issued: Vec<String>,
     revoked_posted: Vec<String>,
     next_family: u64,
+    /// Registered (client_id, client_secret) pairs; the configured client first.
+    clients: Vec<(String, String)>,
+    /// Token-endpoint requests per `grant_type` (missing grant_type counts as "").
+    grant_counts: HashMap<String, usize>,
+    /// Scopes each user granted each client so far: (client_id, sub) → scopes.
+    consents: HashMap<(String, String), Vec<String>>,
+    /// What the "user" ticks on the consent screen (`None` = everything requested).
+    granted_override: Option<Vec<String>>,
+    /// Feishu: the scopes enabled in the developer console.
+    enabled_scopes: Vec<String>,
 }
 
 impl Inner {
@@ -126,6 +170,8 @@ pub(crate) struct Shared {
     pub config: ServerConfig,
     pub base_url: String,
     inner: Mutex<Inner>,
+    /// Chat spaces, chats, sent messages and Easemob users.
+    store: Mutex<Store>,
     token_count: watch::Sender<usize>,
     holds: watch::Sender<usize>,
 }
@@ -151,11 +197,18 @@ impl Shared {
             issued: vec![config.client_secret.clone()],
             revoked_posted: Vec::new(),
             next_family: 0,
+            clients: vec![(config.client_id.clone(), config.client_secret.clone())],
+            grant_counts: HashMap::new(),
+            consents: HashMap::new(),
+            granted_override: None,
+            enabled_scopes: config.enabled_scopes.clone(),
         };
+        let store = Store::new();
         Shared {
             config,
             base_url,
             inner: Mutex::new(inner),
+            store: Mutex::new(store),
             token_count: watch::Sender::new(0),
             holds: watch::Sender::new(0),
         }
@@ -164,6 +217,11 @@ impl Shared {
     /// A panicking test must not wedge the server: ignore poisoning.
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The chat/user data store (poisoning ignored, as for [`Shared::lock`]).
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     // ---- log, violations, settings -------------------------------------------------
@@ -234,14 +292,19 @@ impl Shared {
         self.lock().api_faults.pop_front()
     }
 
-    /// Counts a token POST, takes its fault and wakes `wait_token_requests` waiters.
-    pub fn begin_token_request(&self, is_refresh: bool) -> Option<Fault> {
+    /// Counts a token POST (per `grant_type` too), takes its fault and wakes
+    /// `wait_token_requests` waiters.
+    pub fn begin_token_request(&self, grant_type: Option<&str>) -> Option<Fault> {
         let (count, fault) = {
             let mut inner = self.lock();
             inner.token_requests += 1;
-            if is_refresh {
+            if grant_type == Some("refresh_token") {
                 inner.refresh_requests += 1;
             }
+            *inner
+                .grant_counts
+                .entry(grant_type.unwrap_or_default().to_owned())
+                .or_insert(0) += 1;
             (inner.token_requests, inner.faults.pop_front())
         };
         self.token_count.send_replace(count);
@@ -254,6 +317,14 @@ impl Shared {
 
     pub fn refresh_requests(&self) -> usize {
         self.lock().refresh_requests
+    }
+
+    pub fn grant_requests(&self, grant_type: &str) -> usize {
+        self.lock()
+            .grant_counts
+            .get(grant_type)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub async fn wait_token_requests(&self, n: usize) {
@@ -284,33 +355,49 @@ impl Shared {
         family: u64,
         scope: &str,
     ) -> (String, String) {
+        let minting = Minting {
+            scope,
+            grant_scope: scope,
+            client_id: &self.config.client_id,
+            with_refresh: true,
+        };
+        let (access, refresh) = self.mint_pair(inner, user, family, &minting);
+        (access, refresh.unwrap_or_default())
+    }
+
+    /// Issues an access token and (when `with_refresh`) a refresh token in `family`.
+    /// Refresh tokens expire after `ServerConfig::refresh_ttl_secs` when set.
+    fn mint_pair(
+        &self,
+        inner: &mut Inner,
+        user: &User,
+        family: u64,
+        m: &Minting<'_>,
+    ) -> (String, Option<String>) {
         let dialect = self.config.dialect;
         let access = tokens::new_access_token(dialect, &user.sub, self.config.access_ttl_secs);
-        let refresh = tokens::new_refresh_token(dialect);
         let ttl = Duration::from_secs(self.config.access_ttl_secs);
-        inner.insert_token(
-            &access,
-            TokenRecord {
-                kind: Kind::Access,
-                user: user.clone(),
-                family,
-                status: Status::Live,
-                expires_at: Some(Instant::now() + ttl),
-                scope: scope.to_owned(),
-            },
-        );
-        inner.insert_token(
-            &refresh,
-            TokenRecord {
-                kind: Kind::Refresh,
-                user: user.clone(),
-                family,
-                status: Status::Live,
-                expires_at: None,
-                scope: scope.to_owned(),
-            },
-        );
-        (access, refresh)
+        let record = |kind, expires_at| TokenRecord {
+            kind,
+            user: user.clone(),
+            family,
+            status: Status::Live,
+            expires_at,
+            scope: m.scope.to_owned(),
+            client_id: m.client_id.to_owned(),
+            grant_scope: m.grant_scope.to_owned(),
+        };
+        inner.insert_token(&access, record(Kind::Access, Some(Instant::now() + ttl)));
+        if !m.with_refresh {
+            return (access, None);
+        }
+        let refresh = tokens::new_refresh_token(dialect);
+        let refresh_expiry = self
+            .config
+            .refresh_ttl_secs
+            .map(|secs| Instant::now() + Duration::from_secs(secs));
+        inner.insert_token(&refresh, record(Kind::Refresh, refresh_expiry));
+        (access, Some(refresh))
     }
 
     pub fn issue_code(&self, grant: CodeGrant) -> String {
@@ -321,7 +408,7 @@ impl Shared {
             code.clone(),
             StoredCode {
                 grant,
-                expires_at: Instant::now() + CODE_TTL,
+                expires_at: Instant::now() + code_ttl(self.config.dialect),
                 redeemed_family: None,
             },
         );
@@ -401,6 +488,7 @@ impl Shared {
             scope,
             user,
             nonce,
+            refresh_expires_in: None,
         })
     }
 
@@ -463,6 +551,7 @@ impl Shared {
             scope: granted,
             user,
             nonce: None,
+            refresh_expires_in: None,
         })
     }
 
@@ -476,71 +565,6 @@ impl Shared {
             refresh_token,
             scope: scope.to_owned(),
         }
-    }
-
-    /// The user and scope behind a live, unexpired access token.
-    pub fn check_access(&self, token: &str) -> Result<(User, String), Rejection> {
-        let inner = self.lock();
-        let Some(rec) = inner.tokens.get(token) else {
-            return Err(reject("invalid_token", "Unknown access token."));
-        };
-        if rec.kind != Kind::Access {
-            return Err(reject("invalid_token", "Not an access token."));
-        }
-        if rec.status != Status::Live {
-            return Err(reject(
-                "invalid_token",
-                "The access token has been revoked.",
-            ));
-        }
-        if rec.expires_at.is_some_and(|t| t <= Instant::now()) {
-            return Err(reject("invalid_token", "The access token expired."));
-        }
-        Ok((rec.user.clone(), rec.scope.clone()))
-    }
-
-    /// RFC 7009: a refresh token takes its whole family with it; an access token only itself.
-    pub fn revoke_posted(&self, token: &str) {
-        let mut inner = self.lock();
-        inner.revoked_posted.push(token.to_owned());
-        let Some(rec) = inner.tokens.get_mut(token) else {
-            return;
-        };
-        match rec.kind {
-            Kind::Access => rec.status = Status::Revoked,
-            Kind::Refresh => {
-                let family = rec.family;
-                inner.revoke_family(family);
-            }
-        }
-    }
-
-    pub fn revoke_all(&self) {
-        for rec in self.lock().tokens.values_mut() {
-            rec.status = Status::Revoked;
-        }
-    }
-
-    pub fn expire_access_tokens(&self) {
-        let now = Instant::now();
-        for rec in self.lock().tokens.values_mut() {
-            if rec.kind == Kind::Access {
-                rec.expires_at = Some(now);
-            }
-        }
-    }
-
-    pub fn token_state(&self, token: &str) -> Option<TokenState> {
-        let inner = self.lock();
-        let rec = inner.tokens.get(token)?;
-        Some(match rec.status {
-            Status::Revoked => TokenState::Revoked,
-            Status::Consumed => TokenState::Consumed,
-            Status::Live if rec.expires_at.is_some_and(|t| t <= Instant::now()) => {
-                TokenState::Expired
-            }
-            Status::Live => TokenState::Live,
-        })
     }
 
     pub fn dialect(&self) -> Dialect {

@@ -19,6 +19,35 @@ pub fn random_alnum(n: usize) -> String {
         .collect()
 }
 
+/// `n` random decimal digits (the first one non-zero).
+pub(crate) fn random_digits(n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|i| char::from(b'0' + rng.random_range(u8::from(i == 0)..10u8)))
+        .collect()
+}
+
+/// `n` random lower-case hex digits.
+pub(crate) fn random_hex(n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16usize)]))
+        .collect()
+}
+
+/// A random RFC 4122 version-4 UUID, lower-case.
+pub(crate) fn random_uuid() -> String {
+    let h = random_hex(32);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
 /// `n` random bytes, base64url without padding.
 pub fn random_b64url(n: usize) -> String {
     let mut bytes = vec![0u8; n];
@@ -32,6 +61,51 @@ pub fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// The current UTC time as RFC 3339 with microseconds, e.g. `2026-03-21T09:15:02.123456Z`
+/// (the format of Google's `createTime`).
+pub(crate) fn rfc3339_now() -> String {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = d.as_secs();
+    let (y, m, day) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    )
 }
 
 /// RFC 7636 S256: BASE64URL-NOPAD(SHA256(ASCII(verifier))).
@@ -112,18 +186,32 @@ pub fn verify_jwt_hs256(jwt: &str, key: &[u8]) -> Option<serde_json::Value> {
     decode_jwt_claims(jwt)
 }
 
-/// An authorization code in the dialect's style.
+/// An authorization code in the dialect's style (Feishu: the seed's 32 lower-case
+/// alphanumerics; Easemob has no codes but gets one of the same style).
 pub(crate) fn new_code(dialect: Dialect) -> String {
     match dialect {
         Dialect::Oidc => format!("4/0{}", random_b64url(48)),
+        Dialect::Google => format!("4/0A{}", random_b64url(60)),
         Dialect::AiHubMix => random_alnum(32),
+        Dialect::Feishu | Dialect::Easemob => random_alnum(32).to_ascii_lowercase(),
     }
 }
 
-/// An opaque (Oidc) or JWT-looking (AiHubMix, as in the document's example) access token.
+/// A token that looks like the Feishu seed's `eyJhbGciOiJFUzI1NiIs…` (an ES256 JWS); it is
+/// opaque to clients, so the payload and signature are random.
+fn feishu_style_token() -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES256","kid":"testkit","typ":"JWT"}"#);
+    format!("{header}.{}.{}", random_b64url(180), random_b64url(64))
+}
+
+/// An opaque (Oidc, Google), JWT-looking (AiHubMix, Feishu, as in the documents' examples)
+/// or `YWMt…` (Easemob) access token.
 pub(crate) fn new_access_token(dialect: Dialect, sub: &str, ttl_secs: u64) -> String {
     match dialect {
         Dialect::Oidc => format!("ya29.{}", random_b64url(96)),
+        Dialect::Google => format!("ya29.a0{}", random_b64url(120)),
+        Dialect::Feishu => feishu_style_token(),
+        Dialect::Easemob => format!("YWMt{}", random_b64url(96)),
         Dialect::AiHubMix => {
             let now = unix_now();
             let claims = serde_json::json!({
@@ -135,10 +223,14 @@ pub(crate) fn new_access_token(dialect: Dialect, sub: &str, ttl_secs: u64) -> St
 }
 
 /// A refresh token in the dialect's style (AiHubMix: `refresh_` + 40 alphanumerics).
+/// Easemob has no refresh tokens; it gets an opaque one only for internal bookkeeping.
 pub(crate) fn new_refresh_token(dialect: Dialect) -> String {
     match dialect {
         Dialect::Oidc => format!("1//{}", random_b64url(64)),
+        Dialect::Google => format!("1//0{}", random_b64url(72)),
+        Dialect::Feishu => feishu_style_token(),
         Dialect::AiHubMix => format!("refresh_{}", random_alnum(40)),
+        Dialect::Easemob => format!("YWMt{}", random_b64url(64)),
     }
 }
 
@@ -165,6 +257,19 @@ mod tests {
         let (v, c) = pkce_pair();
         assert!(is_valid_verifier(&v));
         assert!(is_valid_s256_challenge(&c));
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(20_533), (2026, 3, 21));
+        let now = rfc3339_now();
+        assert_eq!(now.len(), 27, "{now}");
+        assert!(now.ends_with('Z'));
+        let u = random_uuid();
+        assert_eq!(u.len(), 36, "{u}");
+        assert_eq!(&u[14..15], "4");
     }
 
     #[test]
