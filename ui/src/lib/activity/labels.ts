@@ -5,6 +5,8 @@ const KINDS: Record<string, Key> = {
   sign_in: "activity.kind.sign_in",
   refresh: "activity.kind.refresh",
   remove: "activity.kind.remove",
+  create_space: "activity.kind.create_space",
+  send_message: "activity.kind.send_message",
 };
 
 const OUTCOMES: Record<string, Key> = {
