@@ -2,5 +2,10 @@
 
 mod aihubmix;
 mod common;
+mod easemob;
 mod faults;
+mod feishu;
+mod feishu_im;
+mod google;
+mod google_chat;
 mod oidc;
