@@ -1,8 +1,10 @@
-// The sign-in state machine shared by "Add account" and "Sign in again": choose → waiting → done or failed.
+// The sign-in state machine shared by "Add account" and "Sign in again": choose → waiting → done or failed,
+// or choose → form → done for providers whose accounts are added without a browser (Easemob).
 import { beginSignIn, cancelSignIn } from "../api";
-import type { SignInFinished, SignInStarted } from "../types";
+import type { AccountView, SignInFinished, SignInStarted } from "../types";
+import type { EasemobPrefill } from "./easemob";
 
-export type Phase = "closed" | "choose" | "starting" | "waiting" | "failed";
+export type Phase = "closed" | "choose" | "starting" | "waiting" | "failed" | "form";
 
 export class SignInFlow {
   phase = $state<Phase>("closed");
@@ -12,6 +14,8 @@ export class SignInFlow {
   accountId = $state<number | null>(null);
   started = $state<SignInStarted | null>(null);
   error = $state<unknown>(null);
+  /** What the Easemob form starts with, in the "form" phase. */
+  form = $state<EasemobPrefill | null>(null);
 
   #onSuccess: (accountId: number | null) => void;
 
@@ -30,6 +34,25 @@ export class SignInFlow {
     this.accountId = null;
     this.started = null;
     this.error = null;
+    this.form = null;
+  }
+
+  /** Shows the Easemob form instead of a browser sign-in (a new account, or `accountId` again). */
+  direct(prefill: EasemobPrefill, accountId: number | null = null): void {
+    this.phase = "form";
+    this.provider = prefill.provider;
+    this.accountId = accountId;
+    this.started = null;
+    this.error = null;
+    this.form = prefill;
+  }
+
+  /** The form added (or signed in again) an account: close, as a finished browser sign-in does. */
+  added(account: AccountView): void {
+    if (this.phase !== "form") return;
+    this.phase = "closed";
+    this.form = null;
+    this.#onSuccess(account.id);
   }
 
   /** Asks the engine to open the browser at the provider's sign-in page. */
@@ -39,6 +62,7 @@ export class SignInFlow {
     this.accountId = accountId;
     this.started = null;
     this.error = null;
+    this.form = null;
     try {
       const started = await beginSignIn(provider, accountId);
       // The flow may have finished, failed or been cancelled meanwhile.
@@ -70,7 +94,7 @@ export class SignInFlow {
     return this.provider ? this.start(this.provider, this.accountId) : Promise.resolve();
   }
 
-  /** Stops waiting: tells the engine, then goes back to the chooser (or closes for "sign in again"). */
+  /** Stops waiting (or leaves the form): tells the engine, then goes back to the chooser (or closes for "sign in again"). */
   async cancel(): Promise<void> {
     const provider = this.provider;
     const waiting = this.phase === "starting" || this.phase === "waiting";
