@@ -29,7 +29,10 @@ pub async fn chat(engine: &Engine, cmd: Chat, json: bool) -> Result<(), Error> {
             let row = engine.resolve(&account).await?;
             let targets = engine.chat_list(row.id).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&targets).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&targets).unwrap_or_default()
+                );
             } else if targets.is_empty() {
                 eprintln!("No spaces or group chats.");
             } else {
@@ -74,7 +77,10 @@ pub async fn chat(engine: &Engine, cmd: Chat, json: bool) -> Result<(), Error> {
             };
             let sent = engine.chat_send(row.id, &recipient, &text).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&sent).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&sent).unwrap_or_default()
+                );
             } else {
                 println!("Sent to {} (message {}).", sent.to, sent.message_id);
             }
@@ -135,7 +141,9 @@ pub async fn add_easemob(engine: &Engine, a: EasemobArgs, json: bool) -> Result<
             Some(Ok(l)) if !l.trim_end_matches(['\r', '\n']).is_empty() => {
                 Ok(l.trim_end_matches(['\r', '\n']).to_owned())
             }
-            _ => Err(Error::config(format!("Expected the {what} on standard input."))),
+            _ => Err(Error::config(format!(
+                "Expected the {what} on standard input."
+            ))),
         }
     };
     let password = if a.password_stdin {

@@ -446,6 +446,35 @@ pub fn write(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| Error::config(format!("{}: cannot be written ({e}).", path.display())))
 }
 
+/// Sets `key` of the provider named `name` in the file at `path`, checks the result, writes it.
+pub fn set_provider_value(
+    path: &Path,
+    name: &str,
+    key: &str,
+    value: toml_edit::Item,
+) -> Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::config(format!("{}: cannot be read ({e}).", path.display())))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+    let table = doc
+        .get_mut("providers")
+        .and_then(|p| p.as_array_of_tables_mut())
+        .and_then(|a| {
+            a.iter_mut()
+                .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
+        })
+        .ok_or_else(|| {
+            Error::not_found(format!("{}: no provider named \"{name}\".", path.display()))
+        })?;
+    table[key] = value;
+    let text = doc.to_string();
+    let config = Config::parse(&text, path)?;
+    write(path, &text)?;
+    Ok(config)
+}
+
 /// The file at `path` with provider `p` appended, checked; nothing is written.
 pub fn with_provider(path: &Path, p: &crate::views::NewProvider) -> Result<(String, Config)> {
     let existing = match std::fs::read_to_string(path) {

@@ -112,6 +112,17 @@ impl Engine {
                 if let Some(s) = &client_secret {
                     self.set_client_secret(&name, s).await?;
                 }
+                let current = self.config().provider(&name).and_then(|p| p.vip5);
+                if let Some(v) = form.vip5.filter(|v| Some(*v) != current) {
+                    // The cluster kind belongs to the app: the checkbox updates the entry.
+                    self.set_provider_value(&name, "vip5", toml_edit::value(v))?;
+                }
+                if !client_id.is_empty()
+                    && self.config().provider(&name).map(|p| p.client_id.as_str())
+                        != Some(client_id)
+                {
+                    self.set_provider_value(&name, "client_id", toml_edit::value(client_id))?;
+                }
                 name
             }
             None => {
@@ -139,6 +150,7 @@ impl Engine {
                 .as_deref()
                 .filter(|p| !p.is_empty())
                 .map(Secret::new),
+            ttl: form.ttl,
         };
         let reauth = self
             .inner
@@ -147,6 +159,20 @@ impl Engine {
             .await?
             .map(|r| r.id);
         self.sign_in_direct(&name, &direct, reauth).await
+    }
+
+    /// Sets one key of a provider's entry in the configuration file (keeping the rest of the
+    /// file as written), re-reads it and rebuilds the provider.
+    fn set_provider_value(&self, name: &str, key: &str, value: toml_edit::Item) -> Result<()> {
+        let path = self.config().path.clone();
+        let config = config::set_provider_value(&path, name, key, value)?;
+        if let Ok(mut c) = self.inner.config.write() {
+            *c = config;
+        }
+        if let Ok(mut m) = self.inner.providers.lock() {
+            m.remove(name);
+        }
+        Ok(())
     }
 
     /// `base`, or `base-2`, `base-3`… — a provider name not used yet.

@@ -368,9 +368,10 @@ impl Engine {
         }
         let timing = crate::refresh::timing(&tokens, new_gen, now, id);
         self.inner.store.record_tokens(id, &timing, now).await?;
+        // The new generation (g + 1) overwrote anything an interrupted refresh left there;
+        // only the previous one goes.
         if let Some(g) = old_gen {
             let _ = self.inner.vault.delete_tokens(id, g).await;
-            let _ = self.inner.vault.delete_tokens(id, g + 1).await.ok();
         }
         if let Some(b) = &profile.balance {
             self.inner

@@ -13,10 +13,8 @@ fn new_provider(name: &str, issuer: &str, client_id: &str, secret: &str) -> NewP
         client_id: client_id.into(),
         client_secret: Some(secret.into()),
         issuer: Some(issuer.into()),
-        base_url: None,
         redirect: Some("loopback".into()),
-        redirect_port: None,
-        scopes: None,
+        ..Default::default()
     }
 }
 

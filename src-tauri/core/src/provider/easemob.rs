@@ -32,8 +32,26 @@ pub struct Easemob {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "grant", rename_all = "lowercase")]
 enum Credential {
-    Password { username: String, password: String },
-    Inherit { username: String },
+    Password {
+        username: String,
+        password: String,
+        /// The lifetime asked for at sign-in (seconds), kept for every re-issue.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ttl: Option<u64>,
+    },
+    Inherit {
+        username: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ttl: Option<u64>,
+    },
+}
+
+impl Credential {
+    fn ttl(&self) -> Option<u64> {
+        match self {
+            Credential::Password { ttl, .. } | Credential::Inherit { ttl, .. } => *ttl,
+        }
+    }
 }
 
 /// `POST /{org}/{app}/token` answer. Holds the token: no `Debug`.
@@ -144,9 +162,10 @@ impl Easemob {
         self.config.vip5.unwrap_or(false)
     }
 
-    /// `ttl` as the cluster expects it (seconds; milliseconds on VIP5).
-    fn ttl(&self) -> Option<u64> {
-        self.config.ttl.map(|s| {
+    /// `ttl` (seconds; the account's own, else the provider's) as the cluster expects it
+    /// (milliseconds on VIP5).
+    fn ttl(&self, account: Option<u64>) -> Option<u64> {
+        account.or(self.config.ttl).map(|s| {
             if self.vip5() {
                 s.saturating_mul(1000)
             } else {
@@ -212,7 +231,7 @@ impl Easemob {
             }
         }
         let mut body = json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret.expose()});
-        if let Some(ttl) = self.ttl() {
+        if let Some(ttl) = self.ttl(None) {
             body["ttl"] = json!(ttl);
         }
         let (status, headers, bytes) = self.post_json(self.token_url()?, &body, None).await?;
@@ -233,14 +252,16 @@ impl Easemob {
     /// A user token for `cred`, by the `password` or the `inherit` grant.
     async fn user_token(&self, cred: &Credential) -> Result<Grant, ProviderError> {
         let mut body = match cred {
-            Credential::Password { username, password } => {
+            Credential::Password {
+                username, password, ..
+            } => {
                 json!({"grant_type": "password", "username": username, "password": password})
             }
-            Credential::Inherit { username } => {
+            Credential::Inherit { username, .. } => {
                 json!({"grant_type": "inherit", "username": username})
             }
         };
-        if let Some(ttl) = self.ttl() {
+        if let Some(ttl) = self.ttl(cred.ttl()) {
             body["ttl"] = json!(ttl);
         }
         let url = self.token_url()?;
@@ -264,7 +285,9 @@ impl Easemob {
         let a: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| self.unreadable())?;
         let lifetime = self.lifetime(a.expires_in.as_ref());
         let username = match cred {
-            Credential::Password { username, .. } | Credential::Inherit { username } => username,
+            Credential::Password { username, .. } | Credential::Inherit { username, .. } => {
+                username
+            }
         };
         let user = a.user.unwrap_or(User {
             uuid: None,
@@ -503,8 +526,12 @@ impl Provider for Easemob {
             Some(p) if !p.expose().is_empty() => Credential::Password {
                 username,
                 password: p.expose().to_owned(),
+                ttl: form.ttl,
             },
-            _ if self.app_credentials().is_some() => Credential::Inherit { username },
+            _ if self.app_credentials().is_some() => Credential::Inherit {
+                username,
+                ttl: form.ttl,
+            },
             _ => {
                 return Err(ProviderError::new(
                     FailureClass::Refused,
@@ -681,14 +708,20 @@ mod tests {
             v.lifetime(Some(&json!(3_600_000))),
             Some(Duration::from_secs(3600))
         );
-        assert_eq!(v.ttl(), Some(3_600_000));
+        assert_eq!(v.ttl(None), Some(3_600_000));
+        assert_eq!(v.ttl(Some(60)), Some(60_000));
     }
 
     #[test]
     fn the_stored_credential_never_shows_in_debug_output() {
         let mut g = Grant::access_only(Secret::new("YWMt-user-token"));
-        g.refresh = Some(Secret::new(r#"{"grant":"password","username":"c","password":"pw-9f3k"}"#));
+        g.refresh = Some(Secret::new(
+            r#"{"grant":"password","username":"c","password":"pw-9f3k"}"#,
+        ));
         let shown = format!("{g:?}");
-        assert!(!shown.contains("YWMt-user-token") && !shown.contains("pw-9f3k"), "{shown}");
+        assert!(
+            !shown.contains("YWMt-user-token") && !shown.contains("pw-9f3k"),
+            "{shown}"
+        );
     }
 }

@@ -250,6 +250,8 @@ pub struct ProfileCtx<'a> {
 pub struct DirectSignIn {
     pub username: String,
     pub password: Option<Secret>,
+    /// Token lifetime to ask for, in seconds (0 = never expires); `None`: the provider's setting.
+    pub ttl: Option<u64>,
 }
 
 /// A provider: endpoints, token requests, profile, and the extras it supports.

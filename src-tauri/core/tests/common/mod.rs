@@ -82,6 +82,30 @@ impl Setup {
             vault: None,
         }
     }
+    pub fn google() -> Self {
+        Setup {
+            server: ServerConfig::google(),
+            redirect: "loopback",
+            http_timeout: Duration::from_secs(10),
+            vault: None,
+        }
+    }
+    pub fn feishu() -> Self {
+        Setup {
+            server: ServerConfig::feishu(),
+            redirect: "loopback",
+            http_timeout: Duration::from_secs(10),
+            vault: None,
+        }
+    }
+    pub fn easemob() -> Self {
+        Setup {
+            server: ServerConfig::easemob(),
+            redirect: "deep-link",
+            http_timeout: Duration::from_secs(10),
+            vault: None,
+        }
+    }
     pub fn redirect(mut self, r: &'static str) -> Self {
         self.redirect = r;
         self
@@ -112,6 +136,57 @@ pub fn config_text(server: &OAuthServer, name: &str, redirect: &str) -> String {
             server.client_id(),
             server.base_url()
         ),
+        // Every documented endpoint pointed at the local server (Google's are on several hosts).
+        Dialect::Google => format!(
+            "[[providers]]\nname = \"{name}\"\nkind = \"google\"\nclient_id = \"{}\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nrevoke_url = \"{}\"\napi_base = \"{}\"\n",
+            server.client_id(),
+            server.authorization_endpoint(),
+            server.token_endpoint(),
+            server.userinfo_endpoint(),
+            server.revocation_endpoint().unwrap_or_default(),
+            server.api_base()
+        ),
+        // Feishu's accounts and open-platform domains both at the local server; a fixed
+        // loopback port as Feishu requires (a free one, so tests can run in parallel).
+        Dialect::Feishu => {
+            let mode = if redirect == "loopback" {
+                format!("redirect = \"loopback\"\nredirect_port = {}\n", free_port())
+            } else {
+                format!("redirect = \"{redirect}\"\n")
+            };
+            format!(
+                "[[providers]]\nname = \"{name}\"\nkind = \"feishu\"\nclient_id = \"{}\"\naccounts_base = \"{}\"\napi_base = \"{}\"\n{mode}",
+                server.client_id(),
+                server.base_url(),
+                server.base_url()
+            )
+        }
+        Dialect::Easemob => format!(
+            "[[providers]]\nname = \"{name}\"\nkind = \"easemob\"\nclient_id = \"{}\"\nbase_url = \"{}\"\norg_name = \"{}\"\napp_name = \"{}\"\n",
+            server.client_id(),
+            server.base_url(),
+            server.easemob_org(),
+            server.easemob_app()
+        ),
+    }
+}
+
+/// A port free right now on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// The provider name a harness gives each dialect.
+pub fn provider_name(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Oidc => "corp",
+        Dialect::AiHubMix => "aihubmix",
+        Dialect::Google => "google",
+        Dialect::Feishu => "feishu",
+        Dialect::Easemob => "im",
     }
 }
 
@@ -127,10 +202,7 @@ pub async fn harness_env_secret(setup: Setup, var: &str) -> Harness {
 async fn harness_inner(setup: Setup, secret_env: Option<&str>) -> Harness {
     let _ = log_buffer();
     let server = OAuthServer::start(setup.server).await;
-    let name = match server.dialect() {
-        Dialect::Oidc => "corp",
-        Dialect::AiHubMix => "aihubmix",
-    };
+    let name = provider_name(server.dialect());
     let dir = tempfile::tempdir().expect("tempdir");
     let config_path = dir.path().join("config.toml");
     // Generous limits: these tests measure behaviour, not the rate limiter.

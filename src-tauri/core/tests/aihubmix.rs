@@ -1,0 +1,119 @@
+//! AIHubMix beyond sign-in: the balance sampled into history on every refresh, a refused token refreshed once, profile fields, errors, another user refused.
+
+mod common;
+
+use common::{harness, Setup};
+use signet_core::{ErrorCode, Status};
+use signet_testkit::{Fault, User};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_balance_is_sampled_into_history_on_every_refresh() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    assert_eq!(a.profile["username"], "user123");
+    assert_eq!(a.profile["status"], 1);
+    assert_eq!(a.profile["createdTime"], 1_640_995_200);
+
+    h.server.set_balance(900_000, 350_000, "650.00");
+    h.clock.advance_secs(7200);
+    h.engine
+        .tick()
+        .await
+        .expect("tick refreshes the due account");
+    h.server.set_balance(800_000, 450_000, "550.00");
+    h.engine.refresh_all().await.expect("refresh all");
+
+    let d = h.engine.detail(a.id).await.expect("detail");
+    let shown: Vec<&str> = d
+        .balance_history
+        .iter()
+        .map(|b| b.formatted.as_str())
+        .collect();
+    assert_eq!(
+        shown,
+        ["550.00", "650.00", "750.00"],
+        "newest first, as returned"
+    );
+    assert_eq!(d.account.balance.expect("latest").quota, Some(800_000));
+    assert!(d.can_top_up);
+    h.server.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_from_userinfo_refreshes_once_and_retries_once() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    h.server.expire_access_tokens();
+    let before = h.server.refresh_requests();
+    let v = h
+        .engine
+        .sync_profile(a.id)
+        .await
+        .expect("profile after one refresh");
+    assert_eq!(v.display_name, "user123");
+    assert_eq!(
+        h.server.refresh_requests(),
+        before + 1,
+        "exactly one refresh"
+    );
+    let userinfo = h.server.requests_to("/api/oauth2/userinfo");
+    assert_eq!(userinfo.len(), 3, "sign-in, the refused call, the retry");
+
+    // A second refusal after the refresh is not retried again: sign in again.
+    h.server.push_api_fault(Fault::InvalidGrant);
+    h.server.push_api_fault(Fault::InvalidGrant);
+    let e = h
+        .engine
+        .sync_profile(a.id)
+        .await
+        .expect_err("refused twice");
+    assert_eq!(e.code, ErrorCode::ReauthRequired);
+    assert_eq!(h.server.refresh_requests(), before + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_errors_in_the_documented_shape_are_named() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    h.server.push_fault(Fault::Respond {
+        status: 400,
+        content_type: "application/json".into(),
+        body: r#"{"error":"invalid_client"}"#.into(),
+    });
+    let e = h
+        .engine
+        .refresh(a.id, true)
+        .await
+        .expect_err("invalid_client");
+    assert_eq!(e.code, ErrorCode::SetupProblem);
+    assert_eq!(
+        h.engine.account(a.id).await.expect("account").status,
+        Status::Setup
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_as_another_aihubmix_user_is_refused_naming_both() {
+    let h = harness(Setup::aihubmix()).await;
+    let a = h.sign_in().await;
+    h.server
+        .set_user(User::new("67890", "other_user", "other@example.com"));
+    let start = h
+        .engine
+        .begin_sign_in("aihubmix", Some(a.id))
+        .await
+        .expect("begin");
+    let cb = h
+        .server
+        .authorize(start.authorize_url.as_str())
+        .await
+        .expect("authorize");
+    h.deliver(&cb).await;
+    let e = start.waiter.wait().await.expect_err("different user");
+    assert_eq!(e.code, ErrorCode::SubjectMismatch);
+    assert!(
+        e.message.contains("other@example.com") && e.message.contains("user@example.com"),
+        "{}",
+        e.message
+    );
+}
