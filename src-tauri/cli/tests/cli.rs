@@ -15,6 +15,8 @@ struct Env {
     namespace: String,
 }
 
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 impl Env {
     fn new() -> Env {
         assert!(
@@ -23,7 +25,12 @@ impl Env {
         );
         Env {
             dir: tempfile::tempdir().expect("tempdir"),
-            namespace: format!("cli-test-{}", std::process::id()),
+            // One namespace per test: tests run in parallel and each starts at account 1.
+            namespace: format!(
+                "cli-test-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
         }
     }
     fn config(&self) -> PathBuf {
@@ -250,12 +257,159 @@ fn every_command_has_help() {
         "token",
         "refresh",
         "remove",
+        "add-provider",
+        "add-easemob",
+        "profile",
+        "topup",
+        "chat",
+        "chat list",
+        "chat create-space",
+        "chat send",
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_signetctl"))
-            .args([cmd, "--help"])
+            .args(cmd.split(' ').chain(["--help"]))
             .output()
             .expect("run");
         assert!(out.status.success(), "{cmd}");
         assert!(text(&out.stdout).contains("Usage: signetctl"), "{cmd}");
     }
+}
+
+fn secret_stdin(env: &Env, args: &[&str], lines: &str) -> Output {
+    let mut child = env
+        .cmd(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(lines.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_uses_google_chat() {
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::google()).await;
+    std::fs::write(
+        env.config(),
+        format!(
+            "[[providers]]\nname = \"google\"\nkind = \"google\"\nclient_id = \"{}\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nrevoke_url = \"{}\"\napi_base = \"{}\"\n",
+            server.client_id(),
+            server.authorization_endpoint(),
+            server.token_endpoint(),
+            server.userinfo_endpoint(),
+            server.revocation_endpoint().unwrap_or_default(),
+            server.api_base()
+        ),
+    )
+    .expect("config");
+    let out = secret_stdin(
+        &env,
+        &["secret-set", "google"],
+        &format!("{}\n", server.client_secret()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env
+        .cmd(&["add", "google"])
+        .env("BROWSER", fake_browser(env.dir.path()))
+        .output()
+        .expect("add");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = env.run(&["chat", "create-space", "alice@example.com", "Release train"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = text(&out.stdout);
+    assert!(
+        line.starts_with("space:spaces/") && line.contains("Release train"),
+        "{line}"
+    );
+    let space = line.split('\t').next().expect("id").trim().to_owned();
+
+    let out = env.run(&["chat", "list", "alice@example.com"]);
+    assert!(text(&out.stdout).contains(&space), "{}", text(&out.stdout));
+
+    let out = secret_stdin(
+        &env,
+        &["chat", "send", "alice@example.com", "--to", &space],
+        "line one\nline two\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("Sent to spaces/"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(server.sent_messages()[0].text, "line one\nline two");
+
+    let out = env.run(&[
+        "chat",
+        "send",
+        "alice@example.com",
+        "--to",
+        "nonsense",
+        "hi",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "a malformed recipient is a usage problem"
+    );
+    let out = env.run(&["profile", "alice@example.com"]);
+    assert!(
+        text(&out.stdout).contains("example.com"),
+        "{}",
+        text(&out.stdout)
+    );
+    server.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_adds_an_easemob_account_and_sends_a_message() {
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::easemob()).await;
+    server.add_easemob_user("user2", "pw-222222", "Bob");
+    let out = secret_stdin(
+        &env,
+        &[
+            "add-easemob",
+            "--host",
+            &server.base_url(),
+            "--org",
+            &server.easemob_org(),
+            "--app",
+            &server.easemob_app(),
+            "--user",
+            "c",
+            "--password-stdin",
+            "--client-id",
+            &server.client_id(),
+            "--client-secret-stdin",
+            "--ttl",
+            "0",
+        ],
+        &format!("1\n{}\n", server.client_secret()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Added: Cici"),
+        "{}",
+        text(&out.stdout)
+    );
+    let config = std::fs::read_to_string(env.config()).expect("config written");
+    assert!(config.contains("kind = \"easemob\"") && !config.contains(&server.client_secret()));
+
+    let out = env.run(&["chat", "send", "c", "--to", "user:user2", "hello"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(server.sent_messages()[0].to, "user2");
+    let out = env.run(&["list"]);
+    assert!(text(&out.stdout).contains("fresh"), "{}", text(&out.stdout));
+    let out = env.run(&["token", "c"]);
+    assert!(out.status.success());
+    server.assert_no_violations();
 }

@@ -32,7 +32,8 @@ impl Engine {
         Ok(view(r, balance))
     }
 
-    /// Finds an account by id, e-mail, display name or `provider:subject` (for the CLI).
+    /// Finds an account by id, e-mail, display name, user id (subject) or `provider:subject`
+    /// (for the CLI).
     pub async fn resolve(&self, key: &str) -> Result<AccountRow> {
         let rows = self.inner.store.list().await?;
         if let Ok(id) = key.parse::<i64>() {
@@ -45,6 +46,7 @@ impl Engine {
             .filter(|r| {
                 r.email.as_deref() == Some(key)
                     || r.display_name == key
+                    || r.subject == key
                     || format!("{}:{}", r.provider, r.subject) == key
             })
             .collect();
