@@ -134,6 +134,32 @@ impl Driver {
             .unwrap_or_default()
     }
 
+    /// Clicks the first element matching `css` whose text contains `text` (waits for it).
+    pub async fn click_text(&self, css: &str, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let clicked = self
+                .client
+                .execute(
+                    "const e = [...document.querySelectorAll(arguments[0])].find(e => e.innerText.includes(arguments[1])); \
+                     if (e) { e.click(); return true; } return false;",
+                    vec![
+                        serde_json::Value::String(css.to_owned()),
+                        serde_json::Value::String(text.to_owned()),
+                    ],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if clicked {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {css} showing {text:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn count(&self, css: &str) -> usize {
         self.client
             .find_all(Locator::Css(css))
