@@ -179,8 +179,9 @@ describe("Easemob form", () => {
     expect([input("easemob-host"), input("easemob-org"), input("easemob-app"), input("easemob-user"), input("easemob-client-id")].map((i) => i.value))
       .toEqual(["a1.easemob.com", "corp", "chat", "", "YXA6id"]);
     expect(input("easemob-host").readOnly).toBe(false);
-    // The provider's own lifetime settings apply.
-    expect(screen.queryByTestId("easemob-ttl")).toBeNull();
+    // The lifetime is per account and VIP5 updates the app's entry: both still offered.
+    expect(screen.getByTestId("easemob-ttl")).toBeTruthy();
+    expect(screen.getByTestId("easemob-vip5")).toBeTruthy();
 
     await fireEvent.click(screen.getByRole("button", { name: "Back" }));
     expect(await screen.findByTestId("add-easemob-option")).toBeTruthy();
@@ -213,6 +214,7 @@ describe("Easemob form", () => {
     expect(fields.map((i) => i.value)).toEqual(["a1.easemob.com", "corp", "chat", "bob"]);
     expect(fields.every((i) => i.readOnly)).toBe(true);
     expect(screen.getByTestId("easemob-form").textContent).toContain("to sign bob in");
+    expect(screen.queryByTestId("easemob-ttl")).toBeNull();
 
     await type("easemob-password", PASSWORD);
     await fireEvent.click(screen.getByTestId("easemob-submit"));
