@@ -38,7 +38,7 @@ if ! git diff --quiet -- ui/src/lib/bindings || [ -n "$(git ls-files --others --
 fi
 
 step "end-to-end tests in the real app window (Xvfb, WebDriver)"
-KEEP_DISPLAY=1 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" ./scripts/with-keyring.sh cargo test -p signet-e2e --locked -- --test-threads=1
+KEEP_DISPLAY=1 xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" ./scripts/with-keyring.sh cargo test -p signet-e2e --locked -- --test-threads=1
 
 step "app window smoke test under Xvfb"
 ./scripts/smoke-window.sh

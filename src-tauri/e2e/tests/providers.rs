@@ -93,6 +93,8 @@ async fn every_provider_signs_in_and_shows_its_account_view() {
         std::env::set_var(k, v); // the second launch started by the browser script inherits these
     }
     let app = Driver::start(&env).await;
+    // Room for the whole account view in the README's screenshots.
+    let _ = app.client.set_window_size(1200, 1000).await;
 
     // Three browser sign-ins: Google and Feishu come back to the loopback listener, AIHubMix as
     // a signet:// link handed to a second launch.

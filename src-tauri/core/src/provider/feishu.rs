@@ -100,8 +100,6 @@ struct UserInfo {
     avatar_url: Option<String>,
     #[serde(default)]
     avatar_middle: Option<String>,
-    #[serde(default)]
-    avatar_big: Option<String>,
     open_id: String,
     #[serde(default)]
     union_id: Option<String>,
@@ -462,7 +460,6 @@ impl Provider for Feishu {
                 "userId": u.user_id,
                 "employeeNo": u.employee_no,
                 "enterpriseEmail": u.enterprise_email,
-                "avatarBig": https_only(u.avatar_big),
                 "brand": match self.config.brand() { Brand::Feishu => "feishu", Brand::Lark => "lark" },
             }),
             balance: None,

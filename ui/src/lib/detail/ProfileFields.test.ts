@@ -70,7 +70,7 @@ describe("ProfileFields", () => {
   it("AIHubMix: username, status and the creation date from unix seconds", () => {
     show({ providerKind: "aihubmix", profile: { username: "ada", status: 1, createdTime: 1_700_000_000 } });
     expect(field("username")).toEqual(["Username", "ada"]);
-    expect(field("status")).toEqual(["Account status", "1"]);
+    expect(field("status")).toEqual(["Account status", "Active"]);
     expect(field("createdTime")[0]).toBe("Created");
     expect(field("createdTime")[1]).toContain("2023");
   });

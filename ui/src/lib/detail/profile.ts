@@ -39,11 +39,16 @@ const FIELDS: Record<string, Field[]> = {
     { key: "openId", label: "profile.openId" },
     { key: "unionId", label: "profile.unionId" },
     { key: "tenantKey", label: "profile.tenantKey" },
-    { key: "avatarBig", label: "profile.avatarBig" },
   ],
   aihubmix: [
     { key: "username", label: "profile.username" },
-    { key: "status", label: "profile.status" },
+    // one-api's user status, which AIHubMix reports: 1 enabled, 2 disabled.
+    {
+      key: "status",
+      label: "profile.status",
+      format: (v) =>
+        v === 1 ? { value: t("profile.active") } : v === 2 ? { value: t("profile.disabled"), warn: true } : { value: String(v) },
+    },
     { key: "createdTime", label: "profile.createdTime", format: date },
   ],
   easemob: [
