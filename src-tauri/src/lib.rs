@@ -92,9 +92,20 @@ pub fn run() {
             tauri::async_runtime::spawn(async move { scheduler.run(stop_rx).await });
 
             // Deep links: at run time (second launch) and the one that started us (cold start).
+            // An installed package (.deb: /usr/bin/signet) registers the scheme through its
+            // desktop entry; a build run from elsewhere (development, AppImage) registers itself.
+            // Off the start-up path: registering spawns xdg-mime and update-desktop-database.
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-            if let Err(e) = app.deep_link().register_all() {
-                tracing::warn!(error = %e, "could not register the signet:// scheme");
+            {
+                let installed = std::env::current_exe().is_ok_and(|p| p.starts_with("/usr/"));
+                if !installed {
+                    let handle = app.handle().clone();
+                    std::thread::spawn(move || {
+                        if let Err(e) = handle.deep_link().register_all() {
+                            tracing::warn!(error = %e, "could not register the signet:// scheme");
+                        }
+                    });
+                }
             }
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
