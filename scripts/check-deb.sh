@@ -26,22 +26,22 @@ if [ -z "${DEB_INNER:-}" ]; then
 fi
 
 fail() { echo "deb: $*"; exit 1; }
-desktop=/usr/share/applications/signet.desktop
+desktop=/usr/share/applications/Signet.desktop
 [ -f "$desktop" ] || fail "no $desktop: the app would not appear in the desktop menu"
 grep -qx 'Exec=signet %u' "$desktop" || fail "Exec does not pass the link (%u): $(grep ^Exec= "$desktop")"
 grep -q '^MimeType=.*x-scheme-handler/signet;' "$desktop" || fail "the desktop entry does not claim x-scheme-handler/signet"
 grep -q '^Categories=Utility;' "$desktop" || fail "no menu category"
 desktop-file-validate "$desktop" || fail "desktop-file-validate refused $desktop"
-for size in 32x32 128x128 256x256@2; do
+for size in 32x32 128x128 256x256@2 512x512; do
   [ -f "/usr/share/icons/hicolor/$size/apps/signet.png" ] || fail "no $size icon"
 done
-echo "deb: menu entry $desktop (Exec=signet %u, MimeType x-scheme-handler/signet, icons 32/128/256)"
+echo "deb: menu entry $desktop (Exec=signet %u, MimeType x-scheme-handler/signet, icons 32/128/256/512)"
 
 # The scheme's handler as xdg-open will resolve it, in a fresh profile, before the first launch.
 handler=$(xdg-mime query default x-scheme-handler/signet)
-[ "$handler" = signet.desktop ] || fail "xdg-mime resolves signet:// to '$handler', not signet.desktop"
+[ "$handler" = Signet.desktop ] || fail "xdg-mime resolves signet:// to '$handler', not Signet.desktop"
 [ ! -e "$XDG_DATA_HOME/applications" ] || [ -z "$(ls -A "$XDG_DATA_HOME/applications")" ] || fail "the profile was not fresh"
-echo "deb: xdg-mime resolves x-scheme-handler/signet to signet.desktop (from the package alone)"
+echo "deb: xdg-mime resolves x-scheme-handler/signet to Signet.desktop (from the package alone)"
 
 work=$(mktemp -d /tmp/signet-deb.XXXXXX)
 export SIGNET_CONFIG="$work/config.toml" SIGNET_DATA_DIR="$work/data" SIGNET_KEYRING_NAMESPACE="deb-$$"
@@ -51,7 +51,7 @@ trap 'kill $app 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 timeout 60 xdotool search --sync --onlyvisible --name '^Signet$' >/dev/null || { cat "$work/app.log"; fail "the installed app's window did not appear"; }
 echo "deb: the installed /usr/bin/signet started and mapped its window"
 
-# What a browser does with a signet:// redirect: xdg-open → signet.desktop → `signet %u` → the
+# What a browser does with a signet:// redirect: xdg-open → Signet.desktop → `signet %u` → the
 # second process hands the link to the running one. (A link with no sign-in in progress.)
 timeout 20 xdg-open 'signet://oauth/callback/anyone?code=from-xdg-open&state=from-xdg-open'
 refused="sign-in callback refused\|deep link refused"

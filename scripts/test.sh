@@ -42,3 +42,6 @@ KEEP_DISPLAY=1 xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" ./scripts/w
 
 step "app window smoke test under Xvfb"
 ./scripts/smoke-window.sh
+
+step "installer: build the .deb, install it, menu entry, signet:// registration, xdg-open to the running app"
+./scripts/check-deb.sh
