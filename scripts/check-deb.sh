@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 
 if [ -z "${DEB_INNER:-}" ]; then
   # Package: `tauri build --debug` reuses target/debug (same features as `cargo build`).
-  ./ui/node_modules/.bin/tauri build --debug --bundles deb >/tmp/signet-deb-build.log 2>&1 \
+  ./ui/node_modules/.bin/tauri build --debug --bundles deb \
+    --config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/signetctl":"target/debug/signetctl"}}}}}' \
+    >/tmp/signet-deb-build.log 2>&1 \
     || { tail -40 /tmp/signet-deb-build.log; exit 1; }
   deb=$(ls -t target/debug/bundle/deb/*.deb | head -1)
   echo "deb: built $deb ($(du -h "$deb" | cut -f1))"
@@ -35,7 +37,8 @@ desktop-file-validate "$desktop" || fail "desktop-file-validate refused $desktop
 for size in 32x32 128x128 256x256@2 512x512; do
   [ -f "/usr/share/icons/hicolor/$size/apps/signet.png" ] || fail "no $size icon"
 done
-echo "deb: menu entry $desktop (Exec=signet %u, MimeType x-scheme-handler/signet, icons 32/128/256/512)"
+/usr/bin/signetctl --version >/dev/null || fail "signetctl is not installed with the app"
+echo "deb: menu entry $desktop (Exec=signet %u, MimeType x-scheme-handler/signet, icons 32/128/256/512), /usr/bin/signetctl"
 
 # The scheme's handler as xdg-open will resolve it, in a fresh profile, before the first launch.
 handler=$(xdg-mime query default x-scheme-handler/signet)
@@ -50,6 +53,7 @@ app=$!
 trap 'kill $app 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 timeout 60 xdotool search --sync --onlyvisible --name '^Signet$' >/dev/null || { cat "$work/app.log"; fail "the installed app's window did not appear"; }
 echo "deb: the installed /usr/bin/signet started and mapped its window"
+/usr/bin/signetctl list >/dev/null || fail "the installed signetctl cannot read the app's data"
 
 # What a browser does with a signet:// redirect: xdg-open → Signet.desktop → `signet %u` → the
 # second process hands the link to the running one. (A link with no sign-in in progress.)
