@@ -18,6 +18,8 @@ use crate::views::EngineEvent;
 /// The scheduler's coarse tick: due times are wall-clock instants checked at least this often,
 /// so a suspend/resume or a clock jump is noticed within one tick.
 pub const TICK: Duration = Duration::from_secs(30);
+/// How soon a refresh whose answer may have been lost is tried again.
+pub const IN_DOUBT_RETRY: Duration = Duration::from_secs(15);
 /// A transient failure streak is only announced after this long.
 pub const ALERT_GRACE_MS: Millis = 30 * 60 * 1000;
 /// Access lifetime assumed when a provider states none.
@@ -291,7 +293,9 @@ impl Engine {
                 Ok(RefreshOutcome::Refreshed)
             }
             Err(pe) => {
-                if !pe.maybe_processed {
+                // "In doubt" stays until a refresh succeeds: an attempt that never reached the
+                // provider does not answer whether an earlier lost answer spent the token.
+                if !pe.maybe_processed && row.refresh_in_doubt == 0 {
                     self.inner.store.set_in_doubt(id, false).await?;
                 }
                 let (code, message) = if pe.class == FailureClass::Reauth
@@ -402,7 +406,14 @@ impl Engine {
         let now = self.now();
         let (status, next, outcome) = match class {
             FailureClass::Transient => {
-                let mut wait = backoff(row.failure_streak);
+                // An answer that may have been lost is settled by the very next attempt (fresh
+                // again, or "sign in again" with the reason), so it is not left to back off.
+                let in_doubt = row.refresh_in_doubt != 0 || pe.is_some_and(|p| p.maybe_processed);
+                let mut wait = if in_doubt {
+                    IN_DOUBT_RETRY
+                } else {
+                    backoff(row.failure_streak)
+                };
                 if let Some(ra) = pe.and_then(|p| p.retry_after) {
                     wait = wait.max(ra);
                 }
