@@ -69,6 +69,8 @@ pub(crate) struct Inner {
     pub(crate) limiters: Mutex<HashMap<String, Arc<governor::DefaultDirectRateLimiter>>>,
     /// Tokens a provider issued that the keyring refused to store (held until it accepts them).
     pub(crate) unsaved: Mutex<HashMap<i64, Tokens>>,
+    /// Closes the loopback listener of each provider's sign-in in progress.
+    pub(crate) listeners: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     /// Providers whose next sign-in must ask for consent again (no refresh token last time).
     pub(crate) consent_next: Mutex<std::collections::HashSet<String>>,
     pub(crate) events: broadcast::Sender<EngineEvent>,
@@ -105,6 +107,7 @@ impl Engine {
                 limiters: Mutex::new(HashMap::new()),
                 unsaved: Mutex::new(HashMap::new()),
                 consent_next: Mutex::new(std::collections::HashSet::new()),
+                listeners: Mutex::new(HashMap::new()),
                 events,
                 wake: tokio::sync::Notify::new(),
                 in_flight: tokio::sync::watch::channel(0).0,

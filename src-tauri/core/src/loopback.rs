@@ -17,7 +17,22 @@ use crate::flow::Callback;
 /// Binds 127.0.0.1:`port` (0 = any free port). Never a wildcard address: the listener must not
 /// be reachable from the network.
 pub async fn bind(port: u16) -> Result<TcpListener> {
-    TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+    // A fixed port may still be held for a moment by the listener of a sign-in just replaced.
+    for _ in 0..20 {
+        match TcpListener::bind(("127.0.0.1", port)).await {
+            Err(e) if port != 0 && e.kind() == std::io::ErrorKind::AddrInUse => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other.map_err(|e| bind_error(port, e)),
+        }
+    }
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| bind_error(port, e))
+}
+
+fn bind_error(port: u16, e: std::io::Error) -> Error {
+    {
         Error::new(
             ErrorCode::SetupProblem,
             if port == 0 {
@@ -26,7 +41,7 @@ pub async fn bind(port: u16) -> Result<TcpListener> {
                 format!("Signet needs local port {port} for this sign-in (it is the registered redirect URI), but it is in use ({e}). Close the program using it and try again.")
             },
         )
-    })
+    }
 }
 
 #[derive(Clone)]
@@ -35,9 +50,10 @@ struct Ctx {
     done: Arc<Notify>,
 }
 
-/// Serves callbacks until one answers the sign-in (success or a definite failure), or until
-/// `lifetime` passes. Stray, forged or mixed-up requests get an error page and change nothing.
-pub fn serve(listener: TcpListener, engine: Engine, lifetime: Duration) {
+/// Serves callbacks until one answers the sign-in (success or a definite failure), `closed` is
+/// notified (the sign-in was cancelled, replaced or finished another way), or `lifetime` passes.
+/// Stray, forged or mixed-up requests get an error page and change nothing.
+pub fn serve(listener: TcpListener, engine: Engine, lifetime: Duration, closed: Arc<Notify>) {
     let done = Arc::new(Notify::new());
     let ctx = Ctx {
         engine,
@@ -48,6 +64,7 @@ pub fn serve(listener: TcpListener, engine: Engine, lifetime: Duration) {
         let stop = async move {
             tokio::select! {
                 _ = done.notified() => {}
+                _ = closed.notified() => {}
                 _ = tokio::time::sleep(lifetime) => {}
             }
         };

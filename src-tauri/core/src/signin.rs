@@ -66,6 +66,9 @@ impl Engine {
             .lock()
             .is_ok_and(|c| c.contains(provider));
         let cfg = p.config().clone();
+        // A sign-in already waiting for this provider is replaced: its listener goes first
+        // (a fixed port can only be bound once).
+        self.close_listener(provider);
         let (redirect_uri, listener) = match cfg.redirect_mode() {
             RedirectMode::DeepLink => (
                 format!("{}://oauth/callback/{provider}", flow::SCHEME),
@@ -110,10 +113,15 @@ impl Engine {
             w.insert(provider.to_owned(), tx);
         }
         if let Some(l) = listener {
+            let closed = std::sync::Arc::new(tokio::sync::Notify::new());
+            if let Ok(mut m) = self.inner.listeners.lock() {
+                m.insert(provider.to_owned(), closed.clone());
+            }
             crate::loopback::serve(
                 l,
                 self.clone(),
                 Duration::from_millis(flow::FLOW_LIFETIME_MS as u64),
+                closed,
             );
         }
         tracing::info!(provider, mode = ?cfg.redirect_mode(), force_consent, "sign-in started");
@@ -126,12 +134,26 @@ impl Engine {
         })
     }
 
-    /// Cancels the sign-in in progress for `provider`.
+    /// Cancels the sign-in in progress for `provider` (and closes its loopback listener).
     pub fn cancel_sign_in(&self, provider: &str) -> bool {
         if let Ok(mut w) = self.inner.waiters.lock() {
             w.remove(provider);
         }
+        self.close_listener(provider);
         self.inner.flows.cancel(provider)
+    }
+
+    /// Closes the loopback listener of `provider`'s sign-in, if one is open.
+    fn close_listener(&self, provider: &str) {
+        if let Some(n) = self
+            .inner
+            .listeners
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(provider))
+        {
+            n.notify_one();
+        }
     }
 
     /// Handles a deep link handed in by the OS (`signet://oauth/callback/<provider>?…`).
@@ -202,6 +224,7 @@ impl Engine {
     }
 
     fn finish_waiter(&self, provider: &str, result: Result<AccountView>) {
+        self.close_listener(provider);
         self.emit(EngineEvent::SignInFinished {
             provider: provider.to_owned(),
             account_id: result.as_ref().ok().map(|v| v.id),
