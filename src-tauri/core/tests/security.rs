@@ -50,7 +50,7 @@ async fn a_flood_on_the_loopback_listener_does_not_stop_the_real_callback() {
         ["0100007F"],
         "bound to 127.0.0.1 only, never a wildcard address"
     );
-    let path = format!("/callback/corp");
+    let path = "/callback/corp".to_owned();
 
     // Browser pre-connects and stalled clients: 300 connections that never send a byte.
     let idle: Vec<TcpStream> = (0..300)
