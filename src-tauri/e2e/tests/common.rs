@@ -134,6 +134,28 @@ impl Driver {
             .unwrap_or_default()
     }
 
+    /// Waits until the element is enabled (the UI has taken the input typed before), then clicks it.
+    pub async fn click_enabled(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let enabled = self
+                .client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return !!e && !e.disabled;",
+                    vec![serde_json::Value::String(css.to_owned())],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if enabled {
+                return self.click(css).await;
+            }
+            assert!(Instant::now() < deadline, "{css} stayed disabled");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Clicks the first element matching `css` whose text contains `text` (waits for it).
     pub async fn click_text(&self, css: &str, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -129,14 +129,14 @@ async fn every_provider_signs_in_and_shows_its_account_view() {
     .await;
     app.fill("[data-testid=chat-new-space-name]", "Signet launch")
         .await;
-    app.click("[data-testid=chat-create-space]").await;
+    app.click_enabled("[data-testid=chat-create-space]").await;
     app.wait_text("[data-testid=chat-panel]", "new space listed", |t| {
         t.contains("Signet launch")
     })
     .await;
     app.fill("[data-testid=chat-text]", "Hello from Signet")
         .await;
-    app.click("[data-testid=chat-send]").await;
+    app.click_enabled("[data-testid=chat-send]").await;
     app.wait_text("[data-testid=chat-result]", "sent", |t| {
         t.contains("spaces/")
     })
@@ -160,7 +160,7 @@ async fn every_provider_signs_in_and_shows_its_account_view() {
         .await;
     app.fill("[data-testid=chat-text]", "你好，来自 Signet")
         .await;
-    app.click("[data-testid=chat-send]").await;
+    app.click_enabled("[data-testid=chat-send]").await;
     app.wait_text("[data-testid=chat-result]", "sent", |t| {
         t.contains("lisi@example.com")
     })
@@ -188,22 +188,60 @@ async fn every_provider_signs_in_and_shows_its_account_view() {
     .await;
     app.fill("[data-testid=chat-recipient]", "user2").await;
     app.fill("[data-testid=chat-text]", "hello user2").await;
-    app.click("[data-testid=chat-send]").await;
+    app.click_enabled("[data-testid=chat-send]").await;
     app.wait_text("[data-testid=chat-result]", "sent", |t| t.contains("user2"))
         .await;
     assert_eq!(easemob.sent_messages()[0].to, "user2");
     app.screenshot("provider-easemob").await;
     app.stop().await;
 
-    // Nothing any server issued ever went to the webview.
+    // Nothing any server issued — token, code, password, client secret — is in what went to
+    // the webview, in the database, or in the app's logs.
     let ipc = std::fs::read_to_string(&capture).expect("IPC capture");
+    let mut disk = Vec::new();
+    collect(&dir.path().join("data"), &mut disk);
+    let log_dir = std::path::PathBuf::from(std::env::var("XDG_DATA_HOME").expect("XDG_DATA_HOME"))
+        .join("app.signet.desktop")
+        .join("logs");
+    let mut logs = Vec::new();
+    collect(&log_dir, &mut logs);
+    assert!(!logs.is_empty(), "the app wrote its log");
+    let disk = String::from_utf8_lossy(&disk);
+    let logs = String::from_utf8_lossy(&logs);
+    let mut scanned = 0;
     for server in [&google, &feishu, &aihubmix, &easemob] {
         for secret in server.issued_secrets() {
+            scanned += 1;
             assert!(
                 !ipc.contains(&secret),
                 "a token or secret was sent to the webview"
             );
+            assert!(
+                !disk.contains(&secret),
+                "a token or secret is in the data folder"
+            );
+            assert!(
+                !logs.contains(&secret),
+                "a token or secret is in the app's log"
+            );
         }
         server.assert_no_violations();
+    }
+    println!(
+        "secret scan: {scanned} issued secrets, 0 hits in IPC payloads, the database and the logs"
+    );
+}
+
+/// Every file's bytes under `dir`.
+fn collect(dir: &std::path::Path, out: &mut Vec<u8>) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                collect(&p, out);
+            } else if let Ok(b) = std::fs::read(&p) {
+                out.extend_from_slice(&b);
+            }
+        }
     }
 }
