@@ -237,7 +237,25 @@ impl Engine {
     async fn refresh_locked(&self, row: AccountRow) -> Result<RefreshOutcome> {
         let id = row.id;
         let provider = self.provider(&row.provider).await?;
-        let Some(old) = self.load_tokens(&row).await? else {
+        let loaded = match self.load_tokens(&row).await {
+            Ok(t) => t,
+            Err(e) => {
+                // The keyring is locked, gone or hanging: the account waits and says why; the
+                // tokens in the keyring are untouched.
+                let pe =
+                    ProviderError::new(FailureClass::Transient, e.code.as_str(), e.message.clone());
+                self.fail(
+                    &row,
+                    FailureClass::Transient,
+                    e.code.as_str(),
+                    &e.message,
+                    Some(&pe),
+                )
+                .await?;
+                return Err(e);
+            }
+        };
+        let Some(old) = loaded else {
             let e = missing_tokens(&row);
             self.fail(
                 &row,

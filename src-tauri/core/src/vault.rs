@@ -73,7 +73,9 @@ impl KeyringBackend {
 fn classify_keyring(e: keyring::Error) -> BackendError {
     let text = e.to_string();
     let lower = text.to_lowercase();
-    if lower.contains("islocked") || lower.contains("locked") {
+    // The Secret Service reports a locked collection either directly or as the unlock prompt
+    // it could not show ("unlock prompt was dismissed").
+    if lower.contains("islocked") || lower.contains("locked") || lower.contains("unlock prompt") {
         return BackendError::Locked;
     }
     match e {
@@ -403,6 +405,18 @@ fn backend_error(e: BackendError) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dismissed_unlock_prompt_is_a_locked_keyring() {
+        let e = keyring::Error::PlatformFailure(
+            "Secret Service: unlock prompt was dismissed"
+                .to_string()
+                .into(),
+        );
+        assert!(matches!(classify_keyring(e), BackendError::Locked));
+        let e = keyring::Error::NoStorageAccess("no bus".to_string().into());
+        assert!(matches!(classify_keyring(e), BackendError::Unavailable(_)));
+    }
 
     fn vault() -> (Vault, MemoryBackend) {
         let m = MemoryBackend::default();
