@@ -55,9 +55,9 @@ fn send<T: Serialize + Clone>(app: &AppHandle, name: &str, payload: &T) {
 /// secret by construction (see signet_core::views).
 pub fn emit(app: &AppHandle, event: &EngineEvent) {
     match event {
-        EngineEvent::AccountChanged { .. } | EngineEvent::AccountRemoved { .. } => {
-            send(app, ACCOUNTS_CHANGED, event)
-        }
+        EngineEvent::AccountChanged { .. }
+        | EngineEvent::AccountRemoved { .. }
+        | EngineEvent::ExternalChange => send(app, ACCOUNTS_CHANGED, event),
         EngineEvent::SignInFinished { .. } => {
             send(app, SIGN_IN_FINISHED, event);
             send(app, ACCOUNTS_CHANGED, event);

@@ -20,8 +20,14 @@ pub fn run() {
     let app = tauri::Builder::default()
         // Registered first: a second `signet` process hands its arguments (a deep link) to
         // this one and exits; the deep-link feature forwards them to on_open_url.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            show_window(app);
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // `signet --quit` from a script or a session manager: quit the running instance
+            // the same way the tray's Quit does (refreshes in flight are stored first).
+            if argv.iter().any(|a| a == "--quit") {
+                app.exit(0);
+            } else {
+                show_window(app);
+            }
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
@@ -89,7 +95,15 @@ pub fn run() {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             app.manage(Shutdown(stop_tx));
             let scheduler = engine.clone();
+            let stop_watch = stop_rx.clone();
             tauri::async_runtime::spawn(async move { scheduler.run(stop_rx).await });
+            // Changes made by signetctl (or another Signet) show up within two seconds.
+            let watcher = engine.clone();
+            tauri::async_runtime::spawn(async move {
+                watcher
+                    .watch_external_changes(std::time::Duration::from_secs(2), stop_watch)
+                    .await
+            });
 
             // Deep links: at run time (second launch) and the one that started us (cold start).
             // An installed package (.deb: /usr/bin/signet) registers the scheme through its
@@ -117,6 +131,26 @@ pub fn run() {
                 for url in urls {
                     handle_link(app.handle(), url.to_string());
                 }
+            }
+
+            // Reaching here with --quit means no other instance was running: nothing to quit.
+            if std::env::args().any(|a| a == "--quit") {
+                eprintln!("Signet is not running.");
+                std::process::exit(0);
+            }
+            // SIGTERM (logout, `kill`, systemd) quits like Quit: refreshes in flight are stored.
+            #[cfg(unix)]
+            {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    if let Ok(mut term) = signal(SignalKind::terminate()) {
+                        if term.recv().await.is_some() {
+                            tracing::info!("SIGTERM: quitting");
+                            handle.exit(0);
+                        }
+                    }
+                });
             }
 
             tray::build(app.handle())?;

@@ -103,12 +103,25 @@ pub async fn profile(engine: &Engine, account: &str, json: bool) -> Result<(), E
     }
     if let Some(obj) = v.profile.as_object() {
         for (k, val) in obj {
-            let shown = match val {
-                serde_json::Value::Null => continue,
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
+            let shown = match (k.as_str(), val) {
+                (_, serde_json::Value::Null) => continue,
+                ("createdTime" | "created" | "modified", serde_json::Value::Number(n)) => {
+                    n.as_i64().map_or_else(|| n.to_string(), utc_date)
+                }
+                ("status", serde_json::Value::Number(n)) if v.provider_kind == "aihubmix" => {
+                    match n.as_i64() {
+                        Some(1) => "active".to_owned(),
+                        Some(2) => "disabled".to_owned(),
+                        _ => n.to_string(),
+                    }
+                }
+                ("activated", serde_json::Value::Bool(b)) => {
+                    (if *b { "active" } else { "banned" }).to_owned()
+                }
+                (_, serde_json::Value::String(s)) => s.clone(),
+                (_, other) => other.to_string(),
             };
-            println!("  {k:<8} {shown}");
+            println!("  {k:<16} {shown}");
         }
     }
     if let Some(b) = &v.balance {
@@ -118,6 +131,27 @@ pub async fn profile(engine: &Engine, account: &str, json: bool) -> Result<(), E
         }
     }
     Ok(())
+}
+
+/// Unix seconds or milliseconds (anything this large is milliseconds) as `YYYY-MM-DD HH:MM UTC`.
+fn utc_date(t: i64) -> String {
+    let secs = if t > 100_000_000_000 { t / 1000 } else { t };
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
 }
 
 pub struct EasemobArgs {
@@ -193,4 +227,14 @@ pub fn add_provider(path: &std::path::Path, p: &NewProvider) -> Result<(), Error
     };
     eprintln!("Added {} to {}. Next: {next}.", p.name, path.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_read_as_dates() {
+        assert_eq!(super::utc_date(1_640_995_200), "2022-01-01 00:00 UTC");
+        assert_eq!(super::utc_date(1_637_740_861_395), "2021-11-24 08:01 UTC");
+        assert_eq!(super::utc_date(0), "1970-01-01 00:00 UTC");
+    }
 }

@@ -578,6 +578,41 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Emits [`EngineEvent::ExternalChange`] when another process commits to the database
+    /// (`PRAGMA data_version` on a connection of its own, read every `every`), until `stop`.
+    /// Idle, this is one tiny query per period and nothing else.
+    pub async fn watch_external_changes(
+        &self,
+        every: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let Ok(mut conn) = self.inner.store.dedicated_connection().await else {
+            tracing::warn!("cannot watch the database for other processes' changes");
+            return;
+        };
+        let mut last: Option<i64> = None;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let version: std::result::Result<i64, _> = sqlx::query_scalar("PRAGMA data_version")
+                .fetch_one(&mut conn)
+                .await;
+            if let Ok(v) = version {
+                if last.is_some_and(|l| l != v) {
+                    self.emit(EngineEvent::ExternalChange);
+                }
+                last = Some(v);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
 /// How long the scheduler sleeps given the time until the next due account: never longer
 /// than a tick, so wall-clock jumps (suspend, clock changes) are caught.
 pub fn next_wait(until_due_ms: Millis) -> Duration {

@@ -142,6 +142,7 @@ pub struct BalanceSample {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    options: SqliteConnectOptions,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -169,10 +170,16 @@ impl Store {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, options })
+    }
+
+    /// A connection of its own, outside the pool (to watch for other processes' commits).
+    pub async fn dedicated_connection(&self) -> Result<sqlx::SqliteConnection> {
+        use sqlx::ConnectOptions;
+        Ok(self.options.connect().await?)
     }
 
     pub fn pool(&self) -> &SqlitePool {

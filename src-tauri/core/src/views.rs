@@ -25,6 +25,8 @@ pub enum EngineEvent {
         title: String,
         message: String,
     },
+    /// Another process (`signetctl`, a second app) changed the accounts: reload everything.
+    ExternalChange,
     #[serde(rename_all = "camelCase")]
     SignInFinished {
         provider: String,

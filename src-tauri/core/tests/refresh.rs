@@ -499,3 +499,45 @@ async fn a_sign_in_that_cannot_be_extended_is_announced_before_it_runs_out() {
         "announced once, not on every refresh"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_by_another_process_is_announced() {
+    // Another Signet process (signetctl) is another engine on the same database file.
+    let h = harness(Setup::oidc().redirect("deep-link")).await;
+    let a = h.sign_in().await;
+    let mut events = h.engine.subscribe();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = h.engine.clone();
+    let task = tokio::spawn(async move {
+        watcher
+            .watch_external_changes(std::time::Duration::from_millis(20), stop_rx)
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    let other = signet_core::Engine::open(signet_core::EngineOptions::new(
+        signet_core::Config::load(&h.dir.path().join("config.toml")).expect("config"),
+        h.dir.path().join("data"),
+        signet_core::Vault::new(std::sync::Arc::new(h.memory.clone().expect("memory"))),
+    ))
+    .await
+    .expect("second engine");
+    other
+        .set_client_secret("corp", &signet_core::Secret::new(h.server.client_secret()))
+        .await
+        .expect("secret");
+    other
+        .refresh(a.id, true)
+        .await
+        .expect("refresh by the other process");
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if let Ok(signet_core::EngineEvent::ExternalChange) = events.recv().await {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "the other process's refresh was announced");
+    stop_tx.send_replace(true);
+    task.await.expect("watcher stops");
+}

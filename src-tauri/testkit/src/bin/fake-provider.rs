@@ -7,6 +7,14 @@ const KINDS: &str = "`oidc`, `aihubmix`, `google`, `feishu`, `lark` or `easemob`
 #[tokio::main]
 async fn main() {
     let kind = std::env::args().nth(1).unwrap_or_else(|| "oidc".into());
+    if kind == "--help" || kind == "-h" {
+        println!(
+            "Usage: fake-provider [KIND]\n\nRuns a local server on 127.0.0.1 that speaks one provider's protocol and signs\n\
+             everyone in without asking, until Ctrl-C; it prints what to enter in Signet.\n\
+             KIND: {KINDS} (default oidc). Each run gets a new port and a new client secret."
+        );
+        return;
+    }
     let config = match kind.as_str() {
         "oidc" => ServerConfig::oidc(),
         "aihubmix" => ServerConfig::aihubmix(),
@@ -47,6 +55,22 @@ async fn main() {
         }
         _ => server.user().email,
     };
-    println!("(signs everyone in as {who} without asking; Ctrl-C to stop)");
+    let enter = match server.dialect() {
+        Dialect::AiHubMix => format!(
+            "In Signet: Settings → Add provider → AIHubMix, Base URL {}, and the client id and secret above.",
+            server.base_url()
+        ),
+        Dialect::Oidc => format!(
+            "In Signet: Settings → Add provider → Custom OpenID Connect, Issuer URL {}, and the client id and secret above.",
+            server.issuer()
+        ),
+        Dialect::Easemob => format!(
+            "In Signet: Add account → Easemob IM, REST host {}, org and app above, user c, password 1.",
+            server.base_url()
+        ),
+        _ => "In Signet's config file: the endpoint keys of docs/configuration.md pointed at the URLs above.".to_owned(),
+    };
+    println!("{enter}");
+    println!("(signs everyone in as {who} without asking; keep this running while you try; Ctrl-C to stop)");
     let _ = tokio::signal::ctrl_c().await;
 }

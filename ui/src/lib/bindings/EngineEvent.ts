@@ -5,4 +5,4 @@ import type { Error } from "./Error";
  * What the engine tells its listeners (the desktop shell forwards these to the UI).
  * Never carries a token or secret.
  */
-export type EngineEvent = { "type": "accountChanged", accountId: number, } | { "type": "accountRemoved", accountId: number, } | { "type": "alert", accountId: number, title: string, message: string, } | { "type": "signInFinished", provider: string, accountId: number | null, error: Error | null, };
+export type EngineEvent = { "type": "accountChanged", accountId: number, } | { "type": "accountRemoved", accountId: number, } | { "type": "alert", accountId: number, title: string, message: string, } | { "type": "externalChange" } | { "type": "signInFinished", provider: string, accountId: number | null, error: Error | null, };
