@@ -110,6 +110,10 @@ enum Command {
         /// Re-authenticate this existing account instead of adding one.
         #[arg(long)]
         account: Option<String>,
+        /// For providers that come back by a signet:// link: print the address and read the
+        /// link you paste (the browser would otherwise hand the link to the app).
+        #[arg(long)]
+        paste: bool,
     },
     /// List accounts with their status, access-token expiry and next refresh.
     List,
@@ -273,17 +277,28 @@ async fn run(cli: Cli) -> Result<(), Error> {
             provider,
             no_browser,
             account,
+            paste,
         } => {
             let reauth = match account {
                 Some(a) => Some(engine.resolve(&a).await?.id),
                 None => None,
             };
+            let deep_link = engine
+                .config()
+                .provider(&provider)
+                .is_some_and(|p| p.redirect_mode() == signet_core::RedirectMode::DeepLink);
+            if deep_link && !paste {
+                return Err(Error::config(format!(
+                    "{provider} sends the sign-in back to the Signet app (a signet:// link), so add {provider} accounts in the app. \
+                     To do it here anyway, use `signetctl add {provider} --paste` and paste the signet:// link the browser shows."
+                )));
+            }
             let start = engine.begin_sign_in(&provider, reauth).await?;
             eprintln!(
                 "Open this address to sign in to {provider}:\n\n  {}\n",
                 start.authorize_url
             );
-            if !no_browser {
+            if !no_browser && !deep_link {
                 open_browser(start.authorize_url.as_str());
             }
             let view = if start.redirect_uri.starts_with("http://127.0.0.1") {
@@ -293,7 +308,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 );
                 start.waiter.wait().await?
             } else {
-                eprintln!("When the browser shows a signet:// link (or the app is not running), paste the full link here:");
+                eprintln!("After signing in, the browser offers to open a signet:// link: copy that link (do not open it) and paste it here:");
                 let mut line = String::new();
                 std::io::stdin()
                     .lock()
