@@ -8,6 +8,8 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod flow;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod lock;
 pub mod loopback;

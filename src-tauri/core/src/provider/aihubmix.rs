@@ -27,7 +27,7 @@ pub struct AiHubMix {
 
 /// `GET /api/oauth2/userinfo`, exactly the document's fields.
 #[derive(Debug, Deserialize)]
-struct UserInfo {
+pub(crate) struct UserInfo {
     id: serde_json::Value,
     #[serde(default)]
     username: Option<String>,
@@ -90,6 +90,45 @@ impl AiHubMix {
             .clone()
             .unwrap_or_else(|| vec!["profile".into(), "balance".into()])
     }
+}
+
+/// The userinfo answer → the profile and balance Signet shows. Pure, and fuzzed.
+pub(crate) fn profile_of(name: &str, u: UserInfo) -> Result<Profile, ProviderError> {
+    let subject = match &u.id {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) if !s.is_empty() => s.clone(),
+        _ => {
+            return Err(ProviderError::new(
+                super::FailureClass::Transient,
+                "unreadable_answer",
+                format!("{} sent a profile without a user id.", name),
+            ))
+        }
+    };
+    let formatted = u
+        .balance_formatted
+        .clone()
+        .or_else(|| u.quota.map(|q| format!("{:.2}", q as f64 / QUOTA_PER_UNIT)));
+    Ok(Profile {
+        display_name: u
+            .username
+            .clone()
+            .or_else(|| u.email.clone())
+            .unwrap_or_else(|| subject.clone()),
+        subject,
+        email: u.email.clone(),
+        avatar_url: None,
+        extra: serde_json::json!({
+            "username": u.username,
+            "status": u.status,
+            "createdTime": u.created_time,
+        }),
+        balance: Some(Balance {
+            formatted,
+            quota: u.quota,
+            used_quota: u.used_quota,
+        }),
+    })
 }
 
 fn setup(e: crate::Error) -> ProviderError {
@@ -156,41 +195,7 @@ impl Provider for AiHubMix {
             .endpoint(&self.config.userinfo_url, "/api/oauth2/userinfo")
             .map_err(setup)?;
         let u: UserInfo = get_json(&self.http, &self.config.name, &url, access).await?;
-        let subject = match &u.id {
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::String(s) if !s.is_empty() => s.clone(),
-            _ => {
-                return Err(ProviderError::new(
-                    super::FailureClass::Transient,
-                    "unreadable_answer",
-                    format!("{} sent a profile without a user id.", self.config.name),
-                ))
-            }
-        };
-        let formatted = u
-            .balance_formatted
-            .clone()
-            .or_else(|| u.quota.map(|q| format!("{:.2}", q as f64 / QUOTA_PER_UNIT)));
-        Ok(Profile {
-            display_name: u
-                .username
-                .clone()
-                .or_else(|| u.email.clone())
-                .unwrap_or_else(|| subject.clone()),
-            subject,
-            email: u.email.clone(),
-            avatar_url: None,
-            extra: serde_json::json!({
-                "username": u.username,
-                "status": u.status,
-                "createdTime": u.created_time,
-            }),
-            balance: Some(Balance {
-                formatted,
-                quota: u.quota,
-                used_quota: u.used_quota,
-            }),
-        })
+        profile_of(&self.config.name, u)
     }
 
     async fn topup_url(&self, access: &Secret) -> Result<Option<Url>, ProviderError> {

@@ -56,10 +56,10 @@ impl Credential {
 
 /// `POST /{org}/{app}/token` answer. Holds the token: no `Debug`.
 #[derive(Deserialize)]
-struct TokenAnswer {
+pub(crate) struct TokenAnswer {
     access_token: String,
     #[serde(default)]
-    expires_in: Option<serde_json::Value>,
+    pub(crate) expires_in: Option<serde_json::Value>,
     #[serde(default)]
     user: Option<User>,
 }
@@ -104,7 +104,7 @@ struct ApiError {
 
 /// Which call failed, for the sentence.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Call {
+pub(crate) enum Call {
     UserToken,
     AppToken,
     Api,
@@ -175,7 +175,7 @@ impl Easemob {
     }
 
     /// `expires_in` → lifetime; `Ok(None)` = never expires (`0`).
-    fn lifetime(&self, v: Option<&serde_json::Value>) -> Option<Duration> {
+    pub(crate) fn lifetime(&self, v: Option<&serde_json::Value>) -> Option<Duration> {
         let n = match v {
             Some(serde_json::Value::Number(n)) => n.as_u64()?,
             Some(serde_json::Value::String(s)) => s.trim().parse().ok()?,
@@ -347,7 +347,7 @@ impl Easemob {
     }
 
     /// The documented errors → what they mean here.
-    fn error(
+    pub(crate) fn error(
         &self,
         status: u16,
         headers: &reqwest::header::HeaderMap,

@@ -220,41 +220,7 @@ impl Feishu {
             .send(req)
             .await
             .map_err(|e| ProviderError::from_http(name, &e))?;
-        let answer: Option<TokenAnswer> = serde_json::from_slice(&body).ok();
-        match answer {
-            Some(a) if a.code != 0 => {
-                let mut pe = classify(name, a.code, origin);
-                pe.retry_after = crate::http::retry_after(&headers);
-                Err(pe)
-            }
-            Some(a) if status == 200 => match a.access_token {
-                Some(access) if !access.is_empty() => Ok(Grant {
-                    access: Secret::new(access),
-                    refresh: a.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
-                    expires_in: a.expires_in.map(std::time::Duration::from_secs),
-                    refresh_expires_in: a
-                        .refresh_token_expires_in
-                        .map(std::time::Duration::from_secs),
-                    scope: a.scope,
-                    id_token: None,
-                    never_expires: false,
-                    profile: None,
-                }),
-                _ => Err(unreadable(name)),
-            },
-            _ if status == 200 => Err(unreadable(name)),
-            _ => Err(ProviderError::from_http(
-                name,
-                &HttpError::Status {
-                    status,
-                    retry_after: crate::http::retry_after(&headers),
-                    content_type: headers
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned),
-                },
-            )),
-        }
+        parse_token(name, status, &headers, &body, origin)
     }
 
     /// An OpenAPI call: HTTP 200 with `code` 0 is success; anything else is classified by
@@ -273,35 +239,7 @@ impl Feishu {
             .send(req)
             .await
             .map_err(|e| ProviderError::from_http(name, &e))?;
-        let retry_after = crate::http::retry_after(&headers);
-        match serde_json::from_slice::<Envelope<T>>(&body) {
-            Ok(Envelope {
-                code: 0,
-                data: Some(d),
-            }) if status == 200 => Ok(d),
-            Ok(e) if e.code != 0 => {
-                let mut pe = classify(name, e.code, Origin::Api);
-                pe.retry_after = retry_after;
-                Err(pe)
-            }
-            _ if status == 401 => Err(ProviderError::access_rejected(name)),
-            _ if status == 200 => Err(ProviderError::new(
-                FailureClass::Transient,
-                "unreadable_answer",
-                format!("{name} sent an answer Signet could not read. Try again."),
-            )),
-            _ => Err(ProviderError::from_http(
-                name,
-                &HttpError::Status {
-                    status,
-                    retry_after,
-                    content_type: headers
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned),
-                },
-            )),
-        }
+        parse_api(name, status, &headers, &body)
     }
 
     fn require(
@@ -325,6 +263,109 @@ impl Feishu {
             "scope_missing",
             format!("{} has not given Signet the permission \"{what}\" for this account. Choose \"Grant access\" to sign in again and approve it (the app must have it enabled under 权限管理).", self.config.name),
         ))
+    }
+}
+
+/// A token endpoint's answer → the grant, or the classified error (the document's flat shape:
+/// `code` 0 and the tokens, or `code`, `error`, `error_description`). Pure, and fuzzed as it is.
+pub(crate) fn parse_token(
+    name: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    origin: Origin,
+) -> Result<Grant, ProviderError> {
+    let answer: Option<TokenAnswer> = serde_json::from_slice(body).ok();
+    match answer {
+        Some(a) if a.code != 0 => {
+            let mut pe = classify(name, a.code, origin);
+            pe.retry_after = crate::http::retry_after(headers);
+            Err(pe)
+        }
+        Some(a) if status == 200 => match a.access_token {
+            Some(access) if !access.is_empty() => Ok(Grant {
+                access: Secret::new(access),
+                refresh: a.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+                expires_in: a.expires_in.map(std::time::Duration::from_secs),
+                refresh_expires_in: a
+                    .refresh_token_expires_in
+                    .map(std::time::Duration::from_secs),
+                scope: a.scope,
+                id_token: None,
+                never_expires: false,
+                profile: None,
+            }),
+            _ => Err(unreadable(name)),
+        },
+        _ if status == 200 => Err(unreadable(name)),
+        _ => Err(ProviderError::from_http(
+            name,
+            &status_error(status, headers),
+        )),
+    }
+}
+
+/// An OpenAPI answer (`{code, msg, data}`) → `data`, or the classified error. Pure, fuzzed.
+pub(crate) fn parse_api<T: serde::de::DeserializeOwned>(
+    name: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Result<T, ProviderError> {
+    let retry_after = crate::http::retry_after(headers);
+    match serde_json::from_slice::<Envelope<T>>(body) {
+        Ok(Envelope {
+            code: 0,
+            data: Some(d),
+        }) if status == 200 => Ok(d),
+        Ok(e) if e.code != 0 => {
+            let mut pe = classify(name, e.code, Origin::Api);
+            pe.retry_after = retry_after;
+            Err(pe)
+        }
+        _ if status == 401 => Err(ProviderError::access_rejected(name)),
+        _ if status == 200 => Err(ProviderError::new(
+            FailureClass::Transient,
+            "unreadable_answer",
+            format!("{name} sent an answer Signet could not read. Try again."),
+        )),
+        _ => Err(ProviderError::from_http(
+            name,
+            &status_error(status, headers),
+        )),
+    }
+}
+
+/// A user_info answer → the fields Signet shows. Pure, fuzzed.
+pub(crate) fn parse_user_info(
+    name: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Result<(), ProviderError> {
+    let u: UserInfo = parse_api(name, status, headers, body)?;
+    check_user_info(name, u).map(|_| ())
+}
+
+fn check_user_info(name: &str, u: UserInfo) -> Result<UserInfo, ProviderError> {
+    if u.open_id.is_empty() {
+        return Err(ProviderError::new(
+            FailureClass::Transient,
+            "unreadable_answer",
+            format!("{name} sent a profile without an open_id."),
+        ));
+    }
+    Ok(u)
+}
+
+fn status_error(status: u16, headers: &reqwest::header::HeaderMap) -> HttpError {
+    HttpError::Status {
+        status,
+        retry_after: crate::http::retry_after(headers),
+        content_type: headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     }
 }
 
@@ -424,13 +465,7 @@ impl Provider for Feishu {
     ) -> Result<Profile, ProviderError> {
         let url = self.url(&self.config.userinfo_url, self.open_base(), USER_INFO_PATH)?;
         let u: UserInfo = self.call(self.http.reqwest().get(url), access).await?;
-        if u.open_id.is_empty() {
-            return Err(ProviderError::new(
-                FailureClass::Transient,
-                "unreadable_answer",
-                format!("{} sent a profile without an open_id.", self.config.name),
-            ));
-        }
+        let u = check_user_info(&self.config.name, u)?;
         let email = u
             .email
             .clone()

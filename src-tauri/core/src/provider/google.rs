@@ -192,26 +192,41 @@ impl Google {
             .send(req)
             .await
             .map_err(|e| ProviderError::from_http(name, &e))?;
-        if status == 200 {
-            return serde_json::from_slice(&body).map_err(|_| {
-                ProviderError::new(
-                    FailureClass::Transient,
-                    "unreadable_answer",
-                    format!("Google Chat sent an answer Signet could not read after {action}. Try again."),
-                )
-            });
-        }
-        let api: Option<ApiErrorBody> = serde_json::from_slice::<ApiError>(&body)
-            .ok()
-            .map(|e| e.error);
-        let gstatus = api.as_ref().map(|e| e.status.as_str()).unwrap_or("");
-        let detail = api
-            .as_ref()
-            .map(|e| e.message.clone())
-            .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| format!("HTTP {status}"));
-        let retry_after = crate::http::retry_after(&headers);
-        let mut pe = match (status, gstatus) {
+        parse_api(name, status, &headers, &body, action)
+    }
+}
+
+/// A Chat API answer → `T`, or the classified error (Google's `{"error": {code, message,
+/// status, details}}` shape). Pure, and fuzzed as it is.
+pub(crate) fn parse_api<T: serde::de::DeserializeOwned>(
+    name: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    action: &str,
+) -> Result<T, ProviderError> {
+    if status == 200 {
+        return serde_json::from_slice(body).map_err(|_| {
+            ProviderError::new(
+                FailureClass::Transient,
+                "unreadable_answer",
+                format!(
+                    "Google Chat sent an answer Signet could not read after {action}. Try again."
+                ),
+            )
+        });
+    }
+    let api: Option<ApiErrorBody> = serde_json::from_slice::<ApiError>(body)
+        .ok()
+        .map(|e| e.error);
+    let gstatus = api.as_ref().map(|e| e.status.as_str()).unwrap_or("");
+    let detail = api
+        .as_ref()
+        .map(|e| e.message.clone())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    let retry_after = crate::http::retry_after(headers);
+    let mut pe = match (status, gstatus) {
             (401, _) => ProviderError::access_rejected(name),
             (403, _) if insufficient_scope(api.as_ref()) => {
                 let want = ACTION_SCOPES
@@ -257,9 +272,8 @@ impl Google {
                 },
             ),
         };
-        pe.retry_after = retry_after;
-        Err(pe)
-    }
+    pe.retry_after = retry_after;
+    Err(pe)
 }
 
 fn insufficient_scope(e: Option<&ApiErrorBody>) -> bool {

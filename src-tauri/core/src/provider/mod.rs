@@ -3,7 +3,7 @@
 pub mod aihubmix;
 pub mod easemob;
 pub mod feishu;
-mod feishu_errors;
+pub(crate) mod feishu_errors;
 pub mod google;
 pub mod oauth;
 pub mod oidc;

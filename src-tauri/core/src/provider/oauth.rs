@@ -161,6 +161,26 @@ fn missing_secret(provider: &str) -> ProviderError {
     )
 }
 
+/// A standard token answer (RFC 6749 §5.1/§5.2) → the grant or the classified error, as the
+/// `oauth2` crate and [`classify_code`] read it. Pure, and fuzzed.
+pub(crate) fn parse_token_response(body: &[u8]) -> Result<Grant, ProviderError> {
+    match serde_json::from_slice::<TokenResp>(body) {
+        Ok(r) => Ok(grant(r)),
+        Err(_) => match serde_json::from_slice::<BasicErrorResponse>(body) {
+            Ok(e) => Err(classify_code(
+                "provider",
+                e.error().as_ref(),
+                Phase::Refresh,
+            )),
+            Err(_) => Err(ProviderError::new(
+                FailureClass::Transient,
+                "unreadable_answer",
+                "unreadable",
+            )),
+        },
+    }
+}
+
 fn grant(r: TokenResp) -> Grant {
     Grant {
         access: Secret::new(r.access_token().secret().clone()),

@@ -58,7 +58,7 @@ pub struct Oidc {
 }
 
 #[derive(Debug, Deserialize)]
-struct IdClaims {
+pub(crate) struct IdClaims {
     iss: String,
     sub: String,
     aud: Audience,
@@ -282,7 +282,7 @@ impl Oidc {
     /// Checks the ID token's claims (OpenID Connect Core §3.1.3.7). The signature is not
     /// checked: the token came straight from the token endpoint over TLS, which §3.1.3.7
     /// item 6 allows in place of signature validation.
-    fn id_claims(
+    pub(crate) fn id_claims(
         &self,
         e: &Endpoints,
         id_token: &Secret,
