@@ -1,7 +1,9 @@
 //! Benchmark: the engine refreshing 1,000 due accounts vs a bare reqwest loop making the same
 //! token requests at the same concurrency, against one local protocol server, in one run.
 //!
-//! Run: `cargo bench -p signet-core --bench refresh_many` (add `-- --accounts N --rounds R`).
+//! Run: `cargo bench -p signet-core --bench refresh_many` (add `-- --accounts N --rounds R
+//! --latency-ms L`). With `--latency-ms`, the server holds every token answer that long (both
+//! loops alike), as a real provider across the internet does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,12 +28,14 @@ fn arg(name: &str, default: usize) -> usize {
 async fn main() {
     let accounts = arg("--accounts", 1000);
     let rounds = arg("--rounds", 3);
-    let server = OAuthServer::start(ServerConfig::aihubmix()).await; // rotating refresh tokens
+    let latency = Duration::from_millis(arg("--latency-ms", 0) as u64);
+    // Rotating, reuse-detecting refresh tokens; no balance to fetch after a refresh.
+    let server = OAuthServer::start(ServerConfig::oidc()).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config_text = format!(
-        "[[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\n\n[refresh]\nmax_concurrent = {CONCURRENCY}\nper_provider_per_second = 1000000\n",
+        "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\n\n[refresh]\nmax_concurrent = {CONCURRENCY}\nper_provider_per_second = 1000000\n",
         server.client_id(),
-        server.base_url()
+        server.issuer()
     );
     let config = Config::parse(&config_text, &dir.path().join("config.toml")).expect("config");
     let clock = ManualClock::new(1_900_000_000_000);
@@ -43,7 +47,7 @@ async fn main() {
     opts.clock = Arc::new(clock.clone());
     let engine = Engine::open(opts).await.expect("engine");
     engine
-        .set_client_secret("aihubmix", &Secret::new(server.client_secret()))
+        .set_client_secret("corp", &Secret::new(server.client_secret()))
         .await
         .expect("secret");
 
@@ -64,7 +68,7 @@ async fn main() {
             profile_json: "{}".into(),
         };
         let (id, _) = store
-            .upsert_account("aihubmix", "aihubmix", &user.sub, &fields, None, 0)
+            .upsert_account("corp", "oidc", &user.sub, &fields, None, 0)
             .await
             .expect("insert");
         let tokens = Tokens {
@@ -112,6 +116,7 @@ async fn main() {
     for round in 0..rounds {
         // Engine: every account due; one scheduler tick refreshes them all.
         clock.advance_secs(3 * 3600);
+        push_latency(&server, latency, accounts);
         let before = server.refresh_requests();
         let t = Instant::now();
         let n = engine.tick().await.expect("tick");
@@ -124,6 +129,7 @@ async fn main() {
         );
 
         // Bare loop: the same requests with reqwest at the same concurrency, parsing the JSON.
+        push_latency(&server, latency, accounts);
         let t = Instant::now();
         bare_tokens = bare_round(&client, &token_url, &server, bare_tokens).await;
         let bare_time = t.elapsed();
@@ -139,11 +145,12 @@ async fn main() {
     let b = median(&mut bare_times);
     println!();
     println!(
-        "| accounts | concurrency | engine (median of {rounds}) | bare reqwest loop | ratio |"
+        "| accounts | concurrency | provider latency | engine (median of {rounds}) | bare reqwest loop | ratio |"
     );
-    println!("|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {accounts} | {CONCURRENCY} | {:.3} s | {:.3} s | {:.2}× |",
+        "| {accounts} | {CONCURRENCY} | {} ms | {:.3} s | {:.3} s | {:.2}× |",
+        latency.as_millis(),
         e.as_secs_f64(),
         b.as_secs_f64(),
         e.as_secs_f64() / b.as_secs_f64()
@@ -192,6 +199,15 @@ async fn bare_round(
     }
     out.sort_by_key(|(i, _)| *i);
     out.into_iter().map(|(_, t)| t).collect()
+}
+
+/// Every one of the next `n` token answers is held `latency` (a provider across the internet).
+fn push_latency(server: &OAuthServer, latency: Duration, n: usize) {
+    if !latency.is_zero() {
+        for _ in 0..n {
+            server.push_fault(signet_testkit::Fault::Delay(latency));
+        }
+    }
 }
 
 fn median(v: &mut [Duration]) -> Duration {

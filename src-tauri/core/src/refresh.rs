@@ -302,9 +302,6 @@ impl Engine {
                 let tokens =
                     tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
                 self.persist(&row, &tokens, "refreshed").await?;
-                if let Some(scope) = &grant.scope {
-                    self.inner.store.set_scopes(id, scope).await?;
-                }
                 if let Some(profile) = &grant.profile {
                     self.store_profile(id, profile).await?;
                 }
@@ -374,7 +371,10 @@ impl Engine {
             u.remove(&id);
         }
         let t = timing(tokens, generation, now, id);
-        self.inner.store.record_tokens(id, &t, now).await?;
+        self.inner
+            .store
+            .record_refresh(id, &t, tokens.scope.as_deref(), &row.label(), outcome, now)
+            .await?;
         if let Err(e) = self.inner.vault.delete_tokens(id, row.token_gen).await {
             tracing::warn!(
                 account = id,
@@ -382,9 +382,6 @@ impl Engine {
                 "old token generation not deleted"
             );
         }
-        let _ = self
-            .log(Some(id), Some(&row.label()), "refresh", outcome, None, None)
-            .await;
         self.warn_if_sign_in_runs_out(row, tokens, now);
         self.emit(EngineEvent::AccountChanged { account_id: id });
         Ok(())

@@ -265,16 +265,6 @@ impl Store {
         Ok((id, true))
     }
 
-    /// Records the scopes a refresh reported as granted.
-    pub async fn set_scopes(&self, id: i64, scopes: &str) -> Result<()> {
-        sqlx::query("UPDATE accounts SET scopes = ? WHERE id = ?")
-            .bind(scopes)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn update_profile(&self, id: i64, p: &ProfileFields, now: Millis) -> Result<()> {
         sqlx::query(
             "UPDATE accounts SET display_name = ?, email = ?, avatar_url = ?, profile_json = ?,
@@ -313,6 +303,53 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// After a refresh's tokens were stored in the vault: points the account at them (as
+    /// [`Store::record_tokens`]), records the granted scopes and the activity line — one
+    /// transaction, one commit, on the refresh path.
+    pub async fn record_refresh(
+        &self,
+        id: i64,
+        t: &TokenTiming,
+        scopes: Option<&str>,
+        label: &str,
+        outcome: &str,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE accounts SET token_gen = ?, access_expires_at = ?,
+                 refresh_expires_at = COALESCE(?, refresh_expires_at),
+                 access_lifetime_ms = ?, next_refresh_at = ?, last_refresh_at = ?,
+                 scopes = COALESCE(?, scopes),
+                 refresh_gen = refresh_gen + 1, refresh_in_doubt = 0, status = 'fresh',
+                 status_code = NULL, status_message = NULL, failure_streak = 0,
+                 failing_since = NULL, alerted = 0, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(t.token_gen)
+        .bind(t.access_expires_at)
+        .bind(t.refresh_expires_at)
+        .bind(t.access_lifetime_ms)
+        .bind(t.next_refresh_at)
+        .bind(now)
+        .bind(scopes)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO activity (at, account_id, account, kind, outcome) VALUES (?, ?, ?, 'refresh', ?)",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(label)
+        .bind(outcome)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

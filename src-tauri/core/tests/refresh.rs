@@ -63,7 +63,7 @@ async fn refresh_happens_before_expiry_on_the_scheduler_tick() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wall_clock_jump_of_hours_is_caught_within_one_tick() {
     let h = harness(Setup::oidc().redirect("deep-link")).await;
-    for i in 0..3 {
+    for i in 0..100 {
         h.server.set_user(signet_testkit::User::new(
             &format!("u{i}"),
             &format!("User {i}"),
@@ -73,7 +73,14 @@ async fn a_wall_clock_jump_of_hours_is_caught_within_one_tick() {
     }
     // Suspend for three hours: every access token has expired when the machine wakes.
     h.clock.advance_secs(3 * 3600);
-    assert_eq!(h.engine.tick().await.expect("one tick"), 3);
+    let started = std::time::Instant::now();
+    assert_eq!(h.engine.tick().await.expect("one tick"), 100);
+    // The scheduler ticks at least every 30 s of wall time, so after a resume every account is
+    // fresh within 30 s plus this tick (measured here, not asserted: it is machine-dependent).
+    println!(
+        "100 accounts renewed in one tick of {:?} after a 3-hour jump",
+        started.elapsed()
+    );
     for a in h.engine.list().await.expect("list") {
         assert_eq!(a.status, Status::Fresh);
         assert!(a.access_expires_at.expect("expiry") > h.clock_now());
@@ -82,7 +89,7 @@ async fn a_wall_clock_jump_of_hours_is_caught_within_one_tick() {
     h.clock.advance_secs(-2 * 3600);
     assert_eq!(h.engine.tick().await.expect("tick"), 0);
     h.clock.advance_secs(2 * 3600 + 3600);
-    assert_eq!(h.engine.tick().await.expect("tick"), 3);
+    assert_eq!(h.engine.tick().await.expect("tick"), 100);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
