@@ -45,3 +45,6 @@ step "app window smoke test under Xvfb"
 
 step "installer: build the .deb, install it, menu entry, signet:// registration, xdg-open to the running app"
 ./scripts/check-deb.sh
+
+step "fuzzing: every parser of untrusted input, 20 s per target from the committed corpus"
+./scripts/fuzz.sh 20
