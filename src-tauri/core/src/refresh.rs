@@ -208,6 +208,13 @@ impl Engine {
     /// share one token request. `force` refreshes even if not due.
     pub async fn refresh(&self, id: i64, force: bool) -> Result<RefreshOutcome> {
         let seen = self.inner.store.require(id).await?.refresh_gen;
+        self.refresh_seen(id, seen, force).await
+    }
+
+    /// [`Engine::refresh`] for a caller that has just read the account (the scheduler): `seen`
+    /// is the `refresh_gen` it read; if it changed by the time the locks are held, somebody
+    /// else refreshed and nothing is sent.
+    async fn refresh_seen(&self, id: i64, seen: i64, force: bool) -> Result<RefreshOutcome> {
         let local = {
             let mut locks = self
                 .inner
@@ -501,7 +508,7 @@ impl Engine {
         for row in due {
             let engine = self.clone();
             tasks.spawn(async move {
-                let outcome = engine.refresh(row.id, false).await;
+                let outcome = engine.refresh_seen(row.id, row.refresh_gen, false).await;
                 engine.sample_balance_after(&row, &outcome).await;
             });
         }
