@@ -19,6 +19,9 @@ fi
 
 work=$(mktemp -d /tmp/signet-bench.XXXXXX)
 export SIGNET_CONFIG="$work/config.toml" SIGNET_DATA_DIR="$work/data" SIGNET_KEYRING_NAMESPACE="bench-$$"
+# The seeded accounts belong to an AIHubMix provider: without one, Signet would show its
+# first-run guide instead of the account list.
+printf '[[providers]]\nname = "aihubmix"\nkind = "aihubmix"\nclient_id = "bench"\nbase_url = "http://127.0.0.1:9"\nclient_secret_env = "BENCH_UNUSED"\n' > "$SIGNET_CONFIG"
 "$dir/seed-accounts" "$ACCOUNTS" >/dev/null
 
 tree_pids() { local p=$1; echo "$p"; for c in $(ps -o pid= --ppid "$p"); do tree_pids "$c"; done; }
