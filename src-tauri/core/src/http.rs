@@ -34,6 +34,18 @@ pub enum HttpError {
 }
 
 impl HttpError {
+    /// A non-success answer, with its `Retry-After` and content type read from `headers`.
+    pub fn from_status(status: u16, headers: &HeaderMap) -> Self {
+        HttpError::Status {
+            status,
+            retry_after: retry_after(headers),
+            content_type: headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
     /// Whether the server may have acted on the request even though no usable answer came back.
     pub fn maybe_processed(&self) -> bool {
         match self {

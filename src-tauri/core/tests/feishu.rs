@@ -312,14 +312,7 @@ async fn natural_errors_from_the_server_are_named() {
         .set_client_secret("feishu", &signet_core::Secret::new("wrong-app-secret"))
         .await
         .expect("set");
-    let start = h.engine.begin_sign_in("feishu", None).await.expect("begin");
-    let cb = h
-        .server
-        .authorize(start.authorize_url.as_str())
-        .await
-        .expect("authorize");
-    h.deliver(&cb).await;
-    let e = start.waiter.wait().await.expect_err("20002");
+    let e = h.try_sign_in(None).await.expect_err("20002");
     assert_eq!(e.code, ErrorCode::SetupProblem);
     assert!(
         e.message.contains("20002") && e.message.contains("App Secret"),
@@ -441,18 +434,7 @@ async fn signing_in_again_as_another_feishu_user_is_refused_naming_both() {
     );
     li.tenant_key = User::default_for(Dialect::Feishu).tenant_key;
     h.server.set_user(li);
-    let start = h
-        .engine
-        .begin_sign_in("feishu", Some(a.id))
-        .await
-        .expect("begin");
-    let cb = h
-        .server
-        .authorize(start.authorize_url.as_str())
-        .await
-        .expect("authorize");
-    h.deliver(&cb).await;
-    let e = start.waiter.wait().await.expect_err("different user");
+    let e = h.try_sign_in(Some(a.id)).await.expect_err("different user");
     assert_eq!(e.code, ErrorCode::SubjectMismatch);
     assert!(
         e.message.contains("李四") && e.message.contains("张三"),

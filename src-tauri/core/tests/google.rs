@@ -465,18 +465,7 @@ async fn signing_in_again_as_another_google_user_is_refused_naming_both() {
     let mut bob = User::new("209876543210987654321", "Bob Other", "bob@example.org");
     bob.hd = None;
     h.server.set_user(bob);
-    let start = h
-        .engine
-        .begin_sign_in("google", Some(a.id))
-        .await
-        .expect("begin");
-    let cb = h
-        .server
-        .authorize(start.authorize_url.as_str())
-        .await
-        .expect("authorize");
-    h.deliver(&cb).await;
-    let e = start.waiter.wait().await.expect_err("different user");
+    let e = h.try_sign_in(Some(a.id)).await.expect_err("different user");
     assert_eq!(e.code, ErrorCode::SubjectMismatch);
     assert!(e.message.contains("bob@example.org"), "{}", e.message);
     assert!(e.message.contains("alice@example.com"), "{}", e.message);
@@ -507,14 +496,7 @@ async fn a_wrong_client_secret_is_a_setup_problem_with_the_fix() {
         .set_client_secret("google", &signet_core::Secret::new("not-the-secret"))
         .await
         .expect("set");
-    let start = h.engine.begin_sign_in("google", None).await.expect("begin");
-    let cb = h
-        .server
-        .authorize(start.authorize_url.as_str())
-        .await
-        .expect("authorize");
-    h.deliver(&cb).await;
-    let e = start.waiter.wait().await.expect_err("invalid_client");
+    let e = h.try_sign_in(None).await.expect_err("invalid_client");
     assert_eq!(e.code, ErrorCode::SetupProblem);
     assert!(e.message.contains("client id or secret"), "{}", e.message);
 }

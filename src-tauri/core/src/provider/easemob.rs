@@ -423,14 +423,7 @@ impl Easemob {
             _ => {
                 let mut pe = ProviderError::from_http(
                     name,
-                    &HttpError::Status {
-                        status,
-                        retry_after,
-                        content_type: headers
-                            .get(reqwest::header::CONTENT_TYPE)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned),
-                    },
+                    &HttpError::from_status(status, headers),
                 );
                 if status == 403 {
                     pe.class = FailureClass::Refused;

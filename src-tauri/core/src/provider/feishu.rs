@@ -300,7 +300,7 @@ pub(crate) fn parse_token(
         _ if status == 200 => Err(unreadable(name)),
         _ => Err(ProviderError::from_http(
             name,
-            &status_error(status, headers),
+            &HttpError::from_status(status, headers),
         )),
     }
 }
@@ -331,7 +331,7 @@ pub(crate) fn parse_api<T: serde::de::DeserializeOwned>(
         )),
         _ => Err(ProviderError::from_http(
             name,
-            &status_error(status, headers),
+            &HttpError::from_status(status, headers),
         )),
     }
 }
@@ -356,17 +356,6 @@ fn check_user_info(name: &str, u: UserInfo) -> Result<UserInfo, ProviderError> {
         ));
     }
     Ok(u)
-}
-
-fn status_error(status: u16, headers: &reqwest::header::HeaderMap) -> HttpError {
-    HttpError::Status {
-        status,
-        retry_after: crate::http::retry_after(headers),
-        content_type: headers
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    }
 }
 
 fn unreadable(name: &str) -> ProviderError {

@@ -262,14 +262,7 @@ pub(crate) fn parse_api<T: serde::de::DeserializeOwned>(
             ),
             _ => ProviderError::from_http(
                 "Google Chat",
-                &HttpError::Status {
-                    status,
-                    retry_after,
-                    content_type: headers
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned),
-                },
+                &HttpError::from_status(status, headers),
             ),
         };
     pe.retry_after = retry_after;

@@ -410,14 +410,7 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
     if status != 200 {
         return Err(ProviderError::from_http(
             provider,
-            &HttpError::Status {
-                status,
-                retry_after: crate::http::retry_after(&headers),
-                content_type: headers
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-            },
+            &HttpError::from_status(status, &headers),
         ));
     }
     serde_json::from_slice(&body).map_err(|_| {

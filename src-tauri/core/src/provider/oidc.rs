@@ -472,11 +472,7 @@ impl Provider for Oidc {
         } else {
             Err(ProviderError::from_http(
                 &self.config.name,
-                &crate::http::HttpError::Status {
-                    status,
-                    retry_after: crate::http::retry_after(&headers),
-                    content_type: None,
-                },
+                &crate::http::HttpError::from_status(status, &headers),
             ))
         }
     }

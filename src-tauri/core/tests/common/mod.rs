@@ -256,9 +256,18 @@ impl Harness {
     /// way the provider is configured (loopback: the browser follows the redirect; deep link:
     /// the OS hands the URL to Signet).
     pub async fn sign_in(&self) -> AccountView {
+        self.try_sign_in(None).await.expect("sign-in finishes")
+    }
+
+    /// Signs in through the browser (to `reauth`: that account again) and returns how the
+    /// sign-in ended, success or the error a person would be shown.
+    pub async fn try_sign_in(
+        &self,
+        reauth: Option<i64>,
+    ) -> Result<AccountView, signet_core::Error> {
         let start = self
             .engine
-            .begin_sign_in(&self.provider, None)
+            .begin_sign_in(&self.provider, reauth)
             .await
             .expect("begin");
         let callback = self
@@ -267,7 +276,7 @@ impl Harness {
             .await
             .expect("authorize");
         self.deliver(&callback).await;
-        start.waiter.wait().await.expect("sign-in finishes")
+        start.waiter.wait().await
     }
 
     /// Delivers a callback URL the way a browser or the OS would; returns the loopback page.
