@@ -1,4 +1,4 @@
-//! A per-account lock that holds across processes (the app and `signetctl`), on a lock file.
+//! Locks that hold across processes (the app and `signetctl`), on lock files: per account, and for schema upgrades.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
@@ -6,40 +6,53 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-/// Held while an account is refreshed; released when dropped (or when the process dies —
-/// the OS drops file locks with the process, so a crash never leaves an account locked).
+/// Held while an account is refreshed (or the schema upgraded); released when dropped (or when
+/// the process dies — the OS drops file locks with the process, so a crash never leaves a lock held).
 #[derive(Debug)]
-pub struct AccountLock {
+pub struct FileLock {
     _file: File,
 }
+
+/// The lock an account's refresh holds.
+pub type AccountLock = FileLock;
 
 pub async fn lock_account(dir: &Path, account: i64, timeout: Duration) -> Result<AccountLock> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::internal(format!("cannot create {} ({e})", dir.display())))?;
-    let path = dir.join(format!("account-{account}.lock"));
+    lock_file(
+        &dir.join(format!("account-{account}.lock")),
+        timeout,
+        "another Signet process is refreshing this account",
+        "Another Signet process has been refreshing this account for too long. Try again in a minute.",
+    )
+    .await
+}
+
+/// Waits (polling, so the task stays cancellable) until this process holds `path`'s lock.
+/// `waiting` is logged once if another process holds it; `too_long` is the error after `timeout`.
+pub async fn lock_file(
+    path: &Path,
+    timeout: Duration,
+    waiting: &str,
+    too_long: &str,
+) -> Result<FileLock> {
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
+        .open(path)
         .map_err(|e| Error::internal(format!("cannot open {} ({e})", path.display())))?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(AccountLock { _file: file }),
+            Ok(()) => return Ok(FileLock { _file: file }),
             Err(TryLockError::WouldBlock) => {
                 if pause == Duration::from_millis(5) {
-                    tracing::info!(
-                        account,
-                        "waiting: another Signet process is refreshing this account"
-                    );
+                    tracing::info!(lock = %path.display(), "waiting: {waiting}");
                 }
                 if start.elapsed() > timeout {
-                    return Err(Error::new(
-                        crate::ErrorCode::Temporary,
-                        "Another Signet process has been refreshing this account for too long. Try again in a minute.",
-                    ));
+                    return Err(Error::new(crate::ErrorCode::Temporary, too_long));
                 }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(100));

@@ -168,11 +168,23 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(15))
             .foreign_keys(true);
+        // SQLite has no migration lock of its own (sqlx's is a no-op there): two processes
+        // opening a new file at once would both run migration 1. One upgrades; the other waits.
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".upgrade.lock");
+        let upgrading = crate::lock::lock_file(
+            Path::new(&lock_path),
+            Duration::from_secs(60),
+            "another Signet process is upgrading the database",
+            "Another Signet process has been upgrading the database for over a minute. Quit it and try again.",
+        )
+        .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
+        drop(upgrading);
         Ok(Store { pool, options })
     }
 
