@@ -1,13 +1,16 @@
-// A shared one-second clock: reading `clock.now` in a template re-renders it every second.
+// Shared clocks for live times: reading `clock.now` (every second) or `slowClock.now` (every 30 s)
+// in a template re-renders it on each tick, and only while something on screen reads it.
 import { createSubscriber } from "svelte/reactivity";
 
-const TICK_MS = 1000;
+export class Clock {
+  #subscribe;
 
-class Clock {
-  #subscribe = createSubscriber((update) => {
-    const timer = setInterval(update, TICK_MS);
-    return () => clearInterval(timer);
-  });
+  constructor(periodMs: number) {
+    this.#subscribe = createSubscriber((update) => {
+      const timer = setInterval(update, periodMs);
+      return () => clearInterval(timer);
+    });
+  }
 
   /** Unix milliseconds; ticks only while something on screen reads it. */
   get now(): number {
@@ -16,4 +19,22 @@ class Clock {
   }
 }
 
-export const clock = new Clock();
+/** Countdowns that show seconds (the selected account, a sign-in in progress). */
+export const clock = new Clock(1000);
+
+/** Times shown in minutes or coarser (the account list while nothing is about to expire). */
+export const slowClock = new Clock(30_000);
+
+/** Within this of expiring, a list row shows seconds and needs the one-second clock. */
+export const SECONDS_SHOWN_WITHIN_MS = 2 * 60_000;
+
+/**
+ * The time for the account list: every 30 s while no expiry is close — the list's words change
+ * by the minute, and re-rendering it every second was most of Signet's idle CPU — and every
+ * second once one is within two minutes (read through the slow clock, so the switch happens).
+ */
+export function listNow(expiries: (number | null)[]): number {
+  const coarse = slowClock.now;
+  const close = expiries.some((at) => at !== null && Math.abs(at - coarse) < SECONDS_SHOWN_WITHIN_MS + 30_000);
+  return close ? clock.now : coarse;
+}
