@@ -21,6 +21,7 @@ fn main() {
         "list_activity",
         "get_settings",
         "set_settings",
+        "keyring_status",
     ];
     let manifest = tauri_build::AppManifest::new().commands(commands);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {

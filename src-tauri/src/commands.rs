@@ -1,6 +1,7 @@
 //! Thin IPC commands: unpack arguments, call one engine function, record the reply, map the error.
 
 use serde::Serialize;
+use signet_core::keyring_health::KeyringStatus;
 use signet_core::views::{
     AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider, ProviderView,
     Recipient, RefreshAllResult, RemoveResult, Settings, SignInStarted,
@@ -217,4 +218,10 @@ fn mark_ready() {
             }
         }
     });
+}
+
+/// The keyring as last seen (the window's warning while it is locked, missing or not answering).
+#[tauri::command]
+pub async fn keyring_status(app: AppHandle, engine: State<'_, Engine>) -> Reply<KeyringStatus> {
+    reply(&app, "keyring_status", Ok(engine.vault().health().status()))
 }

@@ -11,6 +11,7 @@ use tauri::{AppHandle, Emitter, Manager};
 pub const ACCOUNTS_CHANGED: &str = "accounts-changed";
 pub const SIGN_IN_FINISHED: &str = "sign-in-finished";
 pub const NOTICE: &str = "notice";
+pub const KEYRING_CHANGED: &str = "keyring-changed";
 
 use signet_core::views::Notice;
 
@@ -62,6 +63,7 @@ pub fn emit(app: &AppHandle, event: &EngineEvent) {
             send(app, SIGN_IN_FINISHED, event);
             send(app, ACCOUNTS_CHANGED, event);
         }
+        EngineEvent::KeyringChanged { status } => send(app, KEYRING_CHANGED, status),
         EngineEvent::Alert { .. } => {}
     }
 }

@@ -57,6 +57,7 @@ pub fn run() {
             commands::list_activity,
             commands::get_settings,
             commands::set_settings,
+            commands::keyring_status,
         ])
         .setup(|app| {
             logging::init(app.handle());
@@ -96,12 +97,20 @@ pub fn run() {
             app.manage(Shutdown(stop_tx));
             let scheduler = engine.clone();
             let stop_watch = stop_rx.clone();
+            let stop_keyring = stop_rx.clone();
             tauri::async_runtime::spawn(async move { scheduler.run(stop_rx).await });
             // Changes made by signetctl (or another Signet) show up within two seconds.
             let watcher = engine.clone();
             tauri::async_runtime::spawn(async move {
                 watcher
                     .watch_external_changes(std::time::Duration::from_secs(2), stop_watch)
+                    .await
+            });
+            // The keyring is asked once at start; the window warns while it is in trouble.
+            let keyring = engine.clone();
+            tauri::async_runtime::spawn(async move {
+                keyring
+                    .watch_keyring(signet_core::keyring_health::RETRY_HUNG, stop_keyring)
                     .await
             });
 

@@ -131,6 +131,49 @@ describe("language", () => {
   });
 });
 
+describe("keyring trouble", () => {
+  const trouble = {
+    state: "trouble",
+    error: { code: "keyring_timeout", message: "Your system keyring did not answer within 10 seconds. Nothing was saved." },
+  };
+
+  it("lists the accounts, says in words what is wrong, and clears the warning when the keyring is back", async () => {
+    mockBackend({ keyring_status: () => trouble });
+    render(App);
+
+    await screen.findByText("Ada Lovelace");
+    const banner = await screen.findByTestId("keyring-banner");
+    expect(banner.textContent).toContain("Signet cannot use your system keyring");
+    expect(banner.textContent).toContain("The system keyring did not answer in time.");
+    expect(banner.textContent).toContain("nothing is lost");
+
+    await emit("keyring-changed", { state: "ok" });
+    await waitFor(() => expect(screen.queryByTestId("keyring-banner")).toBeNull());
+  });
+
+  it("a locked keyring asks to be unlocked, in Chinese too", async () => {
+    mockBackend({
+      get_settings: () => ({ language: "zh-CN", notifications: true, launchAtLogin: false }),
+      keyring_status: () => ({ state: "ok" }),
+    });
+    render(App);
+    await emit("keyring-changed", { state: "trouble", error: { code: "keyring_locked", message: "locked" } });
+
+    const banner = await screen.findByTestId("keyring-banner");
+    await waitFor(() => expect(banner.textContent).toContain("系统钥匙串已锁定"));
+    expect(banner.textContent).toContain("请解锁钥匙串");
+  });
+
+  it("Settings says a secret could not be checked, not that it is missing", async () => {
+    mockBackend({ list_providers: () => [provider({ hasSecret: false, secretError: "keyring_timeout" })] });
+    render(App);
+    await fireEvent.click(screen.getByTestId("nav-settings"));
+
+    const status = await screen.findByTestId("secret-status");
+    expect(status.textContent?.trim()).toBe("cannot check: the keyring is not usable right now");
+  });
+});
+
 describe("first run", () => {
   it("shows the guided setup instead of an empty list when no provider is configured", async () => {
     let providers: ProviderView[] = [];

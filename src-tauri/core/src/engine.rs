@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, oneshot, Semaphore};
+use tokio::sync::{broadcast, oneshot, watch, Semaphore};
 
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::flow::Flows;
 use crate::http::Http;
+use crate::keyring_health::KeyringStatus;
 use crate::provider::{self, Provider};
 use crate::secret::Secret;
 use crate::store::Store;
@@ -193,6 +194,51 @@ impl Engine {
             m.remove(provider);
         }
         Ok(())
+    }
+
+    /// Probes the keyring at start, then turns its changes into [`EngineEvent::KeyringChanged`]
+    /// until `stop`. While it does not answer or is missing, it is asked again every `retry`, so
+    /// the window's warning clears, and refreshes resume, as soon as it is back. (A locked one is
+    /// not asked again: that would put an unlock prompt on screen every `retry`.)
+    pub async fn watch_keyring(&self, retry: Duration, mut stop: watch::Receiver<bool>) {
+        let vault = &self.inner.vault;
+        let mut changes = vault.health().subscribe();
+        // A real entry, if there is one: a locked collection only says so when one is read.
+        let probe_key = match self.inner.store.list().await {
+            Ok(rows) => rows
+                .first()
+                .map(|r| crate::vault::tokens_key(r.id, r.token_gen)),
+            Err(_) => None,
+        };
+        let _ = vault.probe(probe_key).await;
+        let mut shown = KeyringStatus::Unknown;
+        loop {
+            let now = changes.borrow_and_update().clone();
+            if now != shown {
+                if matches!(shown, KeyringStatus::Trouble { .. }) && now == KeyringStatus::Ok {
+                    tracing::info!("the keyring answers again");
+                    self.inner.wake.notify_one();
+                } else if let KeyringStatus::Trouble { error } = &now {
+                    tracing::warn!(code = error.code.as_str(), "keyring trouble");
+                }
+                self.emit(EngineEvent::KeyringChanged {
+                    status: now.clone(),
+                });
+                shown = now;
+            }
+            if *stop.borrow() {
+                return;
+            }
+            let ask_again = matches!(&shown, KeyringStatus::Trouble { error }
+                if error.code != crate::ErrorCode::KeyringLocked);
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = tokio::time::sleep(retry), if ask_again => {
+                    let _ = vault.probe(None).await;
+                }
+                _ = stop.changed() => {}
+            }
+        }
     }
 
     pub(crate) async fn log(

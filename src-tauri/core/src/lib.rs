@@ -11,6 +11,7 @@ pub mod flow;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod keyring_health;
 pub mod lock;
 pub mod loopback;
 pub mod manage;

@@ -13,9 +13,17 @@ impl Engine {
         let config = self.config();
         let mut out = Vec::new();
         for p in &config.providers {
-            let has_secret = match &p.client_secret_env {
-                Some(var) => std::env::var(var).is_ok_and(|v| !v.is_empty()),
-                None => self.inner.vault.get_client_secret(&p.name).await?.is_some(),
+            // A keyring in trouble does not hide the providers: each says it could not check
+            // (and after one call that never answers, the rest are refused at once).
+            let (has_secret, secret_error) = match &p.client_secret_env {
+                Some(var) => (std::env::var(var).is_ok_and(|v| !v.is_empty()), None),
+                None => match self.inner.vault.get_client_secret(&p.name).await {
+                    Ok(secret) => (secret.is_some(), None),
+                    Err(e) if crate::keyring_health::is_keyring_trouble(e.code) => {
+                        (false, Some(e.code))
+                    }
+                    Err(e) => return Err(e),
+                },
             };
             let redirect_uri = if p.kind.uses_browser() {
                 p.redirect_uri()
@@ -27,6 +35,7 @@ impl Engine {
                 kind: p.kind.as_str().to_owned(),
                 client_id: p.client_id.clone(),
                 has_secret,
+                secret_error,
                 secret_env: p.client_secret_env.clone(),
                 redirect_uri,
                 issuer: p.issuer.clone(),

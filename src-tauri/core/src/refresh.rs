@@ -241,26 +241,34 @@ impl Engine {
         self.refresh_locked(row).await
     }
 
+    /// Marks the account "retrying" with the keyring's error, and hands that error back.
+    async fn keyring_trouble(&self, row: &AccountRow, e: Error) -> Result<Error> {
+        let pe = ProviderError::new(FailureClass::Transient, e.code.as_str(), e.message.clone());
+        self.fail(
+            row,
+            FailureClass::Transient,
+            e.code.as_str(),
+            &e.message,
+            Some(&pe),
+        )
+        .await?;
+        Ok(e)
+    }
+
     async fn refresh_locked(&self, row: AccountRow) -> Result<RefreshOutcome> {
         let id = row.id;
-        let provider = self.provider(&row.provider).await?;
+        // The client secret and the tokens both come from the keyring. If it is locked, gone
+        // or hanging, the account waits and says why; the tokens in the keyring are untouched.
+        let provider = match self.provider(&row.provider).await {
+            Ok(p) => p,
+            Err(e) if crate::keyring_health::is_keyring_trouble(e.code) => {
+                return Err(self.keyring_trouble(&row, e).await?)
+            }
+            Err(e) => return Err(e),
+        };
         let loaded = match self.load_tokens(&row).await {
             Ok(t) => t,
-            Err(e) => {
-                // The keyring is locked, gone or hanging: the account waits and says why; the
-                // tokens in the keyring are untouched.
-                let pe =
-                    ProviderError::new(FailureClass::Transient, e.code.as_str(), e.message.clone());
-                self.fail(
-                    &row,
-                    FailureClass::Transient,
-                    e.code.as_str(),
-                    &e.message,
-                    Some(&pe),
-                )
-                .await?;
-                return Err(e);
-            }
+            Err(e) => return Err(self.keyring_trouble(&row, e).await?),
         };
         let Some(old) = loaded else {
             let e = missing_tokens(&row);

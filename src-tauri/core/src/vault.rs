@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::Millis;
 use crate::error::{Error, ErrorCode, Result};
+use crate::keyring_health::{CallState, KeyringHealth};
 use crate::secret::Secret;
 
 /// Environment variable that picks a separate keyring namespace (tests, side-by-side installs).
@@ -29,6 +30,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum BackendError {
     Unavailable(String),
     Locked,
+    /// The keyring service took the call and never answered.
+    NoReply,
     Other(String),
 }
 
@@ -74,9 +77,18 @@ fn classify_keyring(e: keyring::Error) -> BackendError {
     let text = e.to_string();
     let lower = text.to_lowercase();
     // The Secret Service reports a locked collection either directly or as the unlock prompt
-    // it could not show ("unlock prompt was dismissed").
-    if lower.contains("islocked") || lower.contains("locked") || lower.contains("unlock prompt") {
+    // it could not show ("unlock prompt was dismissed"). Whole words only: D-Bus's "no reply"
+    // message speaks of a policy that "blocked the reply".
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
+    if words
+        .iter()
+        .any(|w| matches!(*w, "locked" | "islocked" | "unlock"))
+    {
         return BackendError::Locked;
+    }
+    // libdbus gave up waiting (25 s): a Secret Service that takes calls and never answers.
+    if lower.contains("did not receive a reply") || lower.contains("noreply") {
+        return BackendError::NoReply;
     }
     match e {
         keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
@@ -195,6 +207,7 @@ struct TokenRecord {
 pub struct Vault {
     backend: Arc<dyn SecretBackend>,
     timeout: Duration,
+    health: Arc<KeyringHealth>,
 }
 
 impl Vault {
@@ -202,7 +215,21 @@ impl Vault {
         Vault {
             backend,
             timeout: DEFAULT_TIMEOUT,
+            health: Arc::new(KeyringHealth::default()),
         }
+    }
+
+    /// The keyring as last seen, and its changes (the window's keyring banner).
+    pub fn health(&self) -> &KeyringHealth {
+        &self.health
+    }
+
+    /// Reads `key` (or, with none, an entry that never exists) only to see whether the keyring
+    /// answers, so a keyring in trouble shows up at start-up rather than at the first refresh.
+    /// Reading a real entry is what makes a locked collection say so.
+    pub async fn probe(&self, key: Option<String>) -> Result<()> {
+        let key = key.unwrap_or_else(|| "probe/never-stored".to_owned());
+        self.call(move |b| b.get(&key).map(|_| ())).await
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
@@ -222,21 +249,37 @@ impl Vault {
         T: Send + 'static,
         F: FnOnce(&dyn SecretBackend) -> std::result::Result<T, BackendError> + Send + 'static,
     {
+        if let Some(e) = self.health.refuse_while_hung() {
+            return Err(e);
+        }
         let backend = self.backend.clone();
-        let task = tokio::task::spawn_blocking(move || f(backend.as_ref()));
-        match tokio::time::timeout(self.timeout, task).await {
-            Err(_) => Err(Error::new(
-                ErrorCode::KeyringTimeout,
-                format!(
-                    "Your system keyring did not answer within {} seconds. Nothing was saved. \
-                     Check that the keyring service is running and not waiting for a password prompt, then try again.",
-                    self.timeout.as_secs()
-                ),
-            )),
+        let health = self.health.clone();
+        let call = Arc::new(Mutex::new(CallState::default()));
+        let shared = call.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let out = f(backend.as_ref());
+            health.finished(&shared, out.is_ok());
+            out
+        });
+        let out = match tokio::time::timeout(self.timeout, task).await {
+            Err(_) => {
+                let e = Error::new(
+                    ErrorCode::KeyringTimeout,
+                    format!(
+                        "Your system keyring did not answer within {} seconds. Nothing was saved. \
+                         Check that the keyring service is running and not waiting for a password prompt, then try again.",
+                        self.timeout.as_secs()
+                    ),
+                );
+                self.health.abandon(&call, &e);
+                return Err(e);
+            }
             Ok(Err(join)) => Err(Error::internal(format!("A keyring call failed: {join}"))),
             Ok(Ok(Err(e))) => Err(backend_error(e)),
             Ok(Ok(Ok(v))) => Ok(v),
-        }
+        };
+        self.health.record(out.as_ref().err());
+        out
     }
 
     /// Stores `value` (any bytes) under `key`.
@@ -388,6 +431,11 @@ fn backend_error(e: BackendError) -> Error {
             "Your system keyring is locked. Unlock it (for example in Passwords and Keys, or by logging in again), \
              then try again. Nothing was saved anywhere else.",
         ),
+        BackendError::NoReply => Error::new(
+            ErrorCode::KeyringTimeout,
+            "Your system keyring took the request and never answered. Nothing was saved. \
+             Check that the keyring service is running and not waiting for a password prompt, then try again.",
+        ),
         BackendError::Unavailable(detail) => Error::new(
             ErrorCode::KeyringUnavailable,
             format!(
@@ -416,6 +464,16 @@ mod tests {
         assert!(matches!(classify_keyring(e), BackendError::Locked));
         let e = keyring::Error::NoStorageAccess("no bus".to_string().into());
         assert!(matches!(classify_keyring(e), BackendError::Unavailable(_)));
+        let e = keyring::Error::PlatformFailure(
+            "Did not receive a reply. Possible causes include: the remote application did not send a reply, \
+             the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken."
+                .to_string()
+                .into(),
+        );
+        assert!(
+            matches!(classify_keyring(e), BackendError::NoReply),
+            "'blocked' is not 'locked'"
+        );
     }
 
     fn vault() -> (Vault, MemoryBackend) {
@@ -487,5 +545,65 @@ mod tests {
         let e = v.get_bytes("k").await.expect_err("times out");
         assert_eq!(e.code, ErrorCode::KeyringTimeout);
         assert!(e.message.contains("did not answer"), "{}", e.message);
+    }
+
+    /// Counts calls that reach the backend; each one blocks until released.
+    #[derive(Default)]
+    struct Gate {
+        calls: std::sync::atomic::AtomicUsize,
+        open: std::sync::Mutex<bool>,
+        cond: std::sync::Condvar,
+    }
+    impl Gate {
+        fn release(&self) {
+            *self.open.lock().expect("lock") = true;
+            self.cond.notify_all();
+        }
+    }
+    impl SecretBackend for Gate {
+        fn get(&self, _: &str) -> std::result::Result<Option<String>, BackendError> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut open = self.open.lock().expect("lock");
+            while !*open {
+                open = self.cond.wait(open).expect("wait");
+            }
+            Ok(None)
+        }
+        fn set(&self, k: &str, _: &str) -> std::result::Result<(), BackendError> {
+            self.get(k).map(|_| ())
+        }
+        fn delete(&self, k: &str) -> std::result::Result<(), BackendError> {
+            self.get(k).map(|_| ())
+        }
+    }
+
+    #[tokio::test]
+    async fn while_a_call_hangs_the_next_ones_are_refused_at_once_and_the_answer_clears_it() {
+        use crate::keyring_health::KeyringStatus;
+        let gate = Arc::new(Gate::default());
+        let v = Vault::new(gate.clone()).with_timeout(Duration::from_millis(100));
+        assert_eq!(v.health().status(), KeyringStatus::Unknown);
+        let e = v.get_bytes("a").await.expect_err("times out");
+        assert_eq!(e.code, ErrorCode::KeyringTimeout);
+        assert!(
+            matches!(v.health().status(), KeyringStatus::Trouble { error } if error.code == ErrorCode::KeyringTimeout)
+        );
+        // 100 accounts asking now: no new blocked thread each, an answer at once for each.
+        for i in 0..100 {
+            let e = v.get_bytes(&format!("k{i}")).await.expect_err("refused");
+            assert_eq!(e.code, ErrorCode::KeyringTimeout);
+            assert!(e.message.contains("earlier request"), "{}", e.message);
+        }
+        assert_eq!(gate.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(v.health().hanging(), 1);
+        // The keyring answers the call it had: the vault is usable again, and says so.
+        let mut changes = v.health().subscribe();
+        gate.release();
+        changes
+            .wait_for(|s| *s == KeyringStatus::Ok)
+            .await
+            .expect("ok again");
+        assert_eq!(v.health().hanging(), 0);
+        assert_eq!(v.get_bytes("k").await.expect("answers"), None);
     }
 }

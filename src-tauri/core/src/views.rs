@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::clock::Millis;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
+use crate::keyring_health::KeyringStatus;
 use crate::store::Status;
 
 /// What the engine tells its listeners (the desktop shell forwards these to the UI).
@@ -27,6 +28,8 @@ pub enum EngineEvent {
     },
     /// Another process (`signetctl`, a second app) changed the accounts: reload everything.
     ExternalChange,
+    /// The keyring started or stopped answering (the window shows a warning while in trouble).
+    KeyringChanged { status: KeyringStatus },
     #[serde(rename_all = "camelCase")]
     SignInFinished {
         provider: String,
@@ -101,6 +104,9 @@ pub struct ProviderView {
     pub client_id: String,
     /// A client secret is available (keyring or environment). The secret itself is never shown.
     pub has_secret: bool,
+    /// Set when the keyring could not be asked whether the secret is there (`has_secret` is
+    /// then unknown, not false): locked, missing or not answering.
+    pub secret_error: Option<ErrorCode>,
     /// The secret comes from this environment variable instead of the keyring.
     pub secret_env: Option<String>,
     /// The redirect URI to register at the provider (`*` stands for "any port").

@@ -4,132 +4,17 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::Setup;
 use signet_core::vault::KeyringBackend;
 use signet_core::{ErrorCode, RefreshOutcome, Status, Vault};
+use signet_testkit::session_bus::{
+    gnome_keyring, lock_default_collection, silent_secret_service, start_bus, wait_for_owner,
+};
 use signet_testkit::TokenState;
-
-struct Bus {
-    daemon: Child,
-    address: String,
-}
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
-}
-
-fn start_bus() -> Bus {
-    use std::io::BufRead;
-    let mut daemon = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon");
-    let mut line = String::new();
-    std::io::BufReader::new(daemon.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("bus address");
-    Bus {
-        daemon,
-        address: line.trim().to_owned(),
-    }
-}
-
-fn name_has_owner(address: &str) -> bool {
-    let out = Command::new("dbus-send")
-        .args([
-            &format!("--bus={address}"),
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            "string:org.freedesktop.secrets",
-        ])
-        .output()
-        .expect("dbus-send");
-    String::from_utf8_lossy(&out.stdout).contains("boolean true")
-}
-
-fn wait_for_owner(address: &str, present: bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while name_has_owner(address) != present {
-        assert!(
-            Instant::now() < deadline,
-            "secret service owner never became {present}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Owns `org.freedesktop.secrets` and swallows every call without answering.
-fn silent_secret_service(address: &str) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let bus = address.to_owned();
-    let thread = std::thread::spawn(move || {
-        let mut channel = dbus::channel::Channel::open_private(&bus).expect("connect");
-        channel.register().expect("hello");
-        let conn = dbus::blocking::Connection::from(channel);
-        conn.request_name("org.freedesktop.secrets", false, true, true)
-            .expect("own the name");
-        while !flag.load(Ordering::Relaxed) {
-            let _ = conn.channel().read_write(Some(Duration::from_millis(50)));
-            while conn.channel().pop_message().is_some() {}
-        }
-    });
-    wait_for_owner(address, true);
-    (stop, thread)
-}
-
-/// GNOME Keyring on `address`, its login keyring unlocked with a password, files under `home`.
-fn gnome_keyring(address: &str, home: &std::path::Path) -> Child {
-    use std::io::Write;
-    let mut child = Command::new("gnome-keyring-daemon")
-        .args(["--foreground", "--unlock", "--components=secrets"])
-        .env("DBUS_SESSION_BUS_ADDRESS", address)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_RUNTIME_DIR", home.join("run"))
-        .env_remove("DISPLAY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gnome-keyring-daemon");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(b"signet-test").expect("password");
-    drop(stdin);
-    wait_for_owner(address, true);
-    child
-}
-
-fn lock_default_collection(address: &str) {
-    let out = Command::new("dbus-send")
-        .args([
-            &format!("--bus={address}"),
-            "--print-reply",
-            "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets",
-            "org.freedesktop.Secret.Service.Lock",
-            "array:objpath:/org/freedesktop/secrets/aliases/default",
-        ])
-        .output()
-        .expect("dbus-send");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyring_that_hangs_then_returns_then_locks_loses_nothing() {

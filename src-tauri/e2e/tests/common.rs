@@ -203,6 +203,41 @@ impl Driver {
         }
     }
 
+    /// Like [`Driver::wait_text`], with a longer limit (for something the app does on its own time).
+    pub async fn wait_text_within(
+        &self,
+        css: &str,
+        what: &str,
+        limit: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let t = self.dom_text(css).await;
+            if check(&t) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "{what}: {css} shows {t:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// An attribute of the first element matching `css` ("" if there is none).
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? (e.getAttribute(arguments[1]) || '') : '';",
+                vec![
+                    serde_json::Value::String(css.to_owned()),
+                    serde_json::Value::String(name.to_owned()),
+                ],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     pub async fn wait_count(&self, css: &str, n: usize, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.count(css).await != n {

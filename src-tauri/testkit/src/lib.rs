@@ -36,6 +36,7 @@ mod google_token;
 mod helpers;
 mod http;
 mod oidc;
+pub mod session_bus;
 mod state;
 mod store;
 mod tokens;

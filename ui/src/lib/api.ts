@@ -9,6 +9,7 @@ import type {
   ChatTarget,
   EasemobAccount,
   EngineEvent,
+  KeyringStatus,
   NewProvider,
   Notice,
   ProviderView,
@@ -53,6 +54,9 @@ export const chatSend = (id: number, to: Recipient, text: string) =>
 
 export const listActivity = (limit: number) => invoke<ActivityView[]>("list_activity", { limit });
 
+/** The keyring as last seen; `onKeyringChanged` reports every change after. */
+export const keyringStatus = () => invoke<KeyringStatus>("keyring_status");
+
 export const getSettings = () => invoke<Settings>("get_settings");
 export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
 
@@ -71,4 +75,9 @@ export function onSignInFinished(handler: (event: SignInFinished) => void): Prom
 /** Calls `handler` for warnings the shell wants a person to see (e.g. a forged sign-in link). */
 export function onNotice(handler: (notice: Notice) => void): Promise<UnlistenFn> {
   return listen<Notice>("notice", (e) => handler(e.payload));
+}
+
+/** Calls `handler` when the keyring starts or stops answering. */
+export function onKeyringChanged(handler: (status: KeyringStatus) => void): Promise<UnlistenFn> {
+  return listen<KeyringStatus>("keyring-changed", (e) => handler(e.payload));
 }

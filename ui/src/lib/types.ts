@@ -19,6 +19,7 @@ export type { RemoveResult } from "./bindings/RemoveResult";
 export type { Settings } from "./bindings/Settings";
 export type { SignInStarted } from "./bindings/SignInStarted";
 export type { Status } from "./bindings/Status";
+export type { KeyringStatus } from "./bindings/KeyringStatus";
 
 import type { Error as EngineError } from "./bindings/Error";
 import type { EngineEvent } from "./bindings/EngineEvent";

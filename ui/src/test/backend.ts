@@ -17,6 +17,7 @@ const defaults: Record<string, Handler> = {
   list_activity: () => [],
   refresh_all: () => ({ refreshed: 1, failed: 0 }),
   cancel_sign_in: () => null,
+  keyring_status: () => ({ state: "ok" }),
 };
 
 /** Installs the fake engine; returns the log of commands and what each returned. */

@@ -50,6 +50,7 @@ export function provider(overrides: Partial<ProviderView> = {}): ProviderView {
     kind: "aihubmix",
     clientId: "client-123",
     hasSecret: true,
+    secretError: null,
     secretEnv: null,
     redirectUri: "signet://oauth/callback/aihubmix",
     issuer: null,
