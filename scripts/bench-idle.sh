@@ -65,16 +65,19 @@ echo "| launch → first interactive paint | $st ms | $bt ms | $(ratio "$st" "$b
 echo "| process-tree RSS after 10 s idle | $((sr/1024)) MiB | $((br/1024)) MiB | $(ratio "$sr" "$br") |"
 echo "| process-tree PSS after 10 s idle | $((sp/1024)) MiB | $((bp/1024)) MiB | $(ratio "$sp" "$bp") |"
 
-# CPU over IDLE_SECONDS of idling with the window open.
-BENCH_READY_FILE="$work/cpu.ready" "$dir/signet" >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 600); do [ -s "$work/cpu.ready" ] && break; sleep 0.05; done
+# CPU over IDLE_SECONDS of idling with the window open: both apps side by side, in the same
+# minutes (idle processes barely compete for the two cores), each process tree sampled alone.
+start_idle() { BENCH_READY_FILE="$work/cpu.$1.ready" "$2" >/dev/null 2>&1 & echo $!; }
+bare_pid=$(start_idle bare "$dir/bare-window")
+signet_pid=$(start_idle signet "$dir/signet")
+for _ in $(seq 600); do [ -s "$work/cpu.bare.ready" ] && [ -s "$work/cpu.signet.ready" ] && break; sleep 0.05; done
 sleep 10
-mapfile -t pids < <(tree_pids "$pid")
-c0=$(cpu_ticks "${pids[@]}")
+mapfile -t bpids < <(tree_pids "$bare_pid"); mapfile -t spids < <(tree_pids "$signet_pid")
+b0=$(cpu_ticks "${bpids[@]}"); s0=$(cpu_ticks "${spids[@]}")
 sleep "$IDLE_SECONDS"
-mapfile -t pids2 < <(tree_pids "$pid")
-c1=$(cpu_ticks "${pids2[@]}")
+b1=$(cpu_ticks "${bpids[@]}"); s1=$(cpu_ticks "${spids[@]}")
 hz=$(getconf CLK_TCK)
-kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$IDLE_SECONDS" 'BEGIN {printf "\nSignet CPU time over %d s idle (process tree): %.2f s\n", s, d/hz}'
+echo
+kill -TERM "$signet_pid" "$bare_pid"; wait "$signet_pid" "$bare_pid" 2>/dev/null || true
+awk -v s=$((s1 - s0)) -v b=$((b1 - b0)) -v hz="$hz" -v secs="$IDLE_SECONDS" 'BEGIN {
+  printf "CPU time over %d s idle (process tree, user + system): Signet %.2f s, bare window %.2f s\n", secs, s/hz, b/hz }'

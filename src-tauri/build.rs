@@ -22,6 +22,7 @@ fn main() {
         "get_settings",
         "set_settings",
         "keyring_status",
+        "window_ready",
     ];
     let manifest = tauri_build::AppManifest::new().commands(commands);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {

@@ -15,9 +15,6 @@ type Reply<T> = Result<T, Error>;
 /// Errors cross the boundary as `signet_core::Error` — `{code, message}` with a closed set of codes.
 fn reply<T: Serialize>(app: &AppHandle, command: &str, result: Reply<T>) -> Reply<T> {
     crate::events::capture(app, command, &result);
-    if command == "list_accounts" {
-        mark_ready();
-    }
     if let Err(e) = &result {
         tracing::info!(command, code = e.code.as_str(), "command failed");
     }
@@ -198,26 +195,43 @@ pub async fn set_settings(app: AppHandle, settings: Settings) -> Reply<Settings>
     reply(&app, "set_settings", result)
 }
 
-/// For the idle benchmark: the first `list_accounts` reply is Signet's first interactive paint
-/// (the list renders in the next frame). Appends the time to `$BENCH_READY_FILE`, once.
-fn mark_ready() {
+/// The page's first screen (the account list, or the first-run guide) is on screen: logged as
+/// the start-up time, and the idle benchmark's "first interactive paint". Only the first call counts.
+#[tauri::command]
+pub async fn window_ready(
+    app: AppHandle,
+    phases: std::collections::BTreeMap<String, f64>,
+) -> Reply<()> {
     static DONE: std::sync::Once = std::sync::Once::new();
     DONE.call_once(|| {
-        if let Some(path) = std::env::var_os("BENCH_READY_FILE") {
-            use std::io::Write;
-            if let Ok(mut f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-            {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or(0);
-                let _ = writeln!(f, "{now}");
-            }
-        }
+        mark_ready_once();
+        tracing::info!(
+            ?phases,
+            "start-up: the page's own phases (ms since it began loading)"
+        );
     });
+    reply(&app, "window_ready", Ok(()))
+}
+
+fn mark_ready_once() {
+    tracing::info!(
+        ms = crate::since_start_ms(),
+        "start-up: the window's first screen is painted"
+    );
+    if let Some(path) = std::env::var_os("BENCH_READY_FILE") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0);
+            let _ = writeln!(f, "{now}");
+        }
+    }
 }
 
 /// The keyring as last seen (the window's warning while it is locked, missing or not answering).

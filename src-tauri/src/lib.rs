@@ -3,6 +3,7 @@
 mod commands;
 mod events;
 mod logging;
+mod scheme;
 mod tray;
 
 use signet_core::views::{RefreshAllResult, Settings, SignInStarted};
@@ -16,7 +17,16 @@ use tauri_plugin_opener::OpenerExt;
 /// Stops the scheduler when set; its owner is the app.
 struct Shutdown(tokio::sync::watch::Sender<bool>);
 
+/// When `run` began: start-up phases are logged against it.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Milliseconds since `run` began (for the start-up log lines).
+pub(crate) fn since_start_ms() -> u128 {
+    STARTED.get().map_or(0, |t| t.elapsed().as_millis())
+}
+
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     let app = tauri::Builder::default()
         // Registered first: a second `signet` process hands its arguments (a deep link) to
         // this one and exits; the deep-link feature forwards them to on_open_url.
@@ -58,9 +68,11 @@ pub fn run() {
             commands::get_settings,
             commands::set_settings,
             commands::keyring_status,
+            commands::window_ready,
         ])
         .setup(|app| {
             logging::init(app.handle());
+            tracing::info!(ms = since_start_ms(), "start-up: plugins and event loop ready");
             let config = match Config::load(&signet_core::config::default_path()) {
                 Ok(c) => c,
                 Err(e) => {
@@ -77,6 +89,7 @@ pub fn run() {
                 Vault::system(),
             );
             let engine = tauri::async_runtime::block_on(Engine::open(options))?;
+            tracing::info!(ms = since_start_ms(), "start-up: database open");
             app.manage(engine.clone());
 
             // Engine events → the webview, the tray and notifications.
@@ -123,11 +136,7 @@ pub fn run() {
                 let installed = std::env::current_exe().is_ok_and(|p| p.starts_with("/usr/"));
                 if !installed {
                     let handle = app.handle().clone();
-                    std::thread::spawn(move || {
-                        if let Err(e) = handle.deep_link().register_all() {
-                            tracing::warn!(error = %e, "could not register the signet:// scheme");
-                        }
-                    });
+                    std::thread::spawn(move || scheme::ensure_registered(&handle));
                 }
             }
             let handle = app.handle().clone();
@@ -163,6 +172,7 @@ pub fn run() {
             }
 
             tray::build(app.handle())?;
+            tracing::info!(ms = since_start_ms(), "start-up: tray built, setup done");
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move { tray::update(&handle).await });
             Ok(())

@@ -131,6 +131,43 @@ describe("language", () => {
   });
 });
 
+describe("start-up", () => {
+  it("shows the list asked for before mounting, without asking again", async () => {
+    const backend = mockBackend();
+    const firstAccounts = Promise.resolve([account({ id: 7, displayName: "Prefetched Person" })]);
+    render(App, { props: { firstAccounts } });
+
+    await screen.findByText("Prefetched Person");
+    expect(backend.called("list_accounts")).toHaveLength(0);
+
+    await emit("accounts-changed", { type: "accountChanged", accountId: 7 });
+    await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(1));
+  });
+
+  it("reports the first frame with the list to the shell, once", async () => {
+    const backend = mockBackend();
+    render(App);
+
+    await screen.findByText("Ada Lovelace");
+    await waitFor(() => expect(backend.called("window_ready")).toHaveLength(1));
+    await emit("accounts-changed", { type: "accountChanged", accountId: 1 });
+    await waitFor(() => expect(backend.called("list_accounts").length).toBeGreaterThan(1));
+    expect(backend.called("window_ready")).toHaveLength(1);
+  });
+
+  it("reports the first frame also when the list cannot be read, with the error on it", async () => {
+    const backend = mockBackend({
+      list_accounts: () => {
+        throw { code: "storage", message: "The database is damaged." };
+      },
+    });
+    render(App);
+
+    await waitFor(() => expect(backend.called("window_ready").length).toBeGreaterThan(0));
+    expect(document.body.textContent).toContain("The database is damaged.");
+  });
+});
+
 describe("keyring trouble", () => {
   const trouble = {
     state: "trouble",

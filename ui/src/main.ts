@@ -1,4 +1,6 @@
-// Entry point: loads the global styles and mounts the app into #app.
+// Entry point: asks for the account list first, then loads the styles and mounts the app into #app.
+performance.mark("signet:script");
+import { firstAccounts } from "./lib/startup";
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
@@ -6,4 +8,6 @@ import "./app.css";
 const target = document.getElementById("app");
 if (!target) throw new Error("#app element missing from index.html");
 
-export default mount(App, { target });
+const app = mount(App, { target, props: { firstAccounts } });
+performance.mark("signet:mounted");
+export default app;

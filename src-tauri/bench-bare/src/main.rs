@@ -6,6 +6,10 @@ use std::io::Write;
 /// Marks the first interactive paint: appends the time (ms since the Unix epoch) to `$BENCH_READY_FILE`.
 #[tauri::command]
 fn ready() {
+    eprintln!(
+        "start-up: ready ms={}",
+        STARTED.get().map_or(0, |t| t.elapsed().as_millis())
+    );
     if let Some(path) = std::env::var_os("BENCH_READY_FILE") {
         if let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
@@ -21,8 +25,19 @@ fn ready() {
     }
 }
 
+/// When `main` began: the same start-up log lines as Signet's, for comparing phases.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 fn main() {
+    STARTED.get_or_init(std::time::Instant::now);
     let result = tauri::Builder::default()
+        .setup(|_| {
+            eprintln!(
+                "start-up: event loop ready ms={}",
+                STARTED.get().map_or(0, |t| t.elapsed().as_millis())
+            );
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![ready])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -22,6 +22,7 @@ pub mod signin;
 pub mod store;
 pub mod vault;
 pub mod views;
+pub mod watch;
 
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use config::{Config, ProviderConfig, ProviderKind, RedirectMode};

@@ -592,8 +592,9 @@ impl Engine {
 
 impl Engine {
     /// Emits [`EngineEvent::ExternalChange`] when another process commits to the database
-    /// (`PRAGMA data_version` on a connection of its own, read every `every`), until `stop`.
-    /// Idle, this is one tiny query per period and nothing else.
+    /// (`PRAGMA data_version` on a connection of its own), until `stop`. It looks when the
+    /// database's files are written (inotify and the like: no work while nothing happens), and
+    /// every [`SAFETY_POLL`] anyway; where files cannot be watched it looks every `every`.
     pub async fn watch_external_changes(
         &self,
         every: Duration,
@@ -602,6 +603,13 @@ impl Engine {
         let Ok(mut conn) = self.inner.store.dedicated_connection().await else {
             tracing::warn!("cannot watch the database for other processes' changes");
             return;
+        };
+        let (tx, mut written) = tokio::sync::mpsc::channel::<()>(1);
+        let watcher = crate::watch::database_files(&self.inner.data_dir, tx);
+        let period = if watcher.is_some() {
+            SAFETY_POLL
+        } else {
+            every
         };
         let mut last: Option<i64> = None;
         loop {
@@ -618,12 +626,16 @@ impl Engine {
                 last = Some(v);
             }
             tokio::select! {
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(period) => {}
+                Some(()) = written.recv() => {}
                 _ = stop.changed() => {}
             }
         }
     }
 }
+
+/// How often the database watch looks even when file events say nothing happened.
+pub const SAFETY_POLL: Duration = Duration::from_secs(30);
 
 /// How long the scheduler sleeps given the time until the next due account: never longer
 /// than a tick, so wall-clock jumps (suspend, clock changes) are caught.

@@ -54,6 +54,9 @@ export const chatSend = (id: number, to: Recipient, text: string) =>
 
 export const listActivity = (limit: number) => invoke<ActivityView[]>("list_activity", { limit });
 
+/** The first screen is on screen (the shell logs the start-up time; the idle benchmark reads it). */
+export const windowReady = (phases: Record<string, number>) => invoke<null>("window_ready", { phases });
+
 /** The keyring as last seen; `onKeyringChanged` reports every change after. */
 export const keyringStatus = () => invoke<KeyringStatus>("keyring_status");
 

@@ -18,6 +18,7 @@ const defaults: Record<string, Handler> = {
   refresh_all: () => ({ refreshed: 1, failed: 0 }),
   cancel_sign_in: () => null,
   keyring_status: () => ({ state: "ok" }),
+  window_ready: () => null,
 };
 
 /** Installs the fake engine; returns the log of commands and what each returned. */
