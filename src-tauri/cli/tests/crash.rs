@@ -1,7 +1,11 @@
 //! Crash safety: 100 times, `kill -9` the refreshing processes at a random moment of a refresh
-//! storm (two `signetctl refresh --all` racing over 10 accounts with single-use refresh tokens),
-//! then check the database's integrity and that every account is refreshable or flagged with the
-//! reason. `CRASH_ROUNDS=N` changes the number of rounds. Needs scripts/with-keyring.sh.
+//! storm over 10 accounts with single-use refresh tokens — in even rounds two `signetctl refresh
+//! --all` racing, in odd rounds the desktop app (its scheduler refreshing every account, all made
+//! due) racing one `signetctl` — then check the database's integrity and that every account is
+//! refreshable or flagged with the reason. Every killed process's output is kept and scanned for
+//! the issued tokens at the end. `CRASH_ROUNDS=N` changes the number of rounds. Needs
+//! scripts/with-keyring.sh, Xvfb (started here, for the app only) and the app built
+//! (`cargo build --workspace`).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -20,6 +24,48 @@ struct World {
     server: OAuthServer,
 }
 
+/// An X server of its own for the app (the rest of the test keeps no DISPLAY, so a keyring
+/// prompt can never hang it).
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Xvfb {
+        use std::io::BufRead;
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (apt install xvfb)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("display number");
+        Xvfb {
+            child,
+            display: format!(":{}", line.trim()),
+        }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl World {
     fn config(&self) -> std::path::PathBuf {
         self.dir.path().join("config.toml")
@@ -34,18 +80,48 @@ impl World {
             .await
             .expect("engine opens after a crash")
     }
-    fn storm(&self) -> Child {
-        Command::new(env!("CARGO_BIN_EXE_signetctl"))
-            .args(["refresh", "--all"])
-            .env("SIGNET_CONFIG", self.config())
+    /// Where every killed process's output goes (appended), to be scanned for secrets.
+    fn crash_output(&self) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("crash-output.log"))
+            .expect("crash output file")
+    }
+    fn with_env(&self, mut cmd: Command) -> Child {
+        cmd.env("SIGNET_CONFIG", self.config())
             .env("SIGNET_DATA_DIR", self.data())
             .env("SIGNET_KEYRING_NAMESPACE", &self.namespace)
-            .env_remove("SIGNET_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(self.crash_output())
+            .stderr(self.crash_output())
             .spawn()
-            .expect("signetctl")
+            .expect("start a Signet process")
     }
+    fn storm(&self) -> Child {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signetctl"));
+        cmd.args(["refresh", "--all"]).env("SIGNET_LOG", "debug");
+        self.with_env(cmd)
+    }
+    /// The desktop app, which refreshes every due account as soon as it starts. In a process
+    /// group of its own, so that `kill -9` takes its WebKit helpers with it.
+    fn app(&self, xvfb: &Xvfb) -> Child {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new(app_binary());
+        cmd.env("RUST_LOG", "debug")
+            .env("DISPLAY", &xvfb.display)
+            .process_group(0);
+        self.with_env(cmd)
+    }
+}
+
+fn app_binary() -> std::path::PathBuf {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/signet");
+    assert!(
+        p.exists(),
+        "build the app first: cargo build --workspace ({})",
+        p.display()
+    );
+    p
 }
 
 async fn sign_in(engine: &Engine, server: &OAuthServer, i: usize, reauth: Option<i64>) {
@@ -69,6 +145,7 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         "run through scripts/with-keyring.sh"
     );
+    let xvfb = Xvfb::start();
     let rounds: usize = std::env::var("CRASH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -97,11 +174,35 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     let (mut flagged, mut refreshable_checks, mut settled) = (0usize, 0usize, 0usize);
     let mut reasons = std::collections::BTreeMap::<String, usize>::new();
+    let (mut app_rounds, mut app_rounds_mid_refresh) = (0, 0);
     for round in 0..rounds {
         // Two processes racing over the same accounts; both killed at a random moment.
-        let mut a = world.storm();
-        let mut b = world.storm();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(0..400))).await;
+        let (mut a, mut b) = if round % 2 == 1 {
+            // The app: every account due now, so its scheduler's first tick refreshes them all.
+            let engine = world.engine().await;
+            sqlx::query("UPDATE accounts SET next_refresh_at = 0")
+                .execute(engine.store().pool())
+                .await
+                .expect("make every account due");
+            engine.store().close().await;
+            app_rounds += 1;
+            (world.app(&xvfb), world.storm())
+        } else {
+            (world.storm(), world.storm())
+        };
+        // The app needs its start-up (window, database) before it refreshes: a later moment.
+        let latest = if round % 2 == 1 { 2500 } else { 400 };
+        let before = world.server.token_requests();
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..latest))).await;
+        if round % 2 == 1 && world.server.token_requests() > before {
+            app_rounds_mid_refresh += 1;
+        }
+        if round % 2 == 1 {
+            // The app's whole process group: the app and its WebKit processes.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", a.id())])
+                .status();
+        }
         for child in [&mut a, &mut b] {
             let _ = child.kill(); // SIGKILL
             let _ = child.wait();
@@ -175,11 +276,56 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
         }
         engine.store().close().await;
     }
+    // The output of every killed process (the app at debug level, signetctl, both at debug level), the
+    // app's log files and the database: no token or secret the provider issued.
+    let mut haystack = std::fs::read(world.dir.path().join("crash-output.log")).expect("output");
+    let output_bytes = haystack.len();
+    let started = String::from_utf8_lossy(&haystack)
+        .matches("start-up: database open")
+        .count();
+    assert!(
+        started > 0,
+        "the app's output was captured (it reached its database in {started} rounds)"
+    );
+    for extra in [
+        world.data().join("signet.sqlite3"),
+        world.data().join("signet.sqlite3-wal"),
+    ] {
+        haystack.extend(std::fs::read(extra).unwrap_or_default());
+    }
+    if let Some(logs) = std::env::var_os("XDG_DATA_HOME") {
+        append_logs(std::path::Path::new(&logs), &mut haystack);
+    }
+    let secrets = world.server.issued_secrets();
+    let finder = aho_corasick::AhoCorasick::new(&secrets).expect("patterns");
+    let leaked: Vec<&String> = finder
+        .find_iter(&haystack)
+        .map(|m| &secrets[m.pattern().as_usize()])
+        .collect();
+    assert!(leaked.is_empty(), "{} issued secrets leaked", leaked.len());
     println!(
-        "crash suite: {rounds} rounds of kill -9 during two racing `signetctl refresh --all` over {ACCOUNTS} accounts; \
+        "crash suite: {rounds} rounds of kill -9 during refresh storms over {ACCOUNTS} accounts \
+         ({app_rounds} killing the desktop app racing one `signetctl`, {app_rounds_mid_refresh} of them after token requests had gone out; \
+         the rest two racing `signetctl refresh --all`); \
          integrity_check ok {rounds}/{rounds}; {refreshable_checks} account checks holding the provider's live token, \
          {settled} interrupted refreshes settled fresh by the next refresh, {flagged} flagged sign-in-again with a reason {reasons:?}; \
-         0 half-written"
+         0 half-written; the app reached its database in {started} of its rounds; {} issued secrets searched in {} KB of crash output, the logs and the database: 0 found",
+        secrets.len(),
+        output_bytes / 1024
     );
     world.server.assert_no_violations();
+}
+
+/// Every `.log` file under `dir`, appended to `out`.
+fn append_logs(dir: &std::path::Path, out: &mut Vec<u8>) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                append_logs(&p, out);
+            } else if p.extension().is_some_and(|x| x == "log") {
+                out.extend(std::fs::read(&p).unwrap_or_default());
+            }
+        }
+    }
 }
