@@ -93,12 +93,22 @@ impl Driver {
             .unwrap_or_else(|e| panic!("element {css} did not appear: {e}"))
     }
 
+    /// Clicks `css` once it can be clicked: an element just added to the DOM is "not
+    /// interactable" to WebDriver until WebKit has laid it out, so that answer is retried.
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self.find(css).await.click().await {
+                Ok(_) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::ElementNotInteractable
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("click {css}: {e:?}"),
+            }
+        }
     }
 
     /// Replaces the content of an input with `text`, as typed.
@@ -192,18 +202,11 @@ impl Driver {
 
     /// Polls until `check` holds on the text of `css` (the UI reacting to an event), or fails.
     pub async fn wait_text(&self, css: &str, what: &str, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let t = self.dom_text(css).await;
-            if check(&t) {
-                return t;
-            }
-            assert!(Instant::now() < deadline, "{what}: {css} shows {t:?}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_text_within(css, what, Duration::from_secs(20), check)
+            .await
     }
 
-    /// Like [`Driver::wait_text`], with a longer limit (for something the app does on its own time).
+    /// Like [`Driver::wait_text`], with its own limit (for something the app does on its own time).
     pub async fn wait_text_within(
         &self,
         css: &str,

@@ -43,14 +43,7 @@ async fn a_keyring_in_trouble_is_explained_in_the_window_and_nothing_is_lost() {
     // before the keyring goes wrong).
     let mut keyring = gnome_keyring(&bus.address, home.path());
     let account = {
-        let vault = Vault::new(Arc::new(KeyringBackend::new(&namespace)));
-        let engine = Engine::open(EngineOptions::new(
-            Config::load(&config).expect("config"),
-            data.clone(),
-            vault,
-        ))
-        .await
-        .expect("engine");
+        let engine = engine(&config, &data, &namespace).await;
         engine
             .set_client_secret("aihubmix", &Secret::new(server.client_secret()))
             .await
@@ -167,14 +160,7 @@ async fn a_keyring_in_trouble_is_explained_in_the_window_and_nothing_is_lost() {
     app.stop().await;
 
     // The refreshed token is the one the provider considers live, and it is in the keyring.
-    let vault = Vault::new(Arc::new(KeyringBackend::new(&namespace)));
-    let engine = Engine::open(EngineOptions::new(
-        Config::load(&config).expect("config"),
-        data.clone(),
-        vault,
-    ))
-    .await
-    .expect("engine");
+    let engine = engine(&config, &data, &namespace).await;
     let token = engine.access_token(account.id).await.expect("token");
     assert_eq!(server.token_state(token.expose()), Some(TokenState::Live));
     engine.store().close().await;
@@ -195,6 +181,18 @@ async fn a_keyring_in_trouble_is_explained_in_the_window_and_nothing_is_lost() {
     let _ = keyring.kill();
     let _ = keyring.wait();
     drop(bus);
+}
+
+/// Signet's engine on the test's configuration, data and keyring namespace (as `signetctl` would).
+async fn engine(config: &std::path::Path, data: &std::path::Path, namespace: &str) -> Engine {
+    let vault = Vault::new(Arc::new(KeyringBackend::new(namespace)));
+    Engine::open(EngineOptions::new(
+        Config::load(config).expect("config"),
+        data.to_path_buf(),
+        vault,
+    ))
+    .await
+    .expect("engine")
 }
 
 /// Starts xdg-desktop-portal on the bus (by D-Bus activation) and waits until it answers.

@@ -64,7 +64,9 @@ pub fn wait_for_owner(address: &str, present: bool) {
     }
 }
 
-/// Owns `org.freedesktop.secrets` and swallows every call without answering.
+/// Owns `org.freedesktop.secrets` and swallows every call without answering. With
+/// `SIGNET_TEST_BUS_TRACE` set, prints each call it swallows and the command line of the process
+/// that made it (how the GTK start-up stall behind xdg-desktop-portal was found).
 pub fn silent_secret_service(address: &str) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
@@ -78,7 +80,7 @@ pub fn silent_secret_service(address: &str) -> (Arc<AtomicBool>, std::thread::Jo
         while !flag.load(Ordering::Relaxed) {
             let _ = conn.channel().read_write(Some(Duration::from_millis(50)));
             while let Some(m) = conn.channel().pop_message() {
-                if std::env::var_os("SILENT_DEBUG").is_some() {
+                if std::env::var_os("SIGNET_TEST_BUS_TRACE").is_some() {
                     let pid: Option<u32> = m.sender().and_then(|s| {
                         conn.with_proxy(
                             "org.freedesktop.DBus",
@@ -97,7 +99,7 @@ pub fn silent_secret_service(address: &str) -> (Arc<AtomicBool>, std::thread::Jo
                         .and_then(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).ok())
                         .unwrap_or_default();
                     eprintln!(
-                        "SILENT {:?} {:?} {:?} {:?} pid={pid:?} {}",
+                        "silent secret service: {:?} {:?} {:?} {:?} from pid {pid:?} {}",
                         m.msg_type(),
                         m.interface(),
                         m.member(),
