@@ -14,6 +14,7 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use signet_core::vault::KeyringBackend;
 use signet_core::{Config, Engine, EngineOptions, Status, Vault};
+use signet_testkit::files::read_tree;
 use signet_testkit::{OAuthServer, ServerConfig, TokenState, User};
 
 const ACCOUNTS: usize = 10;
@@ -294,7 +295,7 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
         haystack.extend(std::fs::read(extra).unwrap_or_default());
     }
     if let Some(logs) = std::env::var_os("XDG_DATA_HOME") {
-        append_logs(std::path::Path::new(&logs), &mut haystack);
+        haystack.extend(read_tree(std::path::Path::new(&logs), Some("log")));
     }
     let secrets = world.server.issued_secrets();
     let finder = aho_corasick::AhoCorasick::new(&secrets).expect("patterns");
@@ -314,18 +315,4 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
         output_bytes / 1024
     );
     world.server.assert_no_violations();
-}
-
-/// Every `.log` file under `dir`, appended to `out`.
-fn append_logs(dir: &std::path::Path, out: &mut Vec<u8>) {
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                append_logs(&p, out);
-            } else if p.extension().is_some_and(|x| x == "log") {
-                out.extend(std::fs::read(&p).unwrap_or_default());
-            }
-        }
-    }
 }

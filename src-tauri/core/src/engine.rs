@@ -204,10 +204,8 @@ impl Engine {
         let vault = &self.inner.vault;
         let mut changes = vault.health().subscribe();
         // A real entry, if there is one: a locked collection only says so when one is read.
-        let probe_key = match self.inner.store.list().await {
-            Ok(rows) => rows
-                .first()
-                .map(|r| crate::vault::tokens_key(r.id, r.token_gen)),
+        let probe_key = match self.inner.store.some_account_tokens().await {
+            Ok(found) => found.map(|(id, generation)| crate::vault::tokens_key(id, generation)),
             Err(_) => None,
         };
         let _ = vault.probe(probe_key).await;

@@ -627,12 +627,20 @@ impl Engine {
             }
             tokio::select! {
                 _ = tokio::time::sleep(period) => {}
-                Some(()) = written.recv() => {}
+                Some(()) = written.recv() => {
+                    // A refresh writes several times in a row: look once they have settled,
+                    // so a burst of writes is one look (and at most one reload in the window).
+                    tokio::time::sleep(SETTLE).await;
+                    while written.try_recv().is_ok() {}
+                }
                 _ = stop.changed() => {}
             }
         }
     }
 }
+
+/// How long the database watch lets a burst of writes settle before it looks.
+const SETTLE: Duration = Duration::from_millis(250);
 
 /// How often the database watch looks even when file events say nothing happened.
 pub const SAFETY_POLL: Duration = Duration::from_secs(30);

@@ -225,6 +225,16 @@ impl Store {
         )
     }
 
+    /// One account's (id, token generation), if there is any account: the keyring entry the
+    /// start-up probe reads.
+    pub async fn some_account_tokens(&self) -> Result<Option<(i64, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT id, token_gen FROM accounts ORDER BY id LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn list(&self) -> Result<Vec<AccountRow>> {
         Ok(
             sqlx::query_as("SELECT * FROM accounts ORDER BY provider, display_name, id")

@@ -113,10 +113,21 @@ impl Driver {
 
     /// Replaces the content of an input with `text`, as typed.
     pub async fn fill(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        e.clear()
-            .await
-            .unwrap_or_else(|err| panic!("clear {css}: {err}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let e = loop {
+            let e = self.find(css).await;
+            match e.clear().await {
+                Ok(()) => break e,
+                // Just added and not laid out yet (see `click`).
+                Err(fantoccini::error::CmdError::Standard(err))
+                    if err.error == fantoccini::error::ErrorStatus::ElementNotInteractable
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(err) => panic!("clear {css}: {err:?}"),
+            }
+        };
         e.send_keys(text)
             .await
             .unwrap_or_else(|err| panic!("type into {css}: {err}"));

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use common::{app_binary, Driver};
 use signet_core::vault::KeyringBackend;
 use signet_core::Vault;
+use signet_testkit::files::read_tree;
 use signet_testkit::{OAuthServer, ServerConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,7 +116,7 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
     let log_dir = std::env::var("XDG_DATA_HOME")
         .map(std::path::PathBuf::from)
         .expect("XDG_DATA_HOME set by with-keyring.sh");
-    let logs = read_logs(&log_dir);
+    let logs = String::from_utf8_lossy(&read_tree(&log_dir, Some("log"))).into_owned();
     assert!(
         logs.contains("notification requested"),
         "a notification was requested"
@@ -203,21 +204,6 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
         );
     }
     server.assert_no_violations();
-}
-
-fn read_logs(dir: &std::path::Path) -> String {
-    let mut out = String::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.push_str(&read_logs(&p));
-            } else if p.extension().is_some_and(|x| x == "log") {
-                out.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
-            }
-        }
-    }
-    out
 }
 
 /// First run: no provider configured → the guided setup, not an empty list; adding a provider

@@ -12,6 +12,7 @@ use std::time::Instant;
 use common::Driver;
 use signet_core::vault::KeyringBackend;
 use signet_core::{Config, Engine, EngineOptions, Secret, Vault};
+use signet_testkit::files::read_tree;
 use signet_testkit::session_bus::{
     gnome_keyring, silent_secret_service, start_bus, wait_for_owner,
 };
@@ -166,10 +167,11 @@ async fn a_keyring_in_trouble_is_explained_in_the_window_and_nothing_is_lost() {
     engine.store().close().await;
 
     // Nothing went anywhere but the keyring: not the database, the logs or the webview.
-    let mut haystack = read_all(dir.path());
+    let mut bytes = read_tree(dir.path(), None);
     if let Ok(logs) = std::env::var("XDG_DATA_HOME") {
-        haystack.push_str(&read_all(std::path::Path::new(&logs)));
+        bytes.extend(read_tree(std::path::Path::new(&logs), None));
     }
+    let haystack = String::from_utf8_lossy(&bytes);
     assert!(haystack.contains("keyring"), "the scan read the files");
     for secret in server.issued_secrets() {
         assert!(
@@ -213,20 +215,4 @@ fn start_portal(address: &str) {
         "xdg-desktop-portal did not start: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Every file under `dir`, as (lossy) text.
-fn read_all(dir: &std::path::Path) -> String {
-    let mut out = String::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.push_str(&read_all(&p));
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                out.push_str(&String::from_utf8_lossy(&bytes));
-            }
-        }
-    }
-    out
 }

@@ -7,6 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::{app_binary, Driver};
+use signet_testkit::files::read_tree;
 use signet_testkit::{OAuthServer, ServerConfig};
 
 /// The "browser": asks the provider's authorize page and follows its redirect the way a real
@@ -199,12 +200,12 @@ async fn every_provider_signs_in_and_shows_its_account_view() {
     // the webview, in the database, or in the app's logs.
     let ipc = std::fs::read_to_string(&capture).expect("IPC capture");
     let mut disk = Vec::new();
-    collect(&dir.path().join("data"), &mut disk);
+    disk.extend(read_tree(&dir.path().join("data"), None));
     let log_dir = std::path::PathBuf::from(std::env::var("XDG_DATA_HOME").expect("XDG_DATA_HOME"))
         .join("app.signet.desktop")
         .join("logs");
     let mut logs = Vec::new();
-    collect(&log_dir, &mut logs);
+    logs.extend(read_tree(&log_dir, None));
     assert!(!logs.is_empty(), "the app wrote its log");
     let disk = String::from_utf8_lossy(&disk);
     let logs = String::from_utf8_lossy(&logs);
@@ -230,18 +231,4 @@ async fn every_provider_signs_in_and_shows_its_account_view() {
     println!(
         "secret scan: {scanned} issued secrets, 0 hits in IPC payloads, the database and the logs"
     );
-}
-
-/// Every file's bytes under `dir`.
-fn collect(dir: &std::path::Path, out: &mut Vec<u8>) {
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                collect(&p, out);
-            } else if let Ok(b) = std::fs::read(&p) {
-                out.extend_from_slice(&b);
-            }
-        }
-    }
 }

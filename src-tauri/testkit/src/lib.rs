@@ -30,6 +30,7 @@ mod faults;
 mod feishu;
 mod feishu_im;
 mod feishu_token;
+pub mod files;
 mod google;
 mod google_chat;
 mod google_token;

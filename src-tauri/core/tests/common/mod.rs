@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -297,9 +297,7 @@ impl Harness {
 
     /// Every byte Signet wrote to disk under its data dir (database, WAL, lock files).
     pub fn disk_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        collect(&self.dir.path().join("data"), &mut out);
-        out
+        signet_testkit::files::read_tree(&self.dir.path().join("data"), None)
     }
 
     /// Asserts none of the secrets the server issued (and its client secret) appears on disk or in logs.
@@ -320,19 +318,6 @@ impl Harness {
             scan.find(captured_logs().as_bytes()).is_none(),
             "a secret issued by the server is in the logs"
         );
-    }
-}
-
-fn collect(dir: &Path, out: &mut Vec<u8>) {
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                collect(&p, out);
-            } else if let Ok(b) = std::fs::read(&p) {
-                out.extend_from_slice(&b);
-            }
-        }
     }
 }
 
