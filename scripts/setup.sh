@@ -11,6 +11,9 @@ packages=(
   # run and test headless
   xvfb xauth dbus gnome-keyring libsecret-tools webkit2gtk-driver xdotool x11-utils
   imagemagick xdg-utils desktop-file-utils curl nodejs npm
+  # a desktop session's portal: GTK asks it at start-up, and the keyring e2e test starts it
+  # before the Secret Service goes silent, as a login session does
+  xdg-desktop-portal
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,21 +1,24 @@
 //! The desktop shell: Tauri builder, plugins, deep links, notifications, window lifecycle. Wiring only.
 
 mod commands;
+mod display;
 mod events;
 mod logging;
 mod scheme;
 mod tray;
 
 use signet_core::views::{RefreshAllResult, Settings, SignInStarted};
-use signet_core::{Config, Engine, EngineEvent, EngineOptions, Error, ErrorCode, Vault};
+use signet_core::{Config, Engine, EngineEvent, EngineOptions, Error, Vault};
 use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_notification::NotificationExt;
-use tauri_plugin_opener::OpenerExt;
 
 /// Stops the scheduler when set; its owner is the app.
 struct Shutdown(tokio::sync::watch::Sender<bool>);
+
+/// Exit code when no graphical session can be used (documented in the README).
+const EXIT_NO_DISPLAY: i32 = 3;
 
 /// When `run` began: start-up phases are logged against it.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -27,6 +30,10 @@ pub(crate) fn since_start_ms() -> u128 {
 
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    if let Err(sentence) = display::require_graphical_session() {
+        eprintln!("{sentence}");
+        std::process::exit(EXIT_NO_DISPLAY);
+    }
     let app = tauri::Builder::default()
         // Registered first: a second `signet` process hands its arguments (a deep link) to
         // this one and exits; the deep-link feature forwards them to on_open_url.
@@ -246,17 +253,14 @@ pub(crate) fn toggle_window(app: &AppHandle) {
     }
 }
 
-/// Opens `url` in the person's browser: `$BROWSER` if set, else the system opener.
+/// Opens `url` in the person's browser: `$BROWSER` if set, else the system opener (the
+/// engine's, shared with `signetctl`).
 pub(crate) fn open_browser(app: &AppHandle, url: &str) -> Result<(), Error> {
-    let result = signet_core::browser::open_with_env_browser(url).unwrap_or_else(|| {
-        app.opener()
-            .open_url(url, None::<&str>)
-            .map_err(std::io::Error::other)
-    });
-    result.map_err(|e| {
+    let engine = app.state::<Engine>();
+    signet_core::browser::open(url, &engine.config().secret_env_names()).map_err(|e| {
         Error::new(
-            ErrorCode::Internal,
-            format!("Signet could not open your browser ({e}). Open this address yourself: {url}"),
+            e.code,
+            format!("{} The address: {url}", e.message),
         )
     })
 }
@@ -275,7 +279,7 @@ pub(crate) async fn begin_sign_in(
         redirect_uri: start.redirect_uri.clone(),
         expires_at: start.expires_at,
     };
-    if let Err(e) = open_browser(app, start.authorize_url.as_str()) {
+    if let Err(e) = open_browser(app, start.browser_url.as_str()) {
         engine.cancel_sign_in(provider);
         return Err(e);
     }

@@ -15,7 +15,9 @@ pub fn init(app: &AppHandle) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let file = app.path().app_log_dir().ok().and_then(|dir| {
-        std::fs::create_dir_all(&dir).ok()?;
+        // Private: the log names accounts. The folder is 0700, so a file the appender opens
+        // later (at the daily rotation) is unreadable to others as well.
+        signet_core::private_fs::create_dir(&dir).ok()?;
         let appender = tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("signet")
@@ -23,6 +25,7 @@ pub fn init(app: &AppHandle) {
             .max_log_files(7)
             .build(&dir)
             .ok()?;
+        let _ = signet_core::private_fs::tighten(&dir);
         let (writer, guard) = tracing_appender::non_blocking(appender);
         let _ = GUARD.set(guard);
         Some(

@@ -262,7 +262,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let url = engine.topup_url(row.id).await?;
             println!("{url}");
             if !no_browser {
-                open_browser(url.as_str());
+                open_browser(&engine, url.as_str());
             }
             Ok(())
         }
@@ -299,7 +299,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 start.authorize_url
             );
             if !no_browser && !deep_link {
-                open_browser(start.authorize_url.as_str());
+                open_browser(&engine, start.browser_url.as_str());
             }
             let view = if start.redirect_uri.starts_with("http://127.0.0.1") {
                 eprintln!(
@@ -504,21 +504,9 @@ fn add_oidc(
     Ok(())
 }
 
-/// Opens `url` with `$BROWSER` if set, else the system URL opener.
-fn open_browser(url: &str) {
-    let result = signet_core::browser::open_with_env_browser(url).unwrap_or_else(|| {
-        let child = if cfg!(target_os = "macos") {
-            std::process::Command::new("open").arg(url).spawn()
-        } else if cfg!(windows) {
-            std::process::Command::new("cmd")
-                .args(["/C", "start", "", url])
-                .spawn()
-        } else {
-            std::process::Command::new("xdg-open").arg(url).spawn()
-        };
-        child.map(|_| ())
-    });
-    if let Err(e) = result {
-        eprintln!("(Could not open a browser: {e}. Open the address above yourself.)");
+/// Opens `url` in the browser through the engine's opener (the same as the app's).
+fn open_browser(engine: &Engine, url: &str) {
+    if let Err(e) = signet_core::browser::open(url, &engine.config().secret_env_names()) {
+        eprintln!("({} Open the address above yourself.)", e.message);
     }
 }

@@ -241,6 +241,15 @@ pub fn default_path() -> PathBuf {
 }
 
 impl Config {
+    /// Names of the environment variables that hold client secrets: never passed on to the
+    /// programs Signet starts (the browser and whatever it starts).
+    pub fn secret_env_names(&self) -> Vec<String> {
+        self.providers
+            .iter()
+            .filter_map(|p| p.client_secret_env.clone())
+            .collect()
+    }
+
     /// Reads and checks the file. A missing file is an empty configuration (no providers yet).
     pub fn load(path: &Path) -> Result<Config> {
         let text = match std::fs::read_to_string(path) {
@@ -438,11 +447,10 @@ pub fn append_provider(path: &Path, p: &crate::views::NewProvider) -> Result<Con
 
 /// Writes the configuration file, creating its folder.
 pub fn write(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::config(format!("{}: cannot be created ({e}).", dir.display())))?;
+    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
+        crate::private_fs::create_dir(dir)?;
     }
-    std::fs::write(path, text)
+    crate::private_fs::write_file(path, text)
         .map_err(|e| Error::config(format!("{}: cannot be written ({e}).", path.display())))
 }
 

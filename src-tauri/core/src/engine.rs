@@ -90,6 +90,11 @@ impl Engine {
     /// Opens the database (creating or migrating it) and prepares the engine. Touches no
     /// keyring entry and no network: those happen on demand.
     pub async fn open(opts: EngineOptions) -> Result<Engine> {
+        // An install made before files were private is closed first; a folder of another user,
+        // or one others may write to, is refused (private_fs says why).
+        crate::private_fs::tighten(&opts.data_dir)?;
+        crate::private_fs::create_dir(&opts.data_dir)?;
+        crate::private_fs::tighten_file(&opts.config.path);
         let store = Store::open(&opts.data_dir.join("signet.sqlite3")).await?;
         let (events, _) = broadcast::channel(256);
         Ok(Engine {

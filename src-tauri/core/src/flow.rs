@@ -119,6 +119,46 @@ fn provider_from_path(path: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// The sentence for an `error` callback. Only the error *code* is taken from the callback, and
+/// only when it is one the standards define: the callback may come from anyone, so its
+/// `error_description` (free text) is never shown.
+fn provider_error(provider: &str, code: &str) -> Error {
+    let (class, sentence) = match code {
+        "access_denied" => (
+            ErrorCode::SignInCancelled,
+            format!("Sign-in was cancelled at {provider}. Nothing was changed."),
+        ),
+        "server_error" | "temporarily_unavailable" => (
+            ErrorCode::Temporary,
+            format!("{provider} could not complete the sign-in just now ({code}). Nothing was changed. Try again in a few minutes."),
+        ),
+        "login_required" | "interaction_required" | "consent_required"
+        | "account_selection_required" => (
+            ErrorCode::SignInCancelled,
+            format!("{provider} needs you to finish signing in in the browser ({code}). Nothing was changed. Start the sign-in again."),
+        ),
+        "invalid_scope" => (
+            ErrorCode::SetupProblem,
+            format!("{provider} refused the permissions Signet asked for ({code}). Check the provider's scopes in Signet's settings."),
+        ),
+        "unauthorized_client" => (
+            ErrorCode::SetupProblem,
+            format!("{provider} does not let this client ID sign in this way ({code}). Check the client ID and the app's settings at {provider}."),
+        ),
+        "invalid_request" | "unsupported_response_type" | "invalid_request_uri"
+        | "invalid_request_object" | "request_not_supported" | "request_uri_not_supported"
+        | "registration_not_supported" => (
+            ErrorCode::SetupProblem,
+            format!("{provider} refused Signet's sign-in request ({code}). Check the provider's settings in Signet (client ID, redirect URI)."),
+        ),
+        _ => (
+            ErrorCode::SetupProblem,
+            format!("{provider} ended the sign-in with an error Signet does not know. Nothing was changed. Start it again; if it keeps happening, check the provider's settings."),
+        ),
+    };
+    Error::new(class, sentence)
+}
+
 fn bad_callback(why: &str) -> Error {
     Error::new(
         ErrorCode::BadCallback,
@@ -231,27 +271,7 @@ impl Flows {
             ));
         }
         if let Some(err) = &cb.error {
-            return Err(if err == "access_denied" {
-                Error::new(
-                    ErrorCode::SignInCancelled,
-                    format!(
-                        "Sign-in was cancelled at {}. Nothing was changed.",
-                        flow.provider
-                    ),
-                )
-            } else {
-                Error::new(
-                    ErrorCode::SetupProblem,
-                    format!(
-                        "{} refused the sign-in ({err}{}). Check the provider's settings.",
-                        flow.provider,
-                        cb.error_description
-                            .as_ref()
-                            .map(|d| format!(": {d}"))
-                            .unwrap_or_default()
-                    ),
-                )
-            });
+            return Err(provider_error(&flow.provider, err));
         }
         let code = cb
             .code

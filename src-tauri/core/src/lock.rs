@@ -1,6 +1,6 @@
 //! Locks that hold across processes (the app and `signetctl`), on lock files: per account, and for schema upgrades.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -17,8 +17,7 @@ pub struct FileLock {
 pub type AccountLock = FileLock;
 
 pub async fn lock_account(dir: &Path, account: i64, timeout: Duration) -> Result<AccountLock> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::internal(format!("cannot create {} ({e})", dir.display())))?;
+    crate::private_fs::create_dir(dir)?;
     lock_file(
         &dir.join(format!("account-{account}.lock")),
         timeout,
@@ -36,11 +35,8 @@ pub async fn lock_file(
     waiting: &str,
     too_long: &str,
 ) -> Result<FileLock> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
+    // Private and never through a symlink: nobody else can open the file to hold its lock.
+    let file = crate::private_fs::open_file(path, false)
         .map_err(|e| Error::internal(format!("cannot open {} ({e})", path.display())))?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);

@@ -15,10 +15,13 @@ use crate::secret::Secret;
 use crate::store::{BalanceSample, ProfileFields};
 use crate::views::{AccountView, EngineEvent};
 
-/// A sign-in that was started: open `authorize_url` in the system browser, then wait.
+/// A sign-in that was started: open `browser_url` in the system browser, then wait.
 pub struct SignInStart {
     pub provider: String,
+    /// The provider's authorize URL, with `state`: to show or copy, never to put on a command line.
     pub authorize_url: Url,
+    /// The one-time local address that redirects to `authorize_url`: what a browser is started with.
+    pub browser_url: Url,
     pub redirect_uri: String,
     pub expires_at: Millis,
     pub waiter: SignInWaiter,
@@ -69,23 +72,26 @@ impl Engine {
         // A sign-in already waiting for this provider is replaced: its listener goes first
         // (a fixed port can only be bound once).
         self.close_listener(provider);
-        let (redirect_uri, listener) = match cfg.redirect_mode() {
-            RedirectMode::DeepLink => (
-                format!("{}://oauth/callback/{provider}", flow::SCHEME),
-                None,
-            ),
-            RedirectMode::Loopback => {
-                let l = crate::loopback::bind(cfg.loopback_port()).await?;
-                let port = l
-                    .local_addr()
-                    .map_err(|e| Error::internal(e.to_string()))?
-                    .port();
-                (
-                    format!("http://127.0.0.1:{port}/callback/{provider}"),
-                    Some(l),
-                )
-            }
+        // Every sign-in has a local listener: it serves the one-time launch address, and in
+        // loopback mode also receives the provider's redirect.
+        let loopback = cfg.redirect_mode() == RedirectMode::Loopback;
+        let listener =
+            crate::loopback::bind(if loopback { cfg.loopback_port() } else { 0 }).await?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::internal(e.to_string()))?
+            .port();
+        let redirect_uri = if loopback {
+            format!("http://127.0.0.1:{port}/callback/{provider}")
+        } else {
+            format!("{}://oauth/callback/{provider}", flow::SCHEME)
         };
+        let launch_token = flow::random_token();
+        let browser_url = Url::parse(&format!(
+            "http://127.0.0.1:{port}/start/{}",
+            launch_token.expose()
+        ))
+        .map_err(|e| Error::internal(e.to_string()))?;
         let request = AuthRequest {
             state: flow::random_token(),
             redirect_uri: redirect_uri.clone(),
@@ -112,22 +118,27 @@ impl Engine {
         if let Ok(mut w) = self.inner.waiters.lock() {
             w.insert(provider.to_owned(), tx);
         }
-        if let Some(l) = listener {
-            let closed = std::sync::Arc::new(tokio::sync::Notify::new());
-            if let Ok(mut m) = self.inner.listeners.lock() {
-                m.insert(provider.to_owned(), closed.clone());
-            }
-            crate::loopback::serve(
-                l,
-                self.clone(),
-                Duration::from_millis(flow::FLOW_LIFETIME_MS as u64),
-                closed,
-            );
+        let closed = std::sync::Arc::new(tokio::sync::Notify::new());
+        if let Ok(mut m) = self.inner.listeners.lock() {
+            m.insert(provider.to_owned(), closed.clone());
         }
+        crate::loopback::serve(
+            listener,
+            self.clone(),
+            Duration::from_millis(flow::FLOW_LIFETIME_MS as u64),
+            closed,
+            crate::loopback::Launch {
+                token: launch_token,
+                target: authorize_url.clone(),
+                provider: provider.to_owned(),
+            },
+            loopback,
+        );
         tracing::info!(provider, mode = ?cfg.redirect_mode(), force_consent, "sign-in started");
         Ok(SignInStart {
             provider: provider.to_owned(),
             authorize_url,
+            browser_url,
             redirect_uri,
             expires_at,
             waiter: SignInWaiter(rx),
@@ -184,7 +195,10 @@ impl Engine {
                     .await;
                 if matches!(
                     e.code,
-                    ErrorCode::SignInExpired | ErrorCode::SignInCancelled | ErrorCode::SetupProblem
+                    ErrorCode::SignInExpired
+                        | ErrorCode::SignInCancelled
+                        | ErrorCode::SetupProblem
+                        | ErrorCode::Temporary
                 ) {
                     self.finish_waiter(&provider, Err(e.clone()));
                 }

@@ -152,13 +152,16 @@ impl Store {
     /// WAL and a busy timeout let the app and `signetctl` use the same file at once.
     pub async fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::new(
-                    crate::ErrorCode::Storage,
-                    format!("Cannot create the data folder {} ({e}).", dir.display()),
-                )
-            })?;
+            crate::private_fs::create_dir(dir)?;
         }
+        // Created private before SQLite opens it: SQLite gives the WAL and shared-memory files
+        // the database file's own mode.
+        crate::private_fs::open_file(path, false).map_err(|e| {
+            Error::new(
+                crate::ErrorCode::Storage,
+                format!("Cannot open the database {} ({e}).", path.display()),
+            )
+        })?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
