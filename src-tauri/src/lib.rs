@@ -338,6 +338,9 @@ async fn notify(app: &AppHandle, title: &str, body: &str) {
         return;
     }
     tracing::info!(title, "notification requested");
+    // Names in alerts come from providers: no control characters reach the notification daemon.
+    let title = signet_core::printable::one_line(title);
+    let body = signet_core::printable::clean(body);
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::warn!(error = %e, "notification not shown");
     }

@@ -94,13 +94,13 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     for a in accounts.iter().take(30) {
         let who = a.email.as_deref().unwrap_or(&a.display_name);
-        let label = format!(
+        let label = signet_core::printable::one_line(&format!(
             "{} {} ({}) — {}",
             mark(a.status),
             who,
             a.provider,
             status_text(a.status)
-        );
+        ));
         menu.append(&MenuItem::with_id(
             app,
             TrayItem::Account(a.id).id(),

@@ -29,15 +29,15 @@ pub async fn chat(engine: &Engine, cmd: Chat, json: bool) -> Result<(), Error> {
             let row = engine.resolve(&account).await?;
             let targets = engine.chat_list(row.id).await?;
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&targets).unwrap_or_default()
                 );
             } else if targets.is_empty() {
-                eprintln!("No spaces or group chats.");
+                esay!("No spaces or group chats.");
             } else {
                 for t in targets {
-                    println!("{}:{}\t{}", t.recipient_kind, t.id, t.name);
+                    say!("{}:{}\t{}", t.recipient_kind, t.id, t.name);
                 }
             }
         }
@@ -45,9 +45,9 @@ pub async fn chat(engine: &Engine, cmd: Chat, json: bool) -> Result<(), Error> {
             let row = engine.resolve(&account).await?;
             let t = engine.chat_create_space(row.id, &name).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&t).unwrap_or_default());
+                say!("{}", serde_json::to_string_pretty(&t).unwrap_or_default());
             } else {
-                println!("{}:{}\t{}", t.recipient_kind, t.id, t.name);
+                say!("{}:{}\t{}", t.recipient_kind, t.id, t.name);
             }
         }
         Chat::Send { account, to, text } => {
@@ -77,12 +77,12 @@ pub async fn chat(engine: &Engine, cmd: Chat, json: bool) -> Result<(), Error> {
             };
             let sent = engine.chat_send(row.id, &recipient, &text).await?;
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&sent).unwrap_or_default()
                 );
             } else {
-                println!("Sent to {} (message {}).", sent.to, sent.message_id);
+                say!("Sent to {} (message {}).", sent.to, sent.message_id);
             }
         }
     }
@@ -94,12 +94,12 @@ pub async fn profile(engine: &Engine, account: &str, json: bool) -> Result<(), E
     let row = engine.resolve(account).await?;
     let v = engine.sync_profile(row.id).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(());
     }
-    println!("{} ({})", v.display_name, v.provider);
+    say!("{} ({})", v.display_name, v.provider);
     if let Some(e) = &v.email {
-        println!("  e-mail   {e}");
+        say!("  e-mail   {e}");
     }
     if let Some(obj) = v.profile.as_object() {
         for (k, val) in obj {
@@ -121,13 +121,13 @@ pub async fn profile(engine: &Engine, account: &str, json: bool) -> Result<(), E
                 (_, serde_json::Value::String(s)) => s.clone(),
                 (_, other) => other.to_string(),
             };
-            println!("  {k:<16} {shown}");
+            say!("  {k:<16} {shown}");
         }
     }
     if let Some(b) = &v.balance {
-        println!("  balance  {}", b.formatted);
+        say!("  balance  {}", b.formatted);
         if let (Some(q), Some(u)) = (b.quota, b.used_quota) {
-            println!("  quota    {q} (used {u})");
+            say!("  quota    {q} (used {u})");
         }
     }
     Ok(())
@@ -204,9 +204,9 @@ pub async fn add_easemob(engine: &Engine, a: EasemobArgs, json: bool) -> Result<
         })
         .await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        println!(
+        say!(
             "Added: {} ({}), account {}",
             v.display_name, v.provider, v.id
         );
@@ -225,7 +225,7 @@ pub fn add_provider(path: &std::path::Path, p: &NewProvider) -> Result<(), Error
             n = p.name
         )
     };
-    eprintln!("Added {} to {}. Next: {next}.", p.name, path.display());
+    esay!("Added {} to {}. Next: {next}.", p.name, path.display());
     Ok(())
 }
 

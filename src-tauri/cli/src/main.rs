@@ -3,6 +3,19 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+/// `println!` with control characters replaced (names come from providers and other people:
+/// an escape sequence in a chat's name must not reach the terminal).
+macro_rules! say {
+    () => { println!() };
+    ($($arg:tt)*) => { println!("{}", signet_core::printable::clean(&format!($($arg)*))) };
+}
+
+/// `eprintln!`, cleaned like [`say!`].
+macro_rules! esay {
+    () => { eprintln!() };
+    ($($arg:tt)*) => { eprintln!("{}", signet_core::printable::clean(&format!($($arg)*))) };
+}
+
 mod actions;
 
 use clap::{Parser, Subcommand};
@@ -166,7 +179,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("signetctl: {}", e.message);
+            esay!("signetctl: {}", e.message);
             ExitCode::from(exit_code(&e))
         }
     }
@@ -260,7 +273,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         } => {
             let row = engine.resolve(&account).await?;
             let url = engine.topup_url(row.id).await?;
-            println!("{url}");
+            say!("{url}");
             if !no_browser {
                 open_browser(&engine, url.as_str());
             }
@@ -270,7 +283,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::SecretSet { provider } => {
             let secret = read_secret(&provider)?;
             engine.set_client_secret(&provider, &secret).await?;
-            eprintln!("Stored the client secret for {provider} in the system keyring.");
+            esay!("Stored the client secret for {provider} in the system keyring.");
             Ok(())
         }
         Command::Add {
@@ -294,7 +307,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 )));
             }
             let start = engine.begin_sign_in(&provider, reauth).await?;
-            eprintln!(
+            esay!(
                 "Open this address to sign in to {provider}:\n\n  {}\n",
                 start.authorize_url
             );
@@ -302,13 +315,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 open_browser(&engine, start.browser_url.as_str());
             }
             let view = if start.redirect_uri.starts_with("http://127.0.0.1") {
-                eprintln!(
+                esay!(
                     "Waiting for the browser to come back to {} …",
                     start.redirect_uri
                 );
                 start.waiter.wait().await?
             } else {
-                eprintln!("After signing in, the browser offers to open a signet:// link: copy that link (do not open it) and paste it here:");
+                esay!("After signing in, the browser offers to open a signet:// link: copy that link (do not open it) and paste it here:");
                 let mut line = String::new();
                 std::io::stdin()
                     .lock()
@@ -317,12 +330,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 engine.handle_deep_link(line.trim()).await?
             };
             if cli.json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&view).unwrap_or_default()
                 );
             } else {
-                println!(
+                say!(
                     "Signed in: {} — {} ({}), account {}",
                     view.display_name,
                     view.email.as_deref().unwrap_or("-"),
@@ -335,20 +348,20 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::List => {
             let accounts = engine.list().await?;
             if cli.json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&accounts).unwrap_or_default()
                 );
                 return Ok(());
             }
             let now = engine.now();
-            println!(
+            say!(
                 "{:<4} {:<12} {:<32} {:<10} {:<14} {:<14}",
                 "ID", "PROVIDER", "ACCOUNT", "STATUS", "EXPIRES", "NEXT REFRESH"
             );
             for a in accounts {
                 let who = a.email.clone().unwrap_or(a.display_name.clone());
-                println!(
+                say!(
                     "{:<4} {:<12} {:<32} {:<10} {:<14} {:<14}",
                     a.id,
                     a.provider,
@@ -387,7 +400,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let mut first_error = None;
             for id in ids {
                 match engine.refresh(id, true).await {
-                    Ok(o) => eprintln!(
+                    Ok(o) => esay!(
                         "account {id}: {}",
                         match o {
                             signet_core::RefreshOutcome::Refreshed => "refreshed",
@@ -397,7 +410,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         }
                     ),
                     Err(e) => {
-                        eprintln!("account {id}: {}", e.message);
+                        esay!("account {id}: {}", e.message);
                         first_error.get_or_insert(e);
                     }
                 }
@@ -407,7 +420,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Remove { account } => {
             let row = engine.resolve(&account).await?;
             let revoked = engine.remove(row.id).await?;
-            eprintln!(
+            esay!(
                 "Removed {}{}.",
                 row.label(),
                 if revoked {
@@ -442,17 +455,17 @@ fn relative(at: Option<i64>, now: i64) -> String {
 fn providers(config: &Config, json: bool) -> Result<(), Error> {
     if json {
         let v: Vec<_> = config.providers.iter().map(|p| serde_json::json!({"name": p.name, "kind": p.kind.as_str(), "clientId": p.client_id})).collect();
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(());
     }
     if config.providers.is_empty() {
-        eprintln!(
+        esay!(
             "No providers configured in {}. Add one with `signetctl add-provider` or edit the file.",
             config.path.display()
         );
     }
     for p in &config.providers {
-        println!(
+        say!(
             "{:<16} {:<10} client_id={}",
             p.name,
             p.kind.as_str(),
@@ -497,7 +510,7 @@ fn add_oidc(
         ..Default::default()
     };
     signet_core::config::append_provider(path, &provider)?;
-    eprintln!(
+    esay!(
         "Added {name} to {}. Next: `signetctl secret-set {name}`, then `signetctl add {name}`.",
         path.display()
     );
@@ -507,6 +520,6 @@ fn add_oidc(
 /// Opens `url` in the browser through the engine's opener (the same as the app's).
 fn open_browser(engine: &Engine, url: &str) {
     if let Err(e) = signet_core::browser::open(url, &engine.config().secret_env_names()) {
-        eprintln!("({} Open the address above yourself.)", e.message);
+        esay!("({} Open the address above yourself.)", e.message);
     }
 }

@@ -15,6 +15,7 @@ pub mod keyring_health;
 pub mod lock;
 pub mod loopback;
 pub mod manage;
+pub mod printable;
 pub mod private_fs;
 pub mod provider;
 pub mod refresh;

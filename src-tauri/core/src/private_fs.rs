@@ -127,7 +127,8 @@ pub fn check_dir(_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Tightens an existing install: `dir` becomes 0700 and everything in it (one level of folders
+/// Tightens an existing install (after refusing it, like [`check_dir`], if it belongs to another
+/// user or others may write to it): `dir` becomes 0700 and everything in it (one level of folders
 /// deep, as Signet writes them) 0700 for folders, 0600 for files. Symlinks are left alone.
 /// Runs at start, so files made by an older Signet or under a loose umask are closed.
 pub fn tighten(dir: &Path) -> Result<()> {
@@ -136,8 +137,9 @@ pub fn tighten(dir: &Path) -> Result<()> {
         if !dir.exists() {
             return Ok(());
         }
-        tighten_one(dir, DIR_MODE);
+        // A folder others may write to is refused, not fixed: files may already be planted.
         check_dir(dir)?;
+        tighten_one(dir, DIR_MODE);
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&d) else {

@@ -183,14 +183,18 @@ impl Engine {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(provider, code = e.code.as_str(), "sign-in callback refused");
+                // Repeats within 10 minutes are one line with a count: a flood of forged
+                // callbacks must not grow the activity table.
                 let _ = self
-                    .log(
-                        None,
-                        None,
+                    .inner
+                    .store
+                    .log_repeated(
+                        self.now(),
                         "sign_in",
                         "refused",
-                        Some(e.code.as_str()),
-                        Some(&e.message),
+                        e.code.as_str(),
+                        &e.message,
+                        10 * 60 * 1000,
                     )
                     .await;
                 if matches!(

@@ -128,6 +128,8 @@ pub struct ActivityRow {
     pub outcome: String,
     pub code: Option<String>,
     pub message: Option<String>,
+    /// How many times this happened: refusals repeated within a few minutes are one line.
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -139,10 +141,15 @@ pub struct BalanceSample {
     pub formatted: Option<String>,
 }
 
+/// The activity lines kept: about a week of 1,000 accounts refreshing every hour or so.
+pub const ACTIVITY_CAP: i64 = 200_000;
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
     options: SqliteConnectOptions,
+    /// Activity lines written by this process (pruning runs every 256th).
+    activity_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -188,7 +195,11 @@ impl Store {
             .await?;
         MIGRATOR.run(&pool).await?;
         drop(upgrading);
-        Ok(Store { pool, options })
+        Ok(Store {
+            pool,
+            options,
+            activity_writes: Default::default(),
+        })
     }
 
     /// A connection of its own, outside the pool (to watch for other processes' commits).
@@ -375,7 +386,7 @@ impl Store {
         .bind(outcome)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        self.prune_activity_now_and_then().await
     }
 
     /// Marks a refresh as sent: status "refreshing" and "in doubt" until its answer is stored.
@@ -562,7 +573,64 @@ impl Store {
         .bind(message)
         .execute(&self.pool)
         .await?;
+        self.prune_activity_now_and_then().await
+    }
+
+    /// Logs a refusal (a callback nobody is waiting for, a forged link): when the same refusal
+    /// was logged less than `window` ago, that line's count goes up instead of a new row.
+    pub async fn log_repeated(
+        &self,
+        at: Millis,
+        kind: &str,
+        outcome: &str,
+        code: &str,
+        message: &str,
+        window: Millis,
+    ) -> Result<()> {
+        let bumped = sqlx::query(
+            "UPDATE activity SET count = count + 1, at = ?1, message = ?5
+             WHERE id = (SELECT id FROM activity
+                         WHERE at >= ?2 AND kind = ?3 AND outcome = ?4 AND code = ?6
+                           AND account_id IS NULL
+                         ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(at)
+        .bind(at - window)
+        .bind(kind)
+        .bind(outcome)
+        .bind(message)
+        .bind(code)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if bumped == 0 {
+            self.log(at, None, None, kind, outcome, Some(code), Some(message))
+                .await?;
+        }
         Ok(())
+    }
+
+    /// Keeps the activity table to its newest `ACTIVITY_CAP` lines: checked once every 256
+    /// lines written by this process (and at open), so the cost stays off the refresh path.
+    async fn prune_activity_now_and_then(&self) -> Result<()> {
+        let n = self
+            .activity_writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 256 == 0 {
+            self.prune_activity().await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes all but the newest `ACTIVITY_CAP` activity lines.
+    pub async fn prune_activity(&self) -> Result<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM activity WHERE id <= (SELECT id FROM activity ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        )
+        .bind(ACTIVITY_CAP)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 
     pub async fn activity(&self, limit: i64) -> Result<Vec<ActivityRow>> {

@@ -412,6 +412,15 @@ fn id_token(shared: &Shared, issued: &Issued) -> String {
     if let Some(picture) = &user.picture {
         claims["picture"] = Value::from(picture.as_str());
     }
+    if let Value::Object(map) = &mut claims {
+        for (k, v) in &cfg.id_token_overrides {
+            if v.is_null() {
+                map.remove(k);
+            } else {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+    }
     jwt_hs256(&claims, cfg.client_secret.as_bytes())
 }
 

@@ -68,6 +68,9 @@ pub struct ServerConfig {
     pub easemob_app: String,
     /// Easemob VIP5 cluster: `ttl` and `expires_in` are milliseconds. Default false.
     pub vip5_milliseconds: bool,
+    /// Oidc: claims changed in every ID token issued — a key set to `null` is removed, any
+    /// other value replaces the claim (a server that forgets `exp`, names two audiences …).
+    pub id_token_overrides: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ServerConfig {
@@ -88,6 +91,7 @@ impl ServerConfig {
             easemob_org: "1112220415115349".to_owned(),
             easemob_app: "demo".to_owned(),
             vip5_milliseconds: false,
+            id_token_overrides: serde_json::Map::new(),
         }
     }
 

@@ -73,6 +73,7 @@ export function activity(overrides: Partial<ActivityView> = {}): ActivityView {
     outcome: "refreshed",
     code: null,
     message: null,
+    count: 1,
     ...overrides,
   };
 }

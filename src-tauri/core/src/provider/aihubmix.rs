@@ -147,7 +147,9 @@ impl Provider for AiHubMix {
         &self.config
     }
     fn uses_pkce(&self) -> bool {
-        false // not in AIHubMix's documented protocol
+        // Not documented by AIHubMix, but a server must ignore parameters it does not know
+        // (RFC 6749 §3.1), and where it does support PKCE an intercepted code is useless.
+        true
     }
     fn uses_nonce(&self) -> bool {
         false

@@ -63,7 +63,11 @@ pub(crate) struct IdClaims {
     sub: String,
     aud: Audience,
     #[serde(default)]
+    azp: Option<String>,
+    #[serde(default)]
     exp: Option<i64>,
+    #[serde(default)]
+    iat: Option<i64>,
     #[serde(default)]
     nonce: Option<String>,
     #[serde(default)]
@@ -82,6 +86,9 @@ enum Audience {
 }
 
 impl Audience {
+    fn several(&self) -> bool {
+        matches!(self, Audience::Many(v) if v.len() > 1)
+    }
     fn contains(&self, id: &str) -> bool {
         match self {
             Audience::One(a) => a == id,
@@ -312,6 +319,17 @@ impl Oidc {
         if !c.aud.contains(&self.config.client_id) {
             return Err(bad("issued to another client"));
         }
+        // §3.1.3.7 items 4–5: with several audiences the authorized party must be named, and
+        // when it is named it must be Signet's client.
+        match &c.azp {
+            Some(azp) if azp != &self.config.client_id => {
+                return Err(bad("authorized for another client (azp)"))
+            }
+            None if c.aud.several() => {
+                return Err(bad("several audiences and no authorized party (azp)"))
+            }
+            _ => {}
+        }
         if let Some(expected) = nonce {
             if c.nonce.as_deref() != Some(expected.expose()) {
                 return Err(bad("nonce does not match this sign-in"));
@@ -321,8 +339,16 @@ impl Oidc {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        if c.exp.is_some_and(|exp| exp + 600 < now) {
-            return Err(bad("expired"));
+        // exp and iat are required claims (§2); 10 minutes of clock skew either way.
+        match c.exp {
+            None => return Err(bad("no expiry (exp)")),
+            Some(exp) if exp + 600 < now => return Err(bad("expired")),
+            Some(_) => {}
+        }
+        match c.iat {
+            None => return Err(bad("no issue time (iat)")),
+            Some(iat) if iat > now + 600 => return Err(bad("issued in the future (iat)")),
+            Some(_) => {}
         }
         Ok(c)
     }
@@ -390,6 +416,15 @@ impl Provider for Oidc {
             .and_then(|g| g.id_token.as_ref())
             .map(|t| self.id_claims(e, t, ctx.nonce))
             .transpose()?;
+        // A sign-in that sent a nonce must get it back in an ID token: without one, nothing
+        // ties the tokens to this sign-in.
+        if ctx.nonce.is_some() && claims.is_none() {
+            return Err(ProviderError::new(
+                FailureClass::Reauth,
+                "bad_id_token",
+                format!("{} answered the sign-in without an ID token, so Signet cannot check that it belongs to this sign-in. Check that the provider is an OpenID Connect server and that the scope includes openid.", self.config.name),
+            ));
+        }
         let info: Option<UserInfo> = match &e.userinfo {
             Some(url) => Some(get_json(&self.http, &self.config.name, url, access).await?),
             None => None,

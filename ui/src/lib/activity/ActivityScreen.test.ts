@@ -28,6 +28,18 @@ describe("ActivityScreen", () => {
     expect(screen.getByRole("columnheader", { name: "结果" })).toBeTruthy();
   });
 
+  it("shows repeated refusals as one line with a count", async () => {
+    mockBackend({
+      list_activity: () => [
+        activity({ id: 3, account: null, kind: "sign_in", outcome: "refused", code: "unknown_sign_in", message: "No pending sign-in.", count: 2000 }),
+      ],
+    });
+    render(ActivityScreen);
+    const rows = await screen.findAllByTestId("activity-row");
+    expect(rows).toHaveLength(1);
+    expect(within(rows[0]).getByTestId("activity-count").textContent).toBe("×2000");
+  });
+
   it("says so when nothing has happened yet", async () => {
     mockBackend({ list_activity: () => [] });
     render(ActivityScreen);
