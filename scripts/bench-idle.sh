@@ -12,7 +12,7 @@ dir=target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
 
 if [ -z "${BENCH_INNER:-}" ]; then
   npm run build --prefix ui >/dev/null
-  cargo build --profile "$PROFILE" --locked -p signet -p bare-window -p signet-e2e --bins
+  cargo build --profile "$PROFILE" --locked -p signet -p bare-window -p signet-e2e --bins --features signet/test-hooks
   export BENCH_INNER=1 KEEP_DISPLAY=1 PROFILE RUNS IDLE_SECONDS ACCOUNTS
   exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" ./scripts/with-keyring.sh "$0"
 fi

@@ -13,9 +13,11 @@ pub(crate) fn require_graphical_session() -> Result<(), String> {
         .ok()
         .filter(|v| !v.is_empty());
     Err(match (display, wayland) {
-        (None, None) => "Signet needs a graphical session, and none was found (neither DISPLAY nor \
+        (None, None) => {
+            "Signet needs a graphical session, and none was found (neither DISPLAY nor \
              WAYLAND_DISPLAY is set): start it from your desktop, or use signetctl in a terminal."
-            .to_string(),
+                .to_string()
+        }
         (d, w) => {
             let name = w.or(d).unwrap_or_default();
             format!(

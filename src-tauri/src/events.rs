@@ -20,15 +20,18 @@ use signet_core::views::Notice;
 pub struct IpcCapture(Option<Mutex<std::fs::File>>);
 
 impl IpcCapture {
+    /// A test hook: compiled only into debug builds and builds with the `test-hooks` feature,
+    /// never into a release package.
+    #[cfg(any(debug_assertions, feature = "test-hooks"))]
     pub fn from_env() -> Self {
-        let file = std::env::var_os("SIGNET_IPC_CAPTURE").and_then(|p| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .ok()
-        });
+        let file = std::env::var_os("SIGNET_IPC_CAPTURE")
+            .and_then(|p| signet_core::private_fs::append_file(std::path::Path::new(&p)).ok());
         IpcCapture(file.map(Mutex::new))
+    }
+
+    #[cfg(not(any(debug_assertions, feature = "test-hooks")))]
+    pub fn from_env() -> Self {
+        IpcCapture(None)
     }
 }
 

@@ -136,12 +136,21 @@ pub fn run() {
 
             // Deep links: at run time (second launch) and the one that started us (cold start).
             // An installed package (.deb: /usr/bin/signet) registers the scheme through its
-            // desktop entry; a build run from elsewhere (development, AppImage) registers itself.
-            // Off the start-up path: registering spawns xdg-mime and update-desktop-database.
+            // desktop entry. Any other build registers itself only when asked to
+            // (`signet --register-scheme`), so a build that is deleted later leaves no handler
+            // pointing at its path; `--unregister-scheme` removes it again.
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
             {
-                let installed = std::env::current_exe().is_ok_and(|p| p.starts_with("/usr/"));
-                if !installed {
+                let args: Vec<String> = std::env::args().collect();
+                if args.iter().any(|a| a == "--unregister-scheme") {
+                    if let Err(e) = app.deep_link().unregister("signet") {
+                        eprintln!("Signet could not remove its signet:// registration: {e}");
+                        std::process::exit(1);
+                    }
+                    eprintln!("signet:// no longer opens this build.");
+                    std::process::exit(0);
+                }
+                if args.iter().any(|a| a == "--register-scheme") {
                     let handle = app.handle().clone();
                     std::thread::spawn(move || scheme::ensure_registered(&handle));
                 }
@@ -257,12 +266,8 @@ pub(crate) fn toggle_window(app: &AppHandle) {
 /// engine's, shared with `signetctl`).
 pub(crate) fn open_browser(app: &AppHandle, url: &str) -> Result<(), Error> {
     let engine = app.state::<Engine>();
-    signet_core::browser::open(url, &engine.config().secret_env_names()).map_err(|e| {
-        Error::new(
-            e.code,
-            format!("{} The address: {url}", e.message),
-        )
-    })
+    signet_core::browser::open(url, &engine.config().secret_env_names())
+        .map_err(|e| Error::new(e.code, format!("{} The address: {url}", e.message)))
 }
 
 /// Starts a sign-in and opens the browser; the result arrives as a `sign-in-finished` event.

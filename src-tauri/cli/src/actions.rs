@@ -208,7 +208,9 @@ pub async fn add_easemob(engine: &Engine, a: EasemobArgs, json: bool) -> Result<
     } else {
         say!(
             "Added: {} ({}), account {}",
-            v.display_name, v.provider, v.id
+            v.display_name,
+            v.provider,
+            v.id
         );
     }
     Ok(())

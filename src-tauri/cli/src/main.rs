@@ -357,7 +357,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let now = engine.now();
             say!(
                 "{:<4} {:<12} {:<32} {:<10} {:<14} {:<14}",
-                "ID", "PROVIDER", "ACCOUNT", "STATUS", "EXPIRES", "NEXT REFRESH"
+                "ID",
+                "PROVIDER",
+                "ACCOUNT",
+                "STATUS",
+                "EXPIRES",
+                "NEXT REFRESH"
             );
             for a in accounts {
                 let who = a.email.clone().unwrap_or(a.display_name.clone());

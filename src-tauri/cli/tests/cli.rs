@@ -413,3 +413,121 @@ async fn a_script_adds_an_easemob_account_and_sends_a_message() {
     assert!(out.status.success());
     server.assert_no_violations();
 }
+
+/// A browser stand-in that records the command line it was started with, then follows the redirects.
+fn recording_browser(dir: &Path) -> (PathBuf, PathBuf) {
+    let path = dir.join("browser-recording.sh");
+    let record = dir.join("browser-cmdline");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\ntr '\\0' ' ' < /proc/$$/cmdline > '{}'\nexec curl -sfL -o /dev/null \"$1\"\n",
+            record.display()
+        ),
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (path, record)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_print_clean_state_stays_off_command_lines_and_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::google()).await;
+    let mut user = server.user();
+    user.name = "Mallory\u{1b}]0;pwned\u{7}\u{1b}[31m".to_owned();
+    server.set_user(user);
+    std::fs::write(
+        env.config(),
+        format!(
+            "[[providers]]\nname = \"google\"\nkind = \"google\"\nclient_id = \"{}\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nrevoke_url = \"{}\"\napi_base = \"{}\"\n",
+            server.client_id(),
+            server.authorization_endpoint(),
+            server.token_endpoint(),
+            server.userinfo_endpoint(),
+            server.revocation_endpoint().unwrap_or_default(),
+            server.api_base()
+        ),
+    )
+    .expect("config");
+    let out = secret_stdin(
+        &env,
+        &["secret-set", "google"],
+        &format!("{}\n", server.client_secret()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // Signed in with umask 022, the way a login shell starts programs.
+    let (browser, record) = recording_browser(env.dir.path());
+    let under_umask_022 = |args: &[&str]| {
+        let mut c = Command::new("sh");
+        c.args([
+            "-c",
+            "umask 022; exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_signetctl"),
+        ])
+        .args(args)
+        .env("BROWSER", &browser);
+        for (k, v) in env.cmd(&[]).get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c.output().expect("signetctl runs")
+    };
+    let out = under_umask_022(&["add", "google"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = under_umask_022(&["list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = under_umask_022(&["profile", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(listed.contains("Mallory"), "{listed}");
+    for bad in ['\u{1b}', '\u{7}'] {
+        assert!(
+            !listed.contains(bad),
+            "control character in `profile`: {listed:?}"
+        );
+    }
+    let cmdline = std::fs::read_to_string(&record).expect("the browser was started");
+    assert!(cmdline.contains("http://127.0.0.1:") && cmdline.contains("/start/"));
+    assert!(
+        !cmdline.contains("state=") && !cmdline.contains("code_challenge"),
+        "the browser's command line carries no state: {cmdline}"
+    );
+
+    // A space named by someone else, with escape codes in its name.
+    let out = env.run(&["chat", "create-space", "1", "Team\u{1b}[2J\u{7} room"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env.run(&["chat", "list", "1"]);
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("Team") && listed.contains("room"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains('\u{1b}') && !listed.contains('\u{7}'),
+        "{listed:?}"
+    );
+
+    // Every folder Signet made is 0700 and every file 0600, under umask 022.
+    let mut stack = vec![env.data()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        let mode = std::fs::metadata(&d).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", d.display());
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            if e.file_type().expect("type").is_dir() {
+                stack.push(e.path());
+            } else {
+                let mode = e.metadata().expect("meta").permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", e.path().display());
+                files += 1;
+            }
+        }
+    }
+    assert!(files >= 3, "{files} files checked");
+}

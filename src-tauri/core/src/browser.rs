@@ -13,7 +13,11 @@ pub fn check_url(url: &str) -> Result<()> {
             "Signet refused to open an address containing control characters.",
         ));
     }
-    let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let scheme = url
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(Error::new(
             ErrorCode::BadCallback,

@@ -144,7 +144,10 @@ async fn handle(
         return launch(&ctx, token).await;
     }
     if !ctx.accepts_callbacks {
-        return reply(StatusCode::NOT_FOUND, page("Not found", "Nothing to see here."));
+        return reply(
+            StatusCode::NOT_FOUND,
+            page("Not found", "Nothing to see here."),
+        );
     }
     let cb = match Callback::from_loopback(uri.path(), query.as_deref()) {
         Ok(cb) => cb,
@@ -186,7 +189,10 @@ async fn launch(ctx: &Ctx, token: &str) -> Reply {
     use subtle::ConstantTimeEq;
     let outcome = {
         let Ok(mut guard) = ctx.launch.lock() else {
-            return reply(StatusCode::INTERNAL_SERVER_ERROR, page("Error", "Try again."));
+            return reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page("Error", "Try again."),
+            );
         };
         match guard.as_mut() {
             Some((l, used)) if bool::from(l.token.expose().as_bytes().ct_eq(token.as_bytes())) => {
@@ -214,7 +220,10 @@ async fn launch(ctx: &Ctx, token: &str) -> Reply {
             (StatusCode::FOUND, h, Html(String::new()))
         }
         Err(provider) => {
-            tracing::warn!(provider, "sign-in start address opened twice: sign-in cancelled");
+            tracing::warn!(
+                provider,
+                "sign-in start address opened twice: sign-in cancelled"
+            );
             ctx.engine.cancel_sign_in(&provider);
             ctx.done.notify_one();
             reply(

@@ -47,6 +47,18 @@ pub fn open_file(path: &Path, truncate: bool) -> std::io::Result<File> {
     Ok(f)
 }
 
+/// Opens (creating if needed) a private file for appending, never through a symlink.
+pub fn append_file(path: &Path) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path)
+}
+
 /// Writes `text` to `path` as a private file. A symlinked file (a configuration kept with the
 /// person's dotfiles) is followed: the link is theirs; only lock files refuse links.
 pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
@@ -90,12 +102,19 @@ fn set_mode(_: &File, _: u32) -> std::io::Result<()> {
 #[cfg(unix)]
 pub fn check_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::symlink_metadata(dir)
-        .map_err(|e| storage(format!("Signet cannot read its folder {} ({e}).", dir.display())))?;
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
+        storage(format!(
+            "Signet cannot read its folder {} ({e}).",
+            dir.display()
+        ))
+    })?;
     if meta.file_type().is_symlink() {
         // A symlinked folder is the person's choice (a data folder moved elsewhere): check the target.
         let target = std::fs::metadata(dir).map_err(|e| {
-            storage(format!("Signet cannot read its folder {} ({e}).", dir.display()))
+            storage(format!(
+                "Signet cannot read its folder {} ({e}).",
+                dir.display()
+            ))
         })?;
         return check_meta(dir, target.uid(), target.mode());
     }

@@ -616,7 +616,7 @@ impl Store {
         let n = self
             .activity_writes
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % 256 == 0 {
+        if n.is_multiple_of(256) {
             self.prune_activity().await?;
         }
         Ok(())

@@ -32,7 +32,9 @@ fn as_nobody(args: &[&str]) -> std::process::Output {
 
 fn rustix_euid() -> u32 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0)
 }
 
 /// `curl` as nobody; returns the HTTP status it got (0: no answer).
@@ -107,7 +109,11 @@ async fn another_users_callback_is_refused_and_the_real_sign_in_completes() {
         .expect("authorize");
     let (status, _) = h.deliver(&cb).await.expect("loopback page");
     assert_eq!(status, 200);
-    let account = start.waiter.wait().await.expect("the real sign-in completes");
+    let account = start
+        .waiter
+        .wait()
+        .await
+        .expect("the real sign-in completes");
     assert_eq!(account.display_name, "alice");
 }
 
@@ -124,7 +130,11 @@ async fn a_launch_address_opened_twice_cancels_the_sign_in() {
         .await
         .expect("second");
     assert_eq!(second.status().as_u16(), 410);
-    assert!(second.text().await.unwrap_or_default().contains("opened twice"));
+    assert!(second
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("opened twice"));
     let e = start.waiter.wait().await.expect_err("cancelled");
     assert_eq!(e.code, ErrorCode::SignInCancelled);
     // A wrong token is nobody's: not found, and nothing else happens.
@@ -210,7 +220,10 @@ async fn sign_in_with_id_token(overrides: serde_json::Value) -> signet_core::Err
     }
     let h = harness(setup).await;
     let e = h.try_sign_in(None).await.expect_err("refused");
-    assert!(h.engine.list().await.expect("list").is_empty(), "no account stored");
+    assert!(
+        h.engine.list().await.expect("list").is_empty(),
+        "no account stored"
+    );
     e
 }
 
@@ -272,7 +285,9 @@ async fn everything_signet_writes_is_private_and_foreign_folders_are_refused() {
             )),
         )
     };
-    signet_core::Engine::open(opts(&data)).await.expect("reopen");
+    signet_core::Engine::open(opts(&data))
+        .await
+        .expect("reopen");
     let mode = |p: &std::path::Path| std::fs::metadata(p).expect("m").permissions().mode() & 0o777;
     assert_eq!((mode(&data), mode(&db)), (0o700, 0o600));
 
@@ -283,14 +298,22 @@ async fn everything_signet_writes_is_private_and_foreign_folders_are_refused() {
     let Err(e) = signet_core::Engine::open(opts(&open_dir)).await else {
         panic!("a folder anyone may write to was used");
     };
-    assert!(e.message.contains("other users may write to it"), "{}", e.message);
+    assert!(
+        e.message.contains("other users may write to it"),
+        "{}",
+        e.message
+    );
     let foreign = data.with_file_name("foreign");
     std::fs::create_dir(&foreign).expect("mkdir");
     std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).expect("chown (root)");
     let Err(e) = signet_core::Engine::open(opts(&foreign)).await else {
         panic!("a folder of another user was used");
     };
-    assert!(e.message.contains("belongs to another user"), "{}", e.message);
+    assert!(
+        e.message.contains("belongs to another user"),
+        "{}",
+        e.message
+    );
 }
 
 fn h_config(data: &std::path::Path) -> std::path::PathBuf {

@@ -3,4 +3,8 @@
 /**
  * One line of the activity log: sign-ins, refreshes, removals and their outcomes. Never a secret.
  */
-export type ActivityView = { id: number, at: number, accountId: number | null, account: string | null, kind: string, outcome: string, code: string | null, message: string | null, };
+export type ActivityView = { id: number, at: number, accountId: number | null, account: string | null, kind: string, outcome: string, code: string | null, message: string | null, 
+/**
+ * How many times this happened: refusals repeated within a few minutes are one line.
+ */
+count: number, };
