@@ -27,13 +27,14 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
         ),
     )
     .expect("config");
-    // The "browser": asks the provider's authorize page, and the OS hands the signet:// link it
-    // redirects to over to a second `signet` process — exactly what Linux does.
+    // The "browser": opens Signet's one-time launch address, follows it to the provider's
+    // authorize page, and the OS hands the signet:// link that page redirects to over to a
+    // second `signet` process — exactly what Linux does.
     let browser = dir.path().join("browser.sh");
     std::fs::write(
         &browser,
         format!(
-            "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$1\")\n[ -n \"$loc\" ] || loc=$(curl -sI \"$1\" | sed -n 's/^[Ll]ocation: //p' | tr -d '\\r')\nexec \"{}\" \"$loc\"\n",
+            "#!/bin/sh\nauth=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$1\")\nloc=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$auth\")\n[ -n \"$loc\" ] || loc=$(curl -sI \"$auth\" | sed -n 's/^[Ll]ocation: //p' | tr -d '\\r')\nexec \"{}\" \"$loc\"\n",
             app_binary().display()
         ),
     )

@@ -17,7 +17,7 @@ fn browser_script(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(
         &path,
         format!(
-            "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$1\")\ncase \"$loc\" in\n  http://*) exec curl -s -o /dev/null \"$loc\" ;;\n  *) exec \"{}\" \"$loc\" ;;\nesac\n",
+            "#!/bin/sh\nauth=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$1\")\nloc=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$auth\")\ncase \"$loc\" in\n  http://*) exec curl -s -o /dev/null \"$loc\" ;;\n  *) exec \"{}\" \"$loc\" ;;\nesac\n",
             app_binary().display()
         ),
     )
