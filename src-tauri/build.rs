@@ -5,6 +5,7 @@ fn main() {
     let commands: &[&str] = &[
         "list_accounts",
         "get_account",
+        "get_avatar",
         "refresh_account",
         "refresh_all",
         "list_providers",

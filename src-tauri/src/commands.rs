@@ -35,6 +35,16 @@ pub async fn get_account(
     reply(&app, "get_account", engine.detail(id).await)
 }
 
+/// The account's picture as a `data:` URL, fetched by the engine (the window loads no remote image).
+#[tauri::command]
+pub async fn get_avatar(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+) -> Reply<Option<String>> {
+    reply(&app, "get_avatar", engine.avatar(id).await)
+}
+
 #[tauri::command]
 pub async fn refresh_account(
     app: AppHandle,

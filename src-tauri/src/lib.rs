@@ -58,6 +58,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::get_account,
+            commands::get_avatar,
             commands::refresh_account,
             commands::refresh_all,
             commands::list_providers,

@@ -529,5 +529,7 @@ async fn hostile_names_print_clean_state_stays_off_command_lines_and_files_are_p
             }
         }
     }
-    assert!(files >= 3, "{files} files checked");
+    // The database and its upgrade lock at least (the WAL exists only while a connection is open).
+    assert!(files >= 2, "{files} files checked");
+    assert!(env.data().join("signet.sqlite3").is_file());
 }

@@ -8,6 +8,21 @@ use crate::store::AccountRow;
 use crate::views::{AccountView, BalanceView, EngineEvent};
 
 impl Engine {
+    /// The account's picture as a `data:` URL (fetched once by Signet, checked to be an image),
+    /// or `None` when it has none that can be shown.
+    pub async fn avatar(&self, id: i64) -> Result<Option<String>> {
+        let row = self.inner.store.require(id).await?;
+        let Some(url) = row.avatar_url.filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        Ok(self
+            .inner
+            .avatars
+            .get(&self.inner.http, &url)
+            .await
+            .map(|d| d.to_string()))
+    }
+
     /// Every account, with its latest balance. Two queries whatever the number of accounts:
     /// the UI calls this on every change.
     pub async fn list(&self) -> Result<Vec<AccountView>> {

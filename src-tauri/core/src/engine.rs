@@ -78,6 +78,8 @@ pub(crate) struct Inner {
     pub(crate) wake: tokio::sync::Notify,
     /// Refreshes between "request sent" and "result stored"; quitting waits for this to reach 0.
     pub(crate) in_flight: tokio::sync::watch::Sender<usize>,
+    /// Account pictures fetched for the window (never by the webview itself).
+    pub(crate) avatars: crate::avatars::Avatars,
 }
 
 /// The engine. Cheap to clone; all clones share one state.
@@ -117,6 +119,7 @@ impl Engine {
                 events,
                 wake: tokio::sync::Notify::new(),
                 in_flight: tokio::sync::watch::channel(0).0,
+                avatars: crate::avatars::Avatars::default(),
             }),
         })
     }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod avatars;
 pub mod browser;
 pub mod clock;
 pub mod config;

@@ -40,6 +40,11 @@ fn the_content_security_policy_allows_nothing_but_the_app_itself() {
         ["ipc:", "http://ipc.localhost"],
         "the webview talks to the Rust side only: no provider, no token endpoint"
     );
+    assert_eq!(
+        directives["img-src"],
+        ["'self'", "data:"],
+        "pictures come from Signet as data: URLs: no provider-controlled image is loaded"
+    );
     assert!(!csp.contains("unsafe-eval") && !csp.contains("unsafe-inline"));
     assert!(conf["app"]["security"]["dangerousDisableAssetCspModification"].is_null());
     assert!(

@@ -59,6 +59,8 @@ export const windowReady = (phases: Record<string, number>) => invoke<null>("win
 
 /** The keyring as last seen; `onKeyringChanged` reports every change after. */
 export const keyringStatus = () => invoke<KeyringStatus>("keyring_status");
+/** The account's picture as a `data:` URL (fetched by Signet, never by the window), or null. */
+export const getAvatar = (id: number) => invoke<string | null>("get_avatar", { id });
 
 export const getSettings = () => invoke<Settings>("get_settings");
 export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });

@@ -18,6 +18,7 @@ const defaults: Record<string, Handler> = {
   refresh_all: () => ({ refreshed: 1, failed: 0 }),
   cancel_sign_in: () => null,
   keyring_status: () => ({ state: "ok" }),
+  get_avatar: () => null,
   window_ready: () => null,
 };
 

@@ -1,10 +1,14 @@
-// Test setup: unmount, let async unlisteners run, drop the IPC mock, and go back to English.
+// Test setup: unmount, let async unlisteners run, drop the IPC mock and cached pictures, and go back to English.
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup } from "@testing-library/svelte";
 import { afterEach, beforeEach } from "vitest";
 import { setLang } from "../lib/i18n";
+import { clearAvatars } from "../lib/ui/avatars";
 
-beforeEach(() => setLang("en"));
+beforeEach(() => {
+  setLang("en");
+  clearAvatars();
+});
 
 afterEach(async () => {
   cleanup();

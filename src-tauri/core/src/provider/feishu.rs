@@ -370,7 +370,7 @@ fn unreadable(name: &str) -> ProviderError {
 }
 
 fn https_only(u: Option<String>) -> Option<String> {
-    u.filter(|u| u.starts_with("https://") || u.starts_with("http://127.0.0.1"))
+    u.filter(|u| crate::avatars::safe_url(u).is_some())
 }
 
 #[async_trait]

@@ -464,7 +464,7 @@ impl Provider for Oidc {
             .as_ref()
             .and_then(|i| i.picture.clone())
             .or_else(|| claims.as_ref().and_then(|c| c.picture.clone()))
-            .filter(|p| p.starts_with("https://") || p.starts_with("http://127.0.0.1"));
+            .filter(|p| crate::avatars::safe_url(p).is_some());
         Ok(Profile {
             subject,
             display_name,

@@ -1,6 +1,7 @@
 // Component tests: the virtual account list renders rows, statuses, only what is visible, and the keyboard.
-import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
+import { mockBackend } from "../../test/backend";
 import { NOW, account, manyAccounts } from "../../test/fixtures";
 import AccountList from "./AccountList.svelte";
 
@@ -56,13 +57,18 @@ describe("AccountList", () => {
     expect(within(rows[2]).getByTestId("account-balance").textContent).toBe("$12.34");
   });
 
-  it("uses the avatar picture when there is one and a letter badge otherwise", () => {
+  it("shows the picture Signet fetched (a data: URL), never the provider's address, and a letter badge otherwise", async () => {
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    const backend = mockBackend({ get_avatar: (args) => (args.id === 1 ? png : null) });
     render(AccountList, { props: { accounts, now: NOW } });
 
     const rows = screen.getAllByTestId("account-row");
-    expect(rows[0].querySelector("img")?.getAttribute("src")).toBe("https://example.com/ada.png");
+    await waitFor(() => expect(rows[0].querySelector("img")?.getAttribute("src")).toBe(png));
+    expect(document.body.innerHTML).not.toContain("https://example.com/ada.png");
     expect(rows[1].querySelector("img")).toBeNull();
     expect(rows[1].querySelector(".badge")?.textContent?.trim()).toBe("G");
+    // Only accounts with a picture are asked about, once each.
+    expect(backend.called("get_avatar").map((c) => c.args)).toEqual([{ id: 1 }]);
   });
 
   it("shows the empty state when there are no accounts", () => {
