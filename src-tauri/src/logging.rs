@@ -26,6 +26,15 @@ pub fn init(app: &AppHandle) {
             .build(&dir)
             .ok()?;
         let _ = signet_core::private_fs::tighten(&dir);
+        // The appender opens a new file at each daily rotation with the process's umask; the
+        // folder is 0700 already, and this makes the new file 0600 within the hour too.
+        let watched = dir.clone();
+        let _ = std::thread::Builder::new()
+            .name("log-modes".into())
+            .spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                let _ = signet_core::private_fs::tighten(&watched);
+            });
         let (writer, guard) = tracing_appender::non_blocking(appender);
         let _ = GUARD.set(guard);
         Some(

@@ -532,4 +532,10 @@ async fn hostile_names_print_clean_state_stays_off_command_lines_and_files_are_p
     // The database and its upgrade lock at least (the WAL exists only while a connection is open).
     assert!(files >= 2, "{files} files checked");
     assert!(env.data().join("signet.sqlite3").is_file());
+    let config_mode = std::fs::metadata(env.config())
+        .expect("config")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(config_mode, 0o600, "the configuration file is made private");
 }

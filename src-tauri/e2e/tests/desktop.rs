@@ -122,6 +122,26 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
         logs.contains("notification requested"),
         "a notification was requested"
     );
+    // The app's log folder is private, and so is every log file in it.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let app_logs = log_dir.join("app.signet.desktop").join("logs");
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p)
+                .expect("metadata")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(&app_logs), 0o700, "{}", app_logs.display());
+        let mut files = 0;
+        for e in std::fs::read_dir(&app_logs).expect("log folder").flatten() {
+            assert_eq!(mode(&e.path()), 0o600, "{}", e.path().display());
+            files += 1;
+        }
+        assert!(files >= 1, "a log file was written");
+        assert_eq!(mode(&data), 0o700, "{}", data.display());
+    }
 
     // A forged sign-in link: a visible warning, no new account.
     let status = Command::new(app_binary())
