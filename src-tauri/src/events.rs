@@ -71,6 +71,11 @@ pub fn emit(app: &AppHandle, event: &EngineEvent) {
     }
 }
 
+/// Tells the window to reload everything (engine events were lost to an overflow).
+pub fn reload_all(app: &AppHandle) {
+    send(app, ACCOUNTS_CHANGED, &EngineEvent::ExternalChange);
+}
+
 /// A warning shown in the window (for example a forged sign-in link).
 pub fn notice(app: &AppHandle, code: &str, message: &str) {
     send(

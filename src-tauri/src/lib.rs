@@ -104,10 +104,22 @@ pub fn run() {
             let handle = app.handle().clone();
             let mut rx = engine.subscribe();
             tauri::async_runtime::spawn(async move {
-                while let Ok(ev) = rx.recv().await {
-                    events::emit(&handle, &ev);
-                    if let EngineEvent::Alert { title, message, .. } = &ev {
-                        notify(&handle, title, message).await;
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    match rx.recv().await {
+                        Ok(ev) => {
+                            events::emit(&handle, &ev);
+                            if let EngineEvent::Alert { title, message, .. } = &ev {
+                                notify(&handle, title, message).await;
+                            }
+                        }
+                        // More events than the channel holds arrived at once (a refresh storm):
+                        // the skipped ones are not replayed; the window reloads everything.
+                        Err(RecvError::Lagged(skipped)) => {
+                            tracing::info!(skipped, "engine events overflowed: window told to reload");
+                            events::reload_all(&handle);
+                        }
+                        Err(RecvError::Closed) => break,
                     }
                     tray::update(&handle).await;
                 }

@@ -388,12 +388,24 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Refresh { account, all } => {
             let ids = if all || account.is_none() {
-                engine
-                    .list()
-                    .await?
-                    .into_iter()
-                    .map(|a| a.id)
-                    .collect::<Vec<_>>()
+                // Refresh all sends nothing for accounts that need the person: their refresh
+                // token is dead (sign in again) or the provider's set-up is wrong.
+                let mut ids = Vec::new();
+                for a in engine.list().await? {
+                    if a.status.is_active() {
+                        ids.push(a.id);
+                    } else {
+                        esay!(
+                            "account {}: skipped — {}",
+                            a.id,
+                            match a.status {
+                                signet_core::Status::Reauth => "it needs signing in again",
+                                _ => "its provider's set-up needs fixing",
+                            }
+                        );
+                    }
+                }
+                ids
             } else {
                 vec![
                     engine

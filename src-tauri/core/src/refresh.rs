@@ -434,6 +434,38 @@ impl Engine {
         pe: Option<&ProviderError>,
     ) -> Result<()> {
         let now = self.now();
+        if matches!(class, FailureClass::Transient)
+            && matches!(row.status(), Status::Reauth | Status::Setup)
+        {
+            // A 503 or a dropped connection says nothing about the grant: an account that
+            // needs the person keeps saying so (and is not put back on the retry schedule).
+            self.inner
+                .store
+                .record_failure(
+                    row.id,
+                    row.status(),
+                    row.status_code.as_deref().unwrap_or(code),
+                    row.status_message.as_deref().unwrap_or(message),
+                    None,
+                    now,
+                )
+                .await?;
+            let _ = self
+                .log(
+                    Some(row.id),
+                    Some(&row.label()),
+                    "refresh",
+                    if row.status() == Status::Reauth {
+                        "reauth"
+                    } else {
+                        "setup"
+                    },
+                    Some(code),
+                    Some(message),
+                )
+                .await;
+            return Ok(());
+        }
         let (status, next, outcome) = match class {
             FailureClass::Transient => {
                 // An answer that may have been lost is settled by the very next attempt (fresh

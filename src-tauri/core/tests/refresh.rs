@@ -549,3 +549,34 @@ async fn a_change_by_another_process_is_announced_as_soon_as_it_is_written() {
     stop_tx.send_replace(true);
     task.await.expect("watcher stops");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_all_sends_no_dead_token_and_a_transient_error_keeps_sign_in_again() {
+    let h = harness(Setup::oidc().redirect("deep-link")).await;
+    let dead = h.sign_in().await;
+    h.server.revoke_all();
+    h.engine.refresh(dead.id, true).await.expect_err("revoked");
+    assert_eq!(account(&h, dead.id).await.status, Status::Reauth);
+
+    // Refresh all: nothing is sent for the account that needs signing in again.
+    let before = h.server.token_requests();
+    let results = h.engine.refresh_all().await.expect("refresh all");
+    assert!(results.iter().all(|(id, _)| *id != dead.id), "{results:?}");
+    assert_eq!(
+        h.server.token_requests(),
+        before,
+        "no dead refresh token sent"
+    );
+
+    // Asked for it by name anyway, the provider is down: still "sign in again", not "retrying".
+    h.server.push_fault(Fault::Status503);
+    let _ = h.engine.refresh(dead.id, true).await;
+    let v = account(&h, dead.id).await;
+    assert_eq!(
+        v.status,
+        Status::Reauth,
+        "a 503 says nothing about the grant"
+    );
+    assert_eq!(v.status_code.as_deref(), Some("invalid_grant"));
+    assert_eq!(v.next_refresh_at, None);
+}

@@ -127,11 +127,7 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
         use std::os::unix::fs::PermissionsExt;
         let app_logs = log_dir.join("app.signet.desktop").join("logs");
         let mode = |p: &std::path::Path| {
-            std::fs::metadata(p)
-                .expect("metadata")
-                .permissions()
-                .mode()
-                & 0o777
+            std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
         };
         assert_eq!(mode(&app_logs), 0o700, "{}", app_logs.display());
         let mut files = 0;
