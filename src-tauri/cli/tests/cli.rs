@@ -292,10 +292,8 @@ fn secret_stdin(env: &Env, args: &[&str], lines: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_script_uses_google_chat() {
-    let env = Env::new();
-    let server = OAuthServer::start(ServerConfig::google()).await;
+/// A `google` provider pointing at `server`'s endpoints.
+fn write_google_config(env: &Env, server: &OAuthServer) {
     std::fs::write(
         env.config(),
         format!(
@@ -309,6 +307,13 @@ async fn a_script_uses_google_chat() {
         ),
     )
     .expect("config");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_uses_google_chat() {
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::google()).await;
+    write_google_config(&env, &server);
     let out = secret_stdin(
         &env,
         &["secret-set", "google"],
@@ -439,19 +444,7 @@ async fn hostile_names_print_clean_state_stays_off_command_lines_and_files_are_p
     let mut user = server.user();
     user.name = "Mallory\u{1b}]0;pwned\u{7}\u{1b}[31m".to_owned();
     server.set_user(user);
-    std::fs::write(
-        env.config(),
-        format!(
-            "[[providers]]\nname = \"google\"\nkind = \"google\"\nclient_id = \"{}\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nrevoke_url = \"{}\"\napi_base = \"{}\"\n",
-            server.client_id(),
-            server.authorization_endpoint(),
-            server.token_endpoint(),
-            server.userinfo_endpoint(),
-            server.revocation_endpoint().unwrap_or_default(),
-            server.api_base()
-        ),
-    )
-    .expect("config");
+    write_google_config(&env, &server);
     let out = secret_stdin(
         &env,
         &["secret-set", "google"],
