@@ -292,7 +292,7 @@ fn secret_stdin(env: &Env, args: &[&str], lines: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-/// A `google` provider pointing at `server`'s endpoints.
+/// A `google` provider pointing at `server`'s endpoints, with its client secret stored.
 fn write_google_config(env: &Env, server: &OAuthServer) {
     std::fs::write(
         env.config(),
@@ -307,6 +307,12 @@ fn write_google_config(env: &Env, server: &OAuthServer) {
         ),
     )
     .expect("config");
+    let out = secret_stdin(
+        env,
+        &["secret-set", "google"],
+        &format!("{}\n", server.client_secret()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -314,12 +320,6 @@ async fn a_script_uses_google_chat() {
     let env = Env::new();
     let server = OAuthServer::start(ServerConfig::google()).await;
     write_google_config(&env, &server);
-    let out = secret_stdin(
-        &env,
-        &["secret-set", "google"],
-        &format!("{}\n", server.client_secret()),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let out = env
         .cmd(&["add", "google"])
         .env("BROWSER", fake_browser(env.dir.path()))
@@ -445,12 +445,6 @@ async fn hostile_names_print_clean_state_stays_off_command_lines_and_files_are_p
     user.name = "Mallory\u{1b}]0;pwned\u{7}\u{1b}[31m".to_owned();
     server.set_user(user);
     write_google_config(&env, &server);
-    let out = secret_stdin(
-        &env,
-        &["secret-set", "google"],
-        &format!("{}\n", server.client_secret()),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
 
     // Signed in with umask 022, the way a login shell starts programs.
     let (browser, record) = recording_browser(env.dir.path());

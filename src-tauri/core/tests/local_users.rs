@@ -102,18 +102,9 @@ async fn another_users_callback_is_refused_and_the_real_sign_in_completes() {
             .unwrap_or_default(),
         start.authorize_url.as_str()
     );
-    let cb = h
-        .server
-        .authorize(start.authorize_url.as_str())
-        .await
-        .expect("authorize");
-    let (status, _) = h.deliver(&cb).await.expect("loopback page");
-    assert_eq!(status, 200);
-    let account = start
-        .waiter
-        .wait()
-        .await
-        .expect("the real sign-in completes");
+    let (status, account) = h.finish(start).await;
+    assert_eq!(status, Some(200));
+    let account = account.expect("the real sign-in completes");
     assert_eq!(account.display_name, "alice");
 }
 

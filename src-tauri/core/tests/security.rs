@@ -100,18 +100,9 @@ async fn a_flood_on_the_loopback_listener_does_not_stop_the_real_callback() {
     );
 
     // The real callback still completes, with the idle connections still open.
-    let cb = h
-        .server
-        .authorize(start.authorize_url.as_str())
-        .await
-        .expect("authorize");
-    let (status, _) = h.deliver(&cb).await.expect("loopback page");
-    assert_eq!(status, 200);
-    let a = start
-        .waiter
-        .wait()
-        .await
-        .expect("signed in despite the flood");
+    let (status, a) = h.finish(start).await;
+    assert_eq!(status, Some(200));
+    let a = a.expect("signed in despite the flood");
     assert_eq!(a.status, Status::Fresh);
     drop(idle);
 

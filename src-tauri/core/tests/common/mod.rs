@@ -270,13 +270,22 @@ impl Harness {
             .begin_sign_in(&self.provider, reauth)
             .await
             .expect("begin");
+        self.finish(start).await.1
+    }
+
+    /// Completes a started sign-in as the person's browser would (the provider's page, then the
+    /// callback); returns the loopback page's status, if any, and how the sign-in ended.
+    pub async fn finish(
+        &self,
+        start: signet_core::SignInStart,
+    ) -> (Option<u16>, Result<AccountView, signet_core::Error>) {
         let callback = self
             .server
             .authorize(start.authorize_url.as_str())
             .await
             .expect("authorize");
-        self.deliver(&callback).await;
-        start.waiter.wait().await
+        let page = self.deliver(&callback).await.map(|(status, _)| status);
+        (page, start.waiter.wait().await)
     }
 
     /// Delivers a callback URL the way a browser or the OS would; returns the loopback page.
