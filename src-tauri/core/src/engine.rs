@@ -97,6 +97,7 @@ impl Engine {
         crate::private_fs::tighten(&opts.data_dir)?;
         crate::private_fs::create_dir(&opts.data_dir)?;
         crate::private_fs::tighten_file(&opts.config.path);
+        crate::private_fs::tighten_config_folder(&opts.config.path);
         let store = Store::open(&opts.data_dir.join("signet.sqlite3")).await?;
         let (events, _) = broadcast::channel(256);
         Ok(Engine {

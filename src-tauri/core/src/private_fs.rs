@@ -72,6 +72,20 @@ pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
+/// Makes the configuration's own folder private (0700) when it is Signet's (named `signet`,
+/// as the default `~/.config/signet/` is), leaving a folder the person chose alone.
+pub fn tighten_config_folder(config: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = config
+        .parent()
+        .filter(|d| d.file_name().is_some_and(|n| n == "signet") && d.is_dir())
+    {
+        tighten_one(dir, DIR_MODE);
+    }
+    #[cfg(not(unix))]
+    let _ = config;
+}
+
 /// Makes an existing file private (0600); a missing file is fine.
 pub fn tighten_file(path: &Path) {
     #[cfg(unix)]

@@ -285,6 +285,27 @@ async fn everything_signet_writes_is_private_and_foreign_folders_are_refused() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).expect("m").permissions().mode() & 0o777;
     assert_eq!((mode(&data), mode(&db)), (0o700, 0o600));
 
+    // The default configuration folder (…/signet/) of an older install is tightened too.
+    let config_dir = h_config(&data).with_file_name("signet");
+    std::fs::create_dir(&config_dir).expect("mkdir");
+    std::fs::set_permissions(&config_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(config_dir.join("config.toml"), "").expect("config");
+    let mut with_config = config.clone();
+    with_config.path = config_dir.join("config.toml");
+    signet_core::Engine::open(signet_core::EngineOptions::new(
+        with_config,
+        data.clone(),
+        signet_core::Vault::new(std::sync::Arc::new(
+            signet_core::vault::MemoryBackend::default(),
+        )),
+    ))
+    .await
+    .expect("reopen");
+    assert_eq!(
+        (mode(&config_dir), mode(&config_dir.join("config.toml"))),
+        (0o700, 0o600)
+    );
+
     // A data folder others may write to, or of another user, is refused with a reason.
     let open_dir = data.with_file_name("shared");
     std::fs::create_dir(&open_dir).expect("mkdir");
