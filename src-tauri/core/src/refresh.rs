@@ -124,6 +124,15 @@ fn jitter_for(_account: i64, _generation: i64) -> f64 {
     rand::rng().random::<f64>()
 }
 
+/// When an account's last refresh may have been processed without its answer arriving: the
+/// moment before which nobody may send its refresh token again.
+fn in_doubt_until(row: &AccountRow, now: Millis) -> Option<Millis> {
+    (row.refresh_in_doubt != 0 && row.status() == Status::Retrying)
+        .then_some(row.next_refresh_at)
+        .flatten()
+        .filter(|until| *until > now)
+}
+
 fn backoff(streak: i64) -> Duration {
     backon::ExponentialBuilder::default()
         .with_min_delay(Duration::from_secs(15))
@@ -257,6 +266,37 @@ impl Engine {
 
     async fn refresh_locked(&self, row: AccountRow) -> Result<RefreshOutcome> {
         let id = row.id;
+        // The answer to the last refresh never arrived, and the provider may still be working
+        // on it: whoever asks (the scheduler, Refresh now, Refresh all, signetctl, another
+        // process), nothing is sent before the grace has passed. Sending the same single-use
+        // refresh token again could make the provider revoke the whole sign-in, and then the
+        // late answer would leave this account looking fresh with dead tokens.
+        // (This process holding the answer, because the keyring refused it, is not in doubt:
+        // storing it sends nothing.)
+        let holds_answer = self
+            .inner
+            .unsaved
+            .lock()
+            .ok()
+            .is_some_and(|u| u.contains_key(&id));
+        if let Some(until) = in_doubt_until(&row, self.now()).filter(|_| !holds_answer) {
+            let wait_s = ((until - self.now()) as f64 / 1000.0).ceil().max(1.0);
+            return Err(Error::new(
+                ErrorCode::Temporary,
+                format!(
+                    "The last refresh of this account reached {} but no usable answer came back. Signet waits {wait_s:.0} s before trying again, so that the same refresh token is never sent twice.",
+                    row.provider
+                ),
+            ));
+        }
+        // Keyring work (client secret, current tokens) happens inside the concurrency permit:
+        // a storm of due accounts must not queue all their keyring calls at once.
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::internal("closed"))?;
         // The client secret and the tokens both come from the keyring. If it is locked, gone
         // or hanging, the account waits and says why; the tokens in the keyring are untouched.
         let provider = match self.provider(&row.provider).await {
@@ -299,12 +339,6 @@ impl Engine {
                 .await?;
             return Err(Error::new(ErrorCode::ReauthRequired, msg));
         };
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Error::internal("closed"))?;
         self.limiter(&row.provider).until_ready().await;
         let now = self.now();
         self.inner.store.begin_refresh(id, now).await?;

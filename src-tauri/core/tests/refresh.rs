@@ -207,6 +207,7 @@ async fn a_timeout_is_retried_and_recovers_when_tokens_do_not_rotate() {
     let e = h.engine.refresh(a.id, true).await.expect_err("timeout");
     assert_eq!(e.code, ErrorCode::Temporary);
     assert_eq!(account(&h, a.id).await.status, Status::Retrying);
+    h.clock.advance_secs(IN_DOUBT_SECS);
     h.engine.refresh(a.id, true).await.expect("recovers");
     assert_eq!(account(&h, a.id).await.status, Status::Fresh);
 }
@@ -261,7 +262,8 @@ async fn a_lost_answer_to_a_rotating_refresh_ends_in_sign_in_again_with_the_reas
     let e = h.engine.refresh(a.id, true).await.expect_err("answer lost");
     assert_eq!(e.code, ErrorCode::Temporary);
     assert_eq!(account(&h, a.id).await.status, Status::Retrying);
-    // Try the old token once: the server already spent it.
+    // Try the old token once the in-doubt grace has passed: the server already spent it.
+    h.clock.advance_secs(IN_DOUBT_SECS);
     let e = h.engine.refresh(a.id, true).await.expect_err("spent");
     assert_eq!(e.code, ErrorCode::ReauthRequired);
     let v = account(&h, a.id).await;
@@ -296,6 +298,7 @@ async fn a_truncated_answer_is_retried_not_trusted() {
             .code,
         ErrorCode::Temporary
     );
+    h.clock.advance_secs(IN_DOUBT_SECS);
     h.engine.refresh(a.id, true).await.expect("next one works");
     // Without rotation the refresh response carries no refresh_token: the stored one is kept.
     assert_eq!(
@@ -579,4 +582,58 @@ async fn refresh_all_sends_no_dead_token_and_a_transient_error_keeps_sign_in_aga
     );
     assert_eq!(v.status_code.as_deref(), Some("invalid_grant"));
     assert_eq!(v.next_refresh_at, None);
+}
+
+/// The in-doubt grace, in seconds (a refresh whose answer was lost is not repeated before it).
+const IN_DOUBT_SECS: i64 = signet_core::refresh::IN_DOUBT_RETRY.as_secs() as i64;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_answer_is_never_raced_and_never_leaves_the_account_fresh_with_dead_tokens() {
+    let h = harness(
+        Setup::oidc()
+            .redirect("deep-link")
+            .timeout(Duration::from_millis(300)),
+    )
+    .await;
+    let a = h.sign_in().await;
+    // The provider spends the single-use refresh token, then holds its answer past the
+    // client's timeout.
+    h.server
+        .push_fault(Fault::Delay(Duration::from_millis(1500)));
+    let e = h.engine.refresh(a.id, true).await.expect_err("timeout");
+    assert_eq!(e.code, ErrorCode::Temporary);
+    let sent = h.server.token_requests();
+
+    // Everyone else asks at once: Refresh now, Refresh all, the scheduler, `signetctl` or
+    // another process (the in-doubt state is in the shared database). Nothing is sent.
+    let e = h.engine.refresh(a.id, true).await.expect_err("held back");
+    assert_eq!(e.code, ErrorCode::Temporary);
+    assert!(e.message.contains("never sent twice"), "{}", e.message);
+    h.engine.refresh_all().await.expect("refresh all");
+    assert_eq!(h.engine.tick().await.expect("tick"), 0);
+    assert_eq!(
+        h.server.token_requests(),
+        sent,
+        "no second request within the grace"
+    );
+
+    // After the grace: one attempt settles it.
+    h.clock.advance_secs(IN_DOUBT_SECS);
+    let _ = h.engine.refresh(a.id, true).await;
+    let v = account(&h, a.id).await;
+    match v.status {
+        // Working: the token Signet holds must be the one the provider considers live.
+        Status::Fresh => {
+            let token = h.engine.access_token(a.id).await.expect("token");
+            assert_eq!(
+                h.server.token_state(token.expose()),
+                Some(signet_testkit::TokenState::Live),
+                "shown fresh with a dead token"
+            );
+        }
+        Status::Reauth => {
+            assert_eq!(v.status_code.as_deref(), Some("refresh_answer_lost"))
+        }
+        other => panic!("left {other:?}"),
+    }
 }
