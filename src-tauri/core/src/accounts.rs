@@ -91,9 +91,7 @@ impl Engine {
                 }
             }
         }
-        for g in [row.token_gen, row.token_gen + 1] {
-            self.inner.vault.delete_tokens(id, g).await?;
-        }
+        self.inner.credentials.forget(&row).await?;
         self.inner.store.delete(id).await?;
         let _ = self
             .log(

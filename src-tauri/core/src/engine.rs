@@ -16,7 +16,7 @@ use crate::keyring_health::KeyringStatus;
 use crate::provider::{self, Provider};
 use crate::secret::Secret;
 use crate::store::Store;
-use crate::vault::{Tokens, Vault};
+use crate::vault::Vault;
 use crate::views::{AccountView, EngineEvent};
 
 /// Everything the engine needs from outside.
@@ -58,7 +58,8 @@ pub fn default_data_dir() -> PathBuf {
 pub(crate) struct Inner {
     pub(crate) config: std::sync::RwLock<Config>,
     pub(crate) store: Store,
-    pub(crate) vault: Vault,
+    /// Tokens and client secrets: the keyring, the generation protocol and their caches.
+    pub(crate) credentials: crate::credentials::Credentials,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: Http,
     pub(crate) data_dir: PathBuf,
@@ -68,8 +69,6 @@ pub(crate) struct Inner {
     pub(crate) account_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) permits: Semaphore,
     pub(crate) limiters: Mutex<HashMap<String, Arc<governor::DefaultDirectRateLimiter>>>,
-    /// Tokens a provider issued that the keyring refused to store (held until it accepts them).
-    pub(crate) unsaved: Mutex<HashMap<i64, Tokens>>,
     /// Closes the loopback listener of each provider's sign-in in progress.
     pub(crate) listeners: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     /// Providers whose next sign-in must ask for consent again (no refresh token last time).
@@ -104,8 +103,8 @@ impl Engine {
             inner: Arc::new(Inner {
                 permits: Semaphore::new(opts.config.refresh.max_concurrent),
                 config: std::sync::RwLock::new(opts.config),
+                credentials: crate::credentials::Credentials::new(opts.vault, store.clone()),
                 store,
-                vault: opts.vault,
                 clock: opts.clock,
                 http: Http::new(opts.http_timeout)?,
                 data_dir: opts.data_dir,
@@ -114,7 +113,6 @@ impl Engine {
                 waiters: Mutex::new(HashMap::new()),
                 account_locks: Mutex::new(HashMap::new()),
                 limiters: Mutex::new(HashMap::new()),
-                unsaved: Mutex::new(HashMap::new()),
                 consent_next: Mutex::new(std::collections::HashSet::new()),
                 listeners: Mutex::new(HashMap::new()),
                 events,
@@ -136,7 +134,7 @@ impl Engine {
         &self.inner.store
     }
     pub fn vault(&self) -> &Vault {
-        &self.inner.vault
+        self.inner.credentials.vault()
     }
     pub fn now(&self) -> Millis {
         self.inner.clock.now_ms()
@@ -179,7 +177,7 @@ impl Engine {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .map(Secret::new),
-            None => self.inner.vault.get_client_secret(name).await?,
+            None => self.inner.credentials.client_secret(name).await?,
         };
         let have_secret = secret.is_some();
         let p = provider::build(cfg, secret, self.inner.http.clone());
@@ -198,7 +196,10 @@ impl Engine {
                 "No provider named \"{provider}\" is configured."
             )));
         }
-        self.inner.vault.put_client_secret(provider, secret).await?;
+        self.inner
+            .credentials
+            .set_client_secret(provider, secret)
+            .await?;
         if let Ok(mut m) = self.inner.providers.lock() {
             m.remove(provider);
         }
@@ -210,7 +211,7 @@ impl Engine {
     /// the window's warning clears, and refreshes resume, as soon as it is back. (A locked one is
     /// not asked again: that would put an unlock prompt on screen every `retry`.)
     pub async fn watch_keyring(&self, retry: Duration, mut stop: watch::Receiver<bool>) {
-        let vault = &self.inner.vault;
+        let vault = self.inner.credentials.vault();
         let mut changes = vault.health().subscribe();
         // A real entry, if there is one: a locked collection only says so when one is read.
         let probe_key = match self.inner.store.some_account_tokens().await {

@@ -6,6 +6,7 @@ pub mod avatars;
 pub mod browser;
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod engine;
 pub mod error;
 pub mod flow;

@@ -17,7 +17,7 @@ impl Engine {
             // (and after one call that never answers, the rest are refused at once).
             let (has_secret, secret_error) = match &p.client_secret_env {
                 Some(var) => (std::env::var(var).is_ok_and(|v| !v.is_empty()), None),
-                None => match self.inner.vault.get_client_secret(&p.name).await {
+                None => match self.inner.credentials.client_secret(&p.name).await {
                     Ok(secret) => (secret.is_some(), None),
                     Err(e) if crate::keyring_health::is_keyring_trouble(e.code) => {
                         (false, Some(e.code))
@@ -72,8 +72,8 @@ impl Engine {
         let (text, config) = config::with_provider(&path, p)?;
         if let Some(secret) = p.client_secret.as_deref().filter(|s| !s.is_empty()) {
             self.inner
-                .vault
-                .put_client_secret(&p.name, &Secret::new(secret))
+                .credentials
+                .set_client_secret(&p.name, &Secret::new(secret))
                 .await?;
         }
         config::write(&path, &text)?;

@@ -146,31 +146,54 @@ fn backoff(streak: i64) -> Duration {
 }
 
 impl Engine {
-    /// The account's current tokens. Also finishes a refresh that stored new tokens in the
-    /// keyring but stopped before the database pointed at them (crash between the two).
+    /// The account's current tokens (see [`crate::credentials::Credentials::load`]).
     pub(crate) async fn load_tokens(&self, row: &AccountRow) -> Result<Option<Tokens>> {
-        if let Some(t) = self
+        self.inner.credentials.load(row).await
+    }
+
+    /// Settles what an interrupted refresh of this account left in the keyring (the caller
+    /// holds the account's locks): tokens stored but never pointed at are adopted, leftover
+    /// generations deleted. Returns the account as it is afterwards.
+    pub(crate) async fn repair_tokens(&self, row: AccountRow) -> Result<AccountRow> {
+        let store = &self.inner.store;
+        let now = self.now();
+        let id = row.id;
+        let adopted = self
             .inner
-            .unsaved
-            .lock()
-            .ok()
-            .and_then(|u| u.get(&row.id).cloned())
-        {
-            return Ok(Some(t));
+            .credentials
+            .repair(&row, |generation, tokens| async move {
+                let t = timing(&tokens, generation, now, id);
+                store.record_tokens(id, &t, now).await
+            })
+            .await?;
+        match adopted {
+            Some(_) => store.require(id).await,
+            None => Ok(row),
         }
-        let vault = &self.inner.vault;
-        if let Some(newer) = vault.get_tokens(row.id, row.token_gen + 1).await? {
-            let now = self.now();
-            let t = timing(&newer, row.token_gen + 1, now, row.id);
-            self.inner.store.record_tokens(row.id, &t, now).await?;
-            let _ = vault.delete_tokens(row.id, row.token_gen).await;
-            tracing::info!(
-                account = row.id,
-                "recovered tokens stored by an interrupted refresh"
-            );
-            return Ok(Some(newer));
+    }
+
+    /// Repairs every account a crash may have left leftovers for, each under its locks (start-up).
+    pub async fn repair_all(&self) -> Result<usize> {
+        let ids = self.inner.credentials.accounts_to_repair().await?;
+        let mut repaired = 0;
+        for id in ids {
+            let Some(_locks) = self.account_locks(id).await.ok() else {
+                continue;
+            };
+            let Some(row) = self.inner.store.get(id).await? else {
+                continue;
+            };
+            if let Err(e) = self.repair_tokens(row).await {
+                tracing::warn!(
+                    account = id,
+                    code = e.code.as_str(),
+                    "leftover token generations not settled yet"
+                );
+                continue;
+            }
+            repaired += 1;
         }
-        vault.get_tokens(row.id, row.token_gen).await
+        Ok(repaired)
     }
 
     /// A valid access token for `id`, refreshing first if it is due (for scripts).
@@ -224,21 +247,7 @@ impl Engine {
     /// is the `refresh_gen` it read; if it changed by the time the locks are held, somebody
     /// else refreshed and nothing is sent.
     async fn refresh_seen(&self, id: i64, seen: i64, force: bool) -> Result<RefreshOutcome> {
-        let local = {
-            let mut locks = self
-                .inner
-                .account_locks
-                .lock()
-                .map_err(|_| Error::internal("lock table poisoned"))?;
-            locks.entry(id).or_default().clone()
-        };
-        let _local = local.lock().await;
-        let _cross = crate::lock::lock_account(
-            &self.inner.data_dir.join("locks"),
-            id,
-            Duration::from_secs(120),
-        )
-        .await?;
+        let _locks = self.account_locks(id).await?;
         let row = self.inner.store.require(id).await?;
         if row.refresh_gen != seen {
             return Ok(RefreshOutcome::AlreadyRefreshed);
@@ -248,6 +257,29 @@ impl Engine {
             return Ok(RefreshOutcome::NotDue);
         }
         self.refresh_locked(row).await
+    }
+
+    /// Takes the account's lock in this process, then the one shared with other processes.
+    pub(crate) async fn account_locks(&self, id: i64) -> Result<AccountLocks> {
+        let local = {
+            let mut locks = self
+                .inner
+                .account_locks
+                .lock()
+                .map_err(|_| Error::internal("lock table poisoned"))?;
+            locks.entry(id).or_default().clone()
+        };
+        let local = local.lock_owned().await;
+        let cross = crate::lock::lock_account(
+            &self.inner.data_dir.join("locks"),
+            id,
+            Duration::from_secs(120),
+        )
+        .await?;
+        Ok(AccountLocks {
+            _cross: cross,
+            _local: local,
+        })
     }
 
     /// Marks the account "retrying" with the keyring's error, and hands that error back.
@@ -273,12 +305,7 @@ impl Engine {
         // late answer would leave this account looking fresh with dead tokens.
         // (This process holding the answer, because the keyring refused it, is not in doubt:
         // storing it sends nothing.)
-        let holds_answer = self
-            .inner
-            .unsaved
-            .lock()
-            .ok()
-            .is_some_and(|u| u.contains_key(&id));
+        let holds_answer = self.inner.credentials.holds_unsaved(id);
         if let Some(until) = in_doubt_until(&row, self.now()).filter(|_| !holds_answer) {
             let wait_s = ((until - self.now()) as f64 / 1000.0).ceil().max(1.0);
             return Err(Error::new(
@@ -306,9 +333,19 @@ impl Engine {
             }
             Err(e) => return Err(e),
         };
-        let loaded = match self.load_tokens(&row).await {
-            Ok(t) => t,
-            Err(e) => return Err(self.keyring_trouble(&row, e).await?),
+        let loaded = match self.repair_tokens(row.clone()).await {
+            Ok(repaired) => {
+                let row = repaired;
+                self.load_tokens(&row).await.map(|t| (row, t))
+            }
+            Err(e) => Err(e),
+        };
+        let (row, loaded) = match loaded {
+            Ok(found) => found,
+            Err(e) if crate::keyring_health::is_keyring_trouble(e.code) => {
+                return Err(self.keyring_trouble(&row, e).await?)
+            }
+            Err(e) => return Err(e),
         };
         let Some(old) = loaded else {
             let e = missing_tokens(&row);
@@ -323,13 +360,7 @@ impl Engine {
             return Err(e);
         };
         // Tokens held because the keyring refused them: store them before anything else.
-        if self
-            .inner
-            .unsaved
-            .lock()
-            .ok()
-            .is_some_and(|u| u.contains_key(&id))
-        {
+        if self.inner.credentials.holds_unsaved(id) {
             self.persist(&row, &old, "keyring_recovered").await?;
             return Ok(RefreshOutcome::Refreshed);
         }
@@ -395,12 +426,24 @@ impl Engine {
     /// memory and written on the next attempt — a rotated refresh token is never dropped.
     async fn persist(&self, row: &AccountRow, tokens: &Tokens, outcome: &str) -> Result<()> {
         let id = row.id;
-        let generation = row.token_gen + 1;
         let now = self.now();
-        if let Err(e) = self.inner.vault.put_tokens(id, generation, tokens).await {
-            if let Ok(mut u) = self.inner.unsaved.lock() {
-                u.insert(id, tokens.clone());
-            }
+        let store = &self.inner.store;
+        let label = row.label();
+        let committed = self
+            .inner
+            .credentials
+            .commit(id, Some(row.token_gen), tokens, |generation| {
+                let label = &label;
+                async move {
+                    let t = timing(tokens, generation, now, id);
+                    store
+                        .record_refresh(id, &t, tokens.scope.as_deref(), label, outcome, now)
+                        .await
+                }
+            })
+            .await;
+        if let Err(e) = committed {
+            self.inner.credentials.hold(id, tokens);
             let retry = now + backoff(row.failure_streak + 1).as_millis() as Millis;
             self.inner
                 .store
@@ -415,21 +458,6 @@ impl Engine {
                 .await?;
             self.emit(EngineEvent::AccountChanged { account_id: id });
             return Err(e);
-        }
-        if let Ok(mut u) = self.inner.unsaved.lock() {
-            u.remove(&id);
-        }
-        let t = timing(tokens, generation, now, id);
-        self.inner
-            .store
-            .record_refresh(id, &t, tokens.scope.as_deref(), &row.label(), outcome, now)
-            .await?;
-        if let Err(e) = self.inner.vault.delete_tokens(id, row.token_gen).await {
-            tracing::warn!(
-                account = id,
-                code = e.code.as_str(),
-                "old token generation not deleted"
-            );
         }
         self.warn_if_sign_in_runs_out(row, tokens, now);
         self.emit(EngineEvent::AccountChanged { account_id: id });
@@ -636,6 +664,15 @@ impl Engine {
     /// The scheduler: ticks at the next due time or every [`TICK`], whichever comes first,
     /// until `stop` turns true; then returns after in-flight refreshes are stored.
     pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        // Leftovers of refreshes a crash interrupted are settled before anything is refreshed.
+        match self.repair_all().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(accounts = n, "token generations left by a crash settled"),
+            Err(e) => tracing::warn!(
+                code = e.code.as_str(),
+                "leftover token generations not settled"
+            ),
+        }
         loop {
             if *stop.borrow() {
                 return;
@@ -719,6 +756,12 @@ pub fn next_wait(until_due_ms: Millis) -> Duration {
 
 /// Counts a refresh in flight until dropped (also on early return or cancellation).
 struct InFlight<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+/// An account's locks (this process's, then the cross-process one), released on drop.
+pub(crate) struct AccountLocks {
+    _cross: crate::lock::AccountLock,
+    _local: tokio::sync::OwnedMutexGuard<()>,
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {

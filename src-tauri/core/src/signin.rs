@@ -399,20 +399,22 @@ impl Engine {
             )
             .await?;
         let old_gen = existing.as_ref().map(|r| r.token_gen);
-        let new_gen = old_gen.map_or(0, |g| g + 1);
-        if let Err(e) = self.inner.vault.put_tokens(id, new_gen, &tokens).await {
+        let store = &self.inner.store;
+        let issued = &tokens;
+        let committed = self
+            .inner
+            .credentials
+            .commit(id, old_gen, &tokens, |new_gen| async move {
+                let timing = crate::refresh::timing(issued, new_gen, now, id);
+                store.record_tokens(id, &timing, now).await
+            })
+            .await;
+        if let Err(e) = committed {
             // Fail closed: without the keyring there is no account.
             if created {
                 self.inner.store.delete(id).await?;
             }
             return Err(e);
-        }
-        let timing = crate::refresh::timing(&tokens, new_gen, now, id);
-        self.inner.store.record_tokens(id, &timing, now).await?;
-        // The new generation (g + 1) overwrote anything an interrupted refresh left there;
-        // only the previous one goes.
-        if let Some(g) = old_gen {
-            let _ = self.inner.vault.delete_tokens(id, g).await;
         }
         if let Some(b) = &profile.balance {
             self.inner

@@ -1,6 +1,7 @@
-//! The vault: secrets in the OS keyring — encoded, split into chunks, namespaced, under a timeout, fail closed.
+//! The vault: secrets in the OS keyring — encoded, namespaced, split only where the platform needs it, one queue, under a timeout, fail closed.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,10 +18,19 @@ use crate::secret::Secret;
 /// Environment variable that picks a separate keyring namespace (tests, side-by-side installs).
 pub const NAMESPACE_ENV: &str = "SIGNET_KEYRING_NAMESPACE";
 
-/// Largest piece stored in one keyring entry, in (ASCII) characters. Windows caps a credential
-/// at 2,560 bytes of UTF-16 (1,280 characters); using one size everywhere means the chunking
-/// path that Windows needs is the one every platform (and every test) runs.
+/// Largest piece stored in one keyring entry where values are split, in (ASCII) characters:
+/// Windows caps a credential at 2,560 bytes of UTF-16 (1,280 characters).
 pub const CHUNK_CHARS: usize = 1000;
+
+/// Whether values are split into [`CHUNK_CHARS`] pieces. Only Windows needs it; elsewhere a
+/// value is one item, because every piece is one more keyring call (and the Secret Service
+/// answers one call at a time). Reading always understands split values (older installs).
+pub const SPLIT_VALUES: bool = cfg!(windows);
+
+/// How many keyring calls Signet lets run at once. The Secret Service (gnome-keyring) answers
+/// one call at a time: a second one in flight overlaps its D-Bus set-up with the first, more
+/// only wait inside the keyring, where their time would count against their time limit.
+pub const KEYRING_CONCURRENCY: usize = 2;
 
 /// Default time allowed for one keyring call. A hung Secret Service must not hang Signet.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -119,6 +129,27 @@ impl SecretBackend for KeyringBackend {
     }
 }
 
+/// A backend that counts the calls reaching it.
+struct Counted {
+    inner: Arc<dyn SecretBackend>,
+    calls: Arc<AtomicU64>,
+}
+
+impl SecretBackend for Counted {
+    fn get(&self, key: &str) -> std::result::Result<Option<String>, BackendError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> std::result::Result<(), BackendError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> std::result::Result<(), BackendError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.delete(key)
+    }
+}
+
 /// An in-memory keyring for fast unit tests. Never used by the app or the CLI.
 #[derive(Default, Clone)]
 pub struct MemoryBackend {
@@ -208,6 +239,10 @@ pub struct Vault {
     backend: Arc<dyn SecretBackend>,
     timeout: Duration,
     health: Arc<KeyringHealth>,
+    /// The one queue every keyring call of this process goes through.
+    queue: Arc<tokio::sync::Semaphore>,
+    /// Calls that reached the backend (gets, sets and deletes), for logs and benchmarks.
+    calls: Arc<AtomicU64>,
 }
 
 impl Vault {
@@ -216,7 +251,14 @@ impl Vault {
             backend,
             timeout: DEFAULT_TIMEOUT,
             health: Arc::new(KeyringHealth::default()),
+            queue: Arc::new(tokio::sync::Semaphore::new(KEYRING_CONCURRENCY)),
+            calls: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Keyring calls made so far by this process (each get, set and delete is one).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// The keyring as last seen, and its changes (the window's keyring banner).
@@ -244,6 +286,10 @@ impl Vault {
         )))
     }
 
+    /// Runs `f` on a blocking thread once the queue lets it. The time limit starts when the call
+    /// leaves the queue: time spent behind Signet's own calls never makes the keyring look hung.
+    /// A call given up on frees its place in the queue (its thread may hang on; the health
+    /// refuses further calls meanwhile).
     async fn call<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -252,12 +298,23 @@ impl Vault {
         if let Some(e) = self.health.refuse_while_hung() {
             return Err(e);
         }
-        let backend = self.backend.clone();
+        let _turn = self
+            .queue
+            .acquire()
+            .await
+            .map_err(|_| Error::internal("the keyring queue is closed"))?;
+        if let Some(e) = self.health.refuse_while_hung() {
+            return Err(e);
+        }
+        let backend = Counted {
+            inner: self.backend.clone(),
+            calls: self.calls.clone(),
+        };
         let health = self.health.clone();
         let call = Arc::new(Mutex::new(CallState::default()));
         let shared = call.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let out = f(backend.as_ref());
+            let out = f(&backend);
             health.finished(&shared, out.is_ok());
             out
         });
@@ -285,9 +342,14 @@ impl Vault {
     /// Stores `value` (any bytes) under `key`.
     pub async fn put_bytes(&self, key: &str, value: &[u8]) -> Result<()> {
         let encoded = URL_SAFE_NO_PAD.encode(value);
+        let piece = if SPLIT_VALUES {
+            CHUNK_CHARS
+        } else {
+            encoded.len().max(1)
+        };
         let chunks: Vec<String> = encoded
             .as_bytes()
-            .chunks(CHUNK_CHARS)
+            .chunks(piece)
             .map(|c| String::from_utf8_lossy(c).into_owned())
             .collect();
         let chunks = if chunks.is_empty() {
@@ -335,9 +397,14 @@ impl Vault {
         .await
     }
 
+    /// Deletes the value under `key`: one call where values are one item; where they are
+    /// split, the head is read first to find the pieces.
     pub async fn delete(&self, key: &str) -> Result<()> {
         let key = key.to_owned();
         self.call(move |b| {
+            if !SPLIT_VALUES {
+                return b.delete(&key);
+            }
             let n = b
                 .get(&key)?
                 .and_then(|h| h.split(':').nth(1).and_then(|n| n.parse::<usize>().ok()))
@@ -482,28 +549,49 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn any_bytes_round_trip_and_large_values_are_chunked() {
+    async fn any_bytes_round_trip_in_one_item_each_call_counted() {
         let (v, m) = vault();
         let value: Vec<u8> = (0..8192u32).map(|i| (i % 256) as u8).collect();
         v.put_bytes("k", &value).await.expect("put");
         assert_eq!(v.get_bytes("k").await.expect("get"), Some(value));
-        // 8 KiB → 10,923 base64 chars → 11 entries of at most 1,000 chars.
-        assert_eq!(m.keys().len(), 11);
+        let expected_items = if SPLIT_VALUES { 11 } else { 1 };
+        assert_eq!(m.keys().len(), expected_items);
         for k in m.keys() {
             let stored = m.get(&k).expect("ok").expect("present");
-            assert!(stored.len() <= CHUNK_CHARS + 40, "{k}: {}", stored.len());
             assert!(!stored.contains('\n'));
         }
         v.delete("k").await.expect("delete");
         assert!(m.keys().is_empty());
         assert_eq!(v.get_bytes("k").await.expect("get"), None);
+        if !SPLIT_VALUES {
+            // put, get, delete, get: one call each.
+            assert_eq!(v.calls(), 4);
+        }
     }
 
+    /// A value split by an older install (or on Windows): 8 KiB → 10,923 base64 characters →
+    /// 11 items of at most 1,000; it reads back whole, and a piece missing or changed reads as
+    /// absent, never as garbage.
     #[tokio::test]
-    async fn a_write_cut_short_reads_as_absent_not_as_garbage() {
+    async fn split_values_read_back_and_a_write_cut_short_reads_as_absent() {
         let (v, m) = vault();
-        v.put_bytes("k", &[7u8; 3000]).await.expect("put");
-        m.delete("k#2").expect("drop a chunk");
+        let value: Vec<u8> = (0..8192u32).map(|i| (i % 256) as u8).collect();
+        let encoded = URL_SAFE_NO_PAD.encode(&value);
+        let pieces: Vec<&[u8]> = encoded.as_bytes().chunks(CHUNK_CHARS).collect();
+        for (i, c) in pieces.iter().enumerate().skip(1) {
+            m.set(&format!("k#{i}"), std::str::from_utf8(c).expect("ascii"))
+                .expect("set");
+        }
+        let head = format!(
+            "s1:{}:{}:{}",
+            pieces.len(),
+            checksum(&encoded),
+            std::str::from_utf8(pieces[0]).expect("ascii")
+        );
+        m.set("k", &head).expect("set");
+        assert_eq!(m.keys().len(), 11);
+        assert_eq!(v.get_bytes("k").await.expect("get"), Some(value));
+        m.delete("k#2").expect("drop a piece");
         assert_eq!(v.get_bytes("k").await.expect("get"), None);
         m.set("k#2", "AAAA").expect("tamper");
         assert_eq!(v.get_bytes("k").await.expect("get"), None);
@@ -545,6 +633,45 @@ mod tests {
         let e = v.get_bytes("k").await.expect_err("times out");
         assert_eq!(e.code, ErrorCode::KeyringTimeout);
         assert!(e.message.contains("did not answer"), "{}", e.message);
+    }
+
+    /// A keyring that answers one call at a time, each in 40 ms.
+    #[derive(Default)]
+    struct OneAtATime(std::sync::Mutex<()>);
+    impl SecretBackend for OneAtATime {
+        fn get(&self, _: &str) -> std::result::Result<Option<String>, BackendError> {
+            let _one = self.0.lock().expect("lock");
+            std::thread::sleep(Duration::from_millis(40));
+            Ok(None)
+        }
+        fn set(&self, k: &str, _: &str) -> std::result::Result<(), BackendError> {
+            self.get(k).map(|_| ())
+        }
+        fn delete(&self, k: &str) -> std::result::Result<(), BackendError> {
+            self.get(k).map(|_| ())
+        }
+    }
+
+    /// Thirty calls at once, each answered in 40 ms by a keyring that serves one at a time,
+    /// under a 100 ms limit: the last waits over a second in all, yet none is declared
+    /// unanswered, because the limit counts only the call's own time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_behind_our_own_calls_never_counts_as_a_hung_keyring() {
+        let v =
+            Vault::new(Arc::new(OneAtATime::default())).with_timeout(Duration::from_millis(100));
+        let mut calls = tokio::task::JoinSet::new();
+        for i in 0..30 {
+            let v = v.clone();
+            calls.spawn(async move { v.get_bytes(&format!("k{i}")).await });
+        }
+        while let Some(r) = calls.join_next().await {
+            assert_eq!(r.expect("joined").expect("answered in time"), None);
+        }
+        assert_eq!(v.calls(), 30);
+        assert_eq!(
+            v.health().status(),
+            crate::keyring_health::KeyringStatus::Ok
+        );
     }
 
     /// Counts calls that reach the backend; each one blocks until released.

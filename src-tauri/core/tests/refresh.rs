@@ -465,13 +465,14 @@ async fn a_sign_in_that_cannot_be_extended_is_announced_before_it_runs_out() {
         .expect("vault")
         .expect("tokens");
     tokens.refresh_expires_at = Some(now + 3 * day + 3_600_000);
+    // A generation is never rewritten (Signet caches them): the changed tokens are the next one.
     h.engine
         .vault()
-        .put_tokens(a.id, row.token_gen, &tokens)
+        .put_tokens(a.id, row.token_gen + 1, &tokens)
         .await
         .expect("vault");
     let timing = TokenTiming {
-        token_gen: row.token_gen,
+        token_gen: row.token_gen + 1,
         access_expires_at: row.access_expires_at,
         refresh_expires_at: tokens.refresh_expires_at,
         access_lifetime_ms: row.access_lifetime_ms,
