@@ -236,10 +236,7 @@ pub fn run() {
             let engine = app.state::<Engine>().inner().clone();
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                if !engine.drain(std::time::Duration::from_secs(15)).await {
-                    tracing::warn!("quit while a refresh was still in flight");
-                }
-                tracing::info!("quit: refreshes in flight stored");
+                engine.quit().await.log();
                 app.exit(0);
             });
         }

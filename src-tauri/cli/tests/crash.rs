@@ -115,6 +115,30 @@ impl World {
     }
 }
 
+/// The token items in the keyring under this namespace, by key (`secret-tool` lists them).
+fn keyring_token_items(namespace: &str) -> std::collections::BTreeSet<String> {
+    let out = Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "service",
+            &format!("app.signet.desktop/{namespace}"),
+        ])
+        .output()
+        .expect("secret-tool runs");
+    // Attributes go to stdout or stderr depending on the libsecret version: read both.
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("attribute.username = "))
+        .filter(|k| k.contains("/tokens/"))
+        .map(str::to_owned)
+        .collect()
+}
+
 fn app_binary() -> std::path::PathBuf {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/signet");
     assert!(
@@ -277,6 +301,24 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
         }
         engine.store().close().await;
     }
+    // No orphans: one more start settles what the rounds left, and then the keyring holds
+    // exactly one generation per account, the current one.
+    let engine = world.engine().await;
+    let repaired = engine.repair_all().await.expect("start-up repair");
+    let expected: std::collections::BTreeSet<String> = engine
+        .store()
+        .list()
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| signet_core::vault::tokens_key(r.id, r.token_gen))
+        .collect();
+    engine.store().close().await;
+    let stored = keyring_token_items(&world.namespace);
+    assert_eq!(
+        stored, expected,
+        "after the rounds and one start, only each account's current generation is in the keyring"
+    );
     // The output of every killed process (the app at debug level, signetctl, both at debug level), the
     // app's log files and the database: no token or secret the provider issued.
     let mut haystack = std::fs::read(world.dir.path().join("crash-output.log")).expect("output");
@@ -310,7 +352,9 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
          the rest two racing `signetctl refresh --all`); \
          integrity_check ok {rounds}/{rounds}; {refreshable_checks} account checks holding the provider's live token, \
          {settled} interrupted refreshes settled fresh by the next refresh, {flagged} flagged sign-in-again with a reason {reasons:?}; \
+         {repaired} accounts with leftovers settled at the next start, {} token items left in the keyring = one per account; \
          0 half-written; the app reached its database in {started} of its rounds; {} issued secrets searched in {} KB of crash output, the logs and the database: 0 found",
+        stored.len(),
         secrets.len(),
         output_bytes / 1024
     );

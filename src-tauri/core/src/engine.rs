@@ -42,6 +42,38 @@ impl EngineOptions {
     }
 }
 
+/// What quitting did with the refreshes it found under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuitReport {
+    /// Refreshes sent and not yet stored when quitting began.
+    pub in_flight: usize,
+    /// Of those, how many still had no answer when the wait ended (their accounts stay "in
+    /// doubt": nobody re-sends their refresh token before the grace has passed).
+    pub still_waiting: usize,
+    /// Accounts whose new tokens the keyring refused and that exist only in memory: they are
+    /// lost with this process, and those accounts will ask to be signed in again.
+    pub unsaved: usize,
+}
+
+impl QuitReport {
+    /// One truthful log line's worth.
+    pub fn log(&self) {
+        if self.still_waiting == 0 && self.unsaved == 0 {
+            tracing::info!(
+                stored = self.in_flight,
+                "quit: every refresh under way was answered and stored"
+            );
+        } else {
+            tracing::warn!(
+                in_flight = self.in_flight,
+                still_waiting = self.still_waiting,
+                unsaved = self.unsaved,
+                "quit before every refresh was settled: accounts without an answer stay in doubt, tokens the keyring refused are lost"
+            );
+        }
+    }
+}
+
 /// Where Signet keeps its database: `$SIGNET_DATA_DIR`, else the platform data dir.
 pub fn default_data_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("SIGNET_DATA_DIR") {
@@ -77,6 +109,8 @@ pub(crate) struct Inner {
     pub(crate) wake: tokio::sync::Notify,
     /// Refreshes between "request sent" and "result stored"; quitting waits for this to reach 0.
     pub(crate) in_flight: tokio::sync::watch::Sender<usize>,
+    /// Turned on by [`Engine::quit`]; no refresh request is sent afterwards.
+    pub(crate) quitting: tokio::sync::watch::Sender<bool>,
     /// Account pictures fetched for the window (never by the webview itself).
     pub(crate) avatars: crate::avatars::Avatars,
 }
@@ -118,6 +152,7 @@ impl Engine {
                 events,
                 wake: tokio::sync::Notify::new(),
                 in_flight: tokio::sync::watch::channel(0).0,
+                quitting: tokio::sync::watch::channel(false).0,
                 avatars: crate::avatars::Avatars::default(),
             }),
         })
@@ -152,6 +187,31 @@ impl Engine {
         let mut rx = self.inner.in_flight.subscribe();
         let done = tokio::time::timeout(limit, rx.wait_for(|n| *n == 0)).await;
         matches!(done, Ok(Ok(_)))
+    }
+
+    /// Quitting: from now on no refresh request is sent (by anyone in this process), and every
+    /// one already sent is waited for until its answer is stored or the account is marked in
+    /// doubt — at most one HTTP time limit plus two keyring calls, since each ends by itself
+    /// within that. The report says truthfully what happened.
+    pub async fn quit(&self) -> QuitReport {
+        self.inner.quitting.send_replace(true);
+        let in_flight = *self.inner.in_flight.borrow();
+        let limit = self.inner.http.timeout() + 2 * crate::vault::DEFAULT_TIMEOUT;
+        let settled = self.drain(limit).await;
+        QuitReport {
+            in_flight,
+            still_waiting: if settled {
+                0
+            } else {
+                *self.inner.in_flight.borrow()
+            },
+            unsaved: self.inner.credentials.unsaved_count(),
+        }
+    }
+
+    /// Whether [`Engine::quit`] was called: nothing new is sent.
+    pub fn quitting(&self) -> bool {
+        *self.inner.quitting.borrow()
     }
 
     /// The provider named `name`, built with its client secret (environment or keyring).

@@ -61,6 +61,7 @@ impl HttpError {
 #[derive(Clone, Debug)]
 pub struct Http {
     client: reqwest::Client,
+    timeout: Duration,
 }
 
 impl Http {
@@ -74,7 +75,12 @@ impl Http {
             .user_agent(concat!("Signet/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| crate::Error::internal(format!("cannot start the HTTP client: {e}")))?;
-        Ok(Http { client })
+        Ok(Http { client, timeout })
+    }
+
+    /// The time limit of one exchange.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     pub fn default_client() -> Result<Http, crate::Error> {

@@ -296,7 +296,19 @@ impl Engine {
         Ok(e)
     }
 
+    /// After [`Engine::quit`], nothing new is started.
+    fn refuse_if_quitting(&self) -> Result<()> {
+        if self.quitting() {
+            return Err(Error::new(
+                ErrorCode::Temporary,
+                "Signet is quitting, so this account was not refreshed now; it will be at the next start.",
+            ));
+        }
+        Ok(())
+    }
+
     async fn refresh_locked(&self, row: AccountRow) -> Result<RefreshOutcome> {
+        self.refuse_if_quitting()?;
         let id = row.id;
         // The answer to the last refresh never arrived, and the provider may still be working
         // on it: whoever asks (the scheduler, Refresh now, Refresh all, signetctl, another
@@ -371,6 +383,7 @@ impl Engine {
             return Err(Error::new(ErrorCode::ReauthRequired, msg));
         };
         self.limiter(&row.provider).until_ready().await;
+        self.refuse_if_quitting()?;
         let now = self.now();
         self.inner.store.begin_refresh(id, now).await?;
         self.emit(EngineEvent::AccountChanged { account_id: id });
