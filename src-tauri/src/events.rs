@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use serde::Serialize;
-use signet_core::EngineEvent;
+use signet_core::batch::Batch;
 use tauri::{AppHandle, Emitter, Manager};
 
 /// Event names the UI listens to.
@@ -55,25 +55,19 @@ fn send<T: Serialize + Clone>(app: &AppHandle, name: &str, payload: &T) {
     }
 }
 
-/// The one place that emits engine events to the webview. Engine events carry no token or
-/// secret by construction (see signet_core::views).
-pub fn emit(app: &AppHandle, event: &EngineEvent) {
-    match event {
-        EngineEvent::AccountChanged { .. }
-        | EngineEvent::AccountRemoved { .. }
-        | EngineEvent::ExternalChange => send(app, ACCOUNTS_CHANGED, event),
-        EngineEvent::SignInFinished { .. } => {
-            send(app, SIGN_IN_FINISHED, event);
-            send(app, ACCOUNTS_CHANGED, event);
-        }
-        EngineEvent::KeyringChanged { status } => send(app, KEYRING_CHANGED, status),
-        EngineEvent::Alert { .. } => {}
+/// The one place that sends a batch of engine events to the webview: one `accounts-changed`
+/// for however many accounts changed, each finished sign-in, the keyring's latest status.
+/// Engine events carry no token or secret by construction (see signet_core::views).
+pub fn emit_batch(app: &AppHandle, batch: &Batch) {
+    for sign_in in &batch.sign_ins {
+        send(app, SIGN_IN_FINISHED, sign_in);
     }
-}
-
-/// Tells the window to reload everything (engine events were lost to an overflow).
-pub fn reload_all(app: &AppHandle) {
-    send(app, ACCOUNTS_CHANGED, &EngineEvent::ExternalChange);
+    if batch.touches_accounts() {
+        send(app, ACCOUNTS_CHANGED, &batch.accounts);
+    }
+    if let Some(status) = &batch.keyring {
+        send(app, KEYRING_CHANGED, status);
+    }
 }
 
 /// A warning shown in the window (for example a forged sign-in link).

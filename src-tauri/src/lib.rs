@@ -8,7 +8,9 @@ mod scheme;
 mod tray;
 
 use signet_core::views::{RefreshAllResult, Settings, SignInStarted};
-use signet_core::{Config, Engine, EngineEvent, EngineOptions, Error, Vault};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use signet_core::{Config, Engine, EngineOptions, Error, Vault};
 use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -99,31 +101,33 @@ pub fn run() {
             let engine = tauri::async_runtime::block_on(Engine::open(options))?;
             tracing::info!(ms = since_start_ms(), "start-up: database open");
             app.manage(engine.clone());
+            app.manage(Counters::default());
 
-            // Engine events → the webview, the tray and notifications.
+            // Engine events → the webview, the tray and notifications, in batches of about
+            // 100 ms: a storm of 1,000 refreshes is a handful of list reloads and tray
+            // rebuilds, and its alerts one notification per kind.
             let handle = app.handle().clone();
-            let mut rx = engine.subscribe();
+            let mut batches = signet_core::batch::Batcher::new(engine.subscribe());
+            let (alerts_tx, alerts_rx) = tokio::sync::mpsc::unbounded_channel();
             tauri::async_runtime::spawn(async move {
-                use tokio::sync::broadcast::error::RecvError;
-                loop {
-                    match rx.recv().await {
-                        Ok(ev) => {
-                            events::emit(&handle, &ev);
-                            if let EngineEvent::Alert { title, message, .. } = &ev {
-                                notify(&handle, title, message).await;
-                            }
-                        }
-                        // More events than the channel holds arrived at once (a refresh storm):
-                        // the skipped ones are not replayed; the window reloads everything.
-                        Err(RecvError::Lagged(skipped)) => {
-                            tracing::info!(skipped, "engine events overflowed: window told to reload");
-                            events::reload_all(&handle);
-                        }
-                        Err(RecvError::Closed) => break,
+                while let Some(batch) = batches.next().await {
+                    if batch.lost > 0 {
+                        // More events than the channel holds arrived at once: the skipped ones
+                        // are not replayed; the window and the tray reload everything.
+                        tracing::info!(lost = batch.lost, "engine events overflowed: window told to reload");
                     }
-                    tray::update(&handle).await;
+                    events::emit_batch(&handle, &batch);
+                    if batch.touches_accounts() {
+                        handle.state::<Counters>().window_reloads.fetch_add(1, Ordering::Relaxed);
+                        tray::update(&handle).await;
+                    }
+                    if !batch.alerts.is_empty() {
+                        let _ = alerts_tx.send(batch.alerts);
+                    }
                 }
             });
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(notifications(handle, alerts_rx));
 
             // The scheduler, owned here and stopped on quit.
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -237,6 +241,13 @@ pub fn run() {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 engine.quit().await.log();
+                let counters = app.state::<Counters>();
+                tracing::info!(
+                    keyring_calls = engine.vault().calls(),
+                    window_reloads = counters.window_reloads.load(Ordering::Relaxed),
+                    tray_rebuilds = counters.tray_rebuilds.load(Ordering::Relaxed),
+                    "quit: counts since start"
+                );
                 app.exit(0);
             });
         }
@@ -339,6 +350,28 @@ pub(crate) async fn apply_settings(
         tracing::warn!(error = %e, "launch at login could not be changed");
     }
     Ok(saved)
+}
+
+/// Shows alerts as notifications, grouped: what arrives within a storm is one notification
+/// per kind ("12 accounts need signing in again").
+async fn notifications(
+    app: AppHandle,
+    mut alerts: tokio::sync::mpsc::UnboundedReceiver<Vec<signet_core::batch::Alert>>,
+) {
+    use signet_core::batch::{gather_alerts, group_alerts, ALERT_MAX_WAIT, ALERT_QUIET};
+    while let Some(held) = gather_alerts(&mut alerts, ALERT_QUIET, ALERT_MAX_WAIT).await {
+        for (title, body) in group_alerts(&held) {
+            notify(&app, &title, &body).await;
+        }
+    }
+}
+
+/// What the shell did since start, logged at quit (the storm benchmark reads it).
+#[derive(Default)]
+pub(crate) struct Counters {
+    /// Batches that told the window (and the tray) to reload the account list.
+    pub(crate) window_reloads: AtomicU64,
+    pub(crate) tray_rebuilds: AtomicU64,
 }
 
 /// A desktop notification, if the person allows them.

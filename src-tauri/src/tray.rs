@@ -1,4 +1,4 @@
-//! The tray: Refresh all, one line per account with its status, Open Signet, Quit; the tooltip summary.
+//! The tray: a summary, Refresh all, at most 15 account lines (those needing attention first), Open Signet, Quit; the tooltip.
 
 use signet_core::{AccountView, Engine, Status};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -58,32 +58,91 @@ fn status_text(status: Status) -> &'static str {
     }
 }
 
-/// "5 accounts, 1 needs sign-in".
+/// Account lines the tray shows at most: a menu that fits on a screen at 1,000 accounts.
+pub const MAX_LINES: usize = 15;
+
+/// What the tray menu lists: a summary, the accounts that need attention first (at most
+/// [`MAX_LINES`]), and how many are not listed.
+#[derive(Debug)]
+pub struct TrayLines<'a> {
+    pub summary: String,
+    pub shown: Vec<&'a AccountView>,
+    pub more: usize,
+}
+
+fn attention(status: Status) -> u8 {
+    match status {
+        Status::Reauth => 0,
+        Status::Setup => 1,
+        Status::Retrying => 2,
+        Status::Refreshing => 3,
+        Status::Fresh => 4,
+    }
+}
+
+pub fn lines(accounts: &[AccountView]) -> TrayLines<'_> {
+    let mut ordered: Vec<&AccountView> = accounts.iter().collect();
+    // Stable: within a status, the list's own order (provider, name).
+    ordered.sort_by_key(|a| attention(a.status));
+    let more = ordered.len().saturating_sub(MAX_LINES);
+    ordered.truncate(MAX_LINES);
+    TrayLines {
+        summary: summary(accounts),
+        shown: ordered,
+        more,
+    }
+}
+
+/// "1,000 accounts — 3 need you, 2 retrying".
 pub fn summary(accounts: &[AccountView]) -> String {
     let n = accounts.len();
-    let reauth = accounts
-        .iter()
-        .filter(|a| a.status == Status::Reauth)
-        .count();
-    let setup = accounts
-        .iter()
-        .filter(|a| a.status == Status::Setup)
-        .count();
-    let mut s = format!("Signet — {n} account{}", if n == 1 { "" } else { "s" });
-    if reauth > 0 {
-        s.push_str(&format!(
-            ", {reauth} need{} sign-in",
-            if reauth == 1 { "s" } else { "" }
+    let count = |s: &[Status]| accounts.iter().filter(|a| s.contains(&a.status)).count();
+    let need = count(&[Status::Reauth, Status::Setup]);
+    let retrying = count(&[Status::Retrying]);
+    let mut s = format!("{} account{}", grouped(n), if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if need > 0 {
+        parts.push(format!(
+            "{} need{} you",
+            grouped(need),
+            if need == 1 { "s" } else { "" }
         ));
     }
-    if setup > 0 {
-        s.push_str(&format!(", {setup} with a setup problem"));
+    if retrying > 0 {
+        parts.push(format!("{} retrying", grouped(retrying)));
+    }
+    if !parts.is_empty() {
+        s.push_str(" — ");
+        s.push_str(&parts.join(", "));
     }
     s
 }
 
+/// 1000 → "1,000".
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::Wry>> {
     let menu = Menu::new(app)?;
+    let lines = lines(accounts);
+    if !accounts.is_empty() {
+        menu.append(&MenuItem::with_id(
+            app,
+            "summary",
+            &lines.summary,
+            false,
+            None::<&str>,
+        )?)?;
+    }
     menu.append(&MenuItem::with_id(
         app,
         TrayItem::RefreshAll.id(),
@@ -92,7 +151,7 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
         None::<&str>,
     )?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    for a in accounts.iter().take(30) {
+    for a in &lines.shown {
         let who = a.email.as_deref().unwrap_or(&a.display_name);
         let label = signet_core::printable::one_line(&format!(
             "{} {} ({}) — {}",
@@ -105,6 +164,15 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
             app,
             TrayItem::Account(a.id).id(),
             label,
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    if lines.more > 0 {
+        menu.append(&MenuItem::with_id(
+            app,
+            TrayItem::Open.id(),
+            format!("… and {} more in Signet", grouped(lines.more)),
             true,
             None::<&str>,
         )?)?;
@@ -174,7 +242,11 @@ pub async fn update(app: &AppHandle) {
     if let Ok(m) = menu(app, &accounts) {
         let _ = tray.set_menu(Some(m));
     }
-    let _ = tray.set_tooltip(Some(summary(&accounts)));
+    let _ = tray.set_tooltip(Some(format!("Signet — {}", summary(&accounts))));
+    if let Some(c) = app.try_state::<crate::Counters>() {
+        c.tray_rebuilds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Shows the outcome of "Refresh all" in the tooltip (the tray has no other place for text).
@@ -185,7 +257,7 @@ pub async fn show_outcome(app: &AppHandle, outcome: &signet_core::views::Refresh
     };
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let text = format!(
-            "{}\nRefresh all: {} refreshed, {} failed",
+            "Signet — {}\nRefresh all: {} refreshed, {} failed",
             summary(&accounts),
             outcome.refreshed,
             outcome.failed
@@ -209,5 +281,44 @@ mod tests {
             assert_eq!(TrayItem::parse(&item.id()), Some(item));
         }
         assert_eq!(TrayItem::parse("account:x"), None);
+    }
+
+    fn account(id: i64, status: Status) -> AccountView {
+        AccountView {
+            id,
+            provider: "corp".into(),
+            provider_kind: "oidc".into(),
+            display_name: format!("user{id}"),
+            email: None,
+            avatar_url: None,
+            status,
+            status_code: None,
+            status_message: None,
+            access_expires_at: None,
+            refresh_expires_at: None,
+            next_refresh_at: None,
+            last_refresh_at: None,
+            balance: None,
+            profile: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_thousand_accounts_fit_on_a_screen_with_those_needing_you_first() {
+        let mut accounts: Vec<AccountView> = (0..1000).map(|i| account(i, Status::Fresh)).collect();
+        accounts[500].status = Status::Reauth;
+        accounts[900].status = Status::Setup;
+        accounts[999].status = Status::Reauth;
+        accounts[10].status = Status::Retrying;
+        let l = lines(&accounts);
+        assert_eq!(l.summary, "1,000 accounts — 3 need you, 1 retrying");
+        assert_eq!(l.shown.len(), MAX_LINES);
+        assert_eq!(l.more, 985);
+        let first: Vec<i64> = l.shown.iter().take(4).map(|a| a.id).collect();
+        assert_eq!(first, vec![500, 999, 900, 10]);
+        let few = &accounts[..3];
+        assert_eq!(lines(few).more, 0);
+        assert_eq!(lines(few).summary, "3 accounts");
+        assert_eq!(summary(&accounts[..1]), "1 account");
     }
 }

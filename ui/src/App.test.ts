@@ -18,7 +18,7 @@ describe("App", () => {
     expect(screen.getByTestId("account-count").textContent).toBe("1 account");
 
     stored = [...stored, account({ id: 2, displayName: "Grace Hopper", status: "refreshing" })];
-    await emit("accounts-changed", { type: "accountChanged", accountId: 2 });
+    await emit("accounts-changed", { changed: [2], removed: [], all: false });
 
     await screen.findByText("Grace Hopper");
     expect(screen.getByTestId("account-count").textContent).toBe("2 accounts");
@@ -27,6 +27,19 @@ describe("App", () => {
       "Refreshing…",
     ]);
     expect(backend.called("list_accounts")).toHaveLength(2);
+  });
+
+  it("reloads the list once for a batch naming a thousand accounts, and once for a reload-all", async () => {
+    const backend = mockBackend({
+      list_accounts: () => [account({ id: 1, displayName: "Ada Lovelace" }), account({ id: 2, displayName: "Grace Hopper" })],
+    });
+    render(App);
+    await screen.findByText("Ada Lovelace");
+    const before = backend.called("list_accounts").length;
+    await emit("accounts-changed", { changed: Array.from({ length: 1000 }, (_, i) => i + 1), removed: [], all: false });
+    await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(before + 1));
+    await emit("accounts-changed", null);
+    await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(before + 2));
   });
 
   it("shows the empty state when providers exist but there are no accounts", async () => {
@@ -140,7 +153,7 @@ describe("start-up", () => {
     await screen.findByText("Prefetched Person");
     expect(backend.called("list_accounts")).toHaveLength(0);
 
-    await emit("accounts-changed", { type: "accountChanged", accountId: 7 });
+    await emit("accounts-changed", { changed: [7], removed: [], all: false });
     await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(1));
   });
 
@@ -150,7 +163,7 @@ describe("start-up", () => {
 
     await screen.findByText("Ada Lovelace");
     await waitFor(() => expect(backend.called("window_ready")).toHaveLength(1));
-    await emit("accounts-changed", { type: "accountChanged", accountId: 1 });
+    await emit("accounts-changed", { changed: [1], removed: [], all: false });
     await waitFor(() => expect(backend.called("list_accounts").length).toBeGreaterThan(1));
     expect(backend.called("window_ready")).toHaveLength(1);
   });

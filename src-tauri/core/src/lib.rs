@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod avatars;
+pub mod batch;
 pub mod browser;
 pub mod clock;
 pub mod config;

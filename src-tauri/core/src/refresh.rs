@@ -491,6 +491,8 @@ impl Engine {
             let days = ((ends - now) as f64 / 86_400_000.0).max(0.0);
             self.emit(EngineEvent::Alert {
                 account_id: row.id,
+                kind: crate::views::AlertKind::EndsSoon,
+                account: row.label(),
                 title: format!("{}: sign-in ends soon", row.label()),
                 message: format!(
                     "{} will stop accepting this sign-in in {days:.1} days and Signet cannot extend it. Sign in again before then to keep the account working.",
@@ -584,13 +586,25 @@ impl Engine {
             _ => true,
         };
         if alert && self.inner.store.mark_alerted(row.id).await? {
-            let title = match status {
-                Status::Reauth => format!("{} needs you to sign in again", row.label()),
-                Status::Setup => format!("{}: provider set-up problem", row.provider),
-                _ => format!("{} cannot be refreshed", row.label()),
+            use crate::views::AlertKind;
+            let (kind, title) = match status {
+                Status::Reauth => (
+                    AlertKind::SignInAgain,
+                    format!("{} needs you to sign in again", row.label()),
+                ),
+                Status::Setup => (
+                    AlertKind::SetupProblem,
+                    format!("{}: provider set-up problem", row.provider),
+                ),
+                _ => (
+                    AlertKind::CannotRefresh,
+                    format!("{} cannot be refreshed", row.label()),
+                ),
             };
             self.emit(EngineEvent::Alert {
                 account_id: row.id,
+                kind,
+                account: row.label(),
                 title,
                 message: message.to_owned(),
             });

@@ -23,6 +23,9 @@ pub enum EngineEvent {
     #[serde(rename_all = "camelCase")]
     Alert {
         account_id: i64,
+        kind: AlertKind,
+        /// How the account is named ("name <email> (provider)").
+        account: String,
         title: String,
         message: String,
     },
@@ -36,6 +39,36 @@ pub enum EngineEvent {
         account_id: Option<i64>,
         error: Option<Error>,
     },
+}
+
+/// What an alert is about; alerts of one kind are grouped into one notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AlertKind {
+    SignInAgain,
+    SetupProblem,
+    CannotRefresh,
+    EndsSoon,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 4] = [
+        AlertKind::SignInAgain,
+        AlertKind::SetupProblem,
+        AlertKind::CannotRefresh,
+        AlertKind::EndsSoon,
+    ];
+
+    /// The title of one notification for `n` (more than one) accounts.
+    pub fn group_title(self, n: usize) -> String {
+        match self {
+            AlertKind::SignInAgain => format!("{n} accounts need signing in again"),
+            AlertKind::SetupProblem => format!("{n} accounts have a provider set-up problem"),
+            AlertKind::CannotRefresh => format!("{n} accounts cannot be refreshed"),
+            AlertKind::EndsSoon => format!("{n} accounts' sign-ins end soon"),
+        }
+    }
 }
 
 /// An account as the UI and the CLI show it.

@@ -3,6 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AccountDetail,
+  AccountsChanged,
   AccountView,
   ActivityView,
   ChatSent,
@@ -65,9 +66,12 @@ export const getAvatar = (id: number) => invoke<string | null>("get_avatar", { i
 export const getSettings = () => invoke<Settings>("get_settings");
 export const setSettings = (settings: Settings) => invoke<Settings>("set_settings", { settings });
 
-/** Calls `handler` whenever the engine says accounts changed. */
-export function onAccountsChanged(handler: (event: EngineEvent | null) => void): Promise<UnlistenFn> {
-  return listen<EngineEvent | null>("accounts-changed", (e) => handler(e.payload ?? null));
+/** Calls `handler` whenever accounts changed: one call per batch of changes (about 100 ms),
+ * naming the accounts changed and removed, or `all` when everything should be reloaded. */
+export function onAccountsChanged(handler: (change: AccountsChanged) => void): Promise<UnlistenFn> {
+  return listen<AccountsChanged | null>("accounts-changed", (e) =>
+    handler(e.payload ?? { changed: [], removed: [], all: true }),
+  );
 }
 
 /** Calls `handler` when a sign-in started from this UI (or a deep link) has ended. */

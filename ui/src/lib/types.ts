@@ -1,6 +1,7 @@
 // The UI's names for the engine's data: re-exports of the ts-rs bindings generated from Rust.
 export type { AccountDetail } from "./bindings/AccountDetail";
 export type { AccountView } from "./bindings/AccountView";
+export type { AccountsChanged } from "./bindings/AccountsChanged";
 export type { ActivityView } from "./bindings/ActivityView";
 export type { BalanceView } from "./bindings/BalanceView";
 export type { ChatSent } from "./bindings/ChatSent";
