@@ -18,6 +18,11 @@ use crate::views::{AlertKind, EngineEvent};
 /// How long events are gathered into one batch.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
+/// The least time between two batches: a change after a quiet spell shows within
+/// [`BATCH_WINDOW`], while a storm that goes on for minutes updates the window and the tray
+/// once a second, not ten times.
+pub const BATCH_MIN_GAP: Duration = Duration::from_secs(1);
+
 /// What the window is told about accounts in one batch (event `accounts-changed`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -103,6 +108,8 @@ impl Batch {
 pub struct Batcher {
     rx: broadcast::Receiver<EngineEvent>,
     window: Duration,
+    min_gap: Duration,
+    last: Option<tokio::time::Instant>,
 }
 
 impl Batcher {
@@ -110,12 +117,9 @@ impl Batcher {
         Batcher {
             rx,
             window: BATCH_WINDOW,
+            min_gap: BATCH_MIN_GAP,
+            last: None,
         }
-    }
-
-    pub fn with_window(mut self, window: Duration) -> Self {
-        self.window = window;
-        self
     }
 
     /// Waits for an event, gathers what follows within the window, and returns the batch.
@@ -133,7 +137,10 @@ impl Batcher {
             }
             Err(RecvError::Closed) => return None,
         }
-        let deadline = tokio::time::Instant::now() + self.window;
+        let mut deadline = tokio::time::Instant::now() + self.window;
+        if let Some(last) = self.last {
+            deadline = deadline.max(last + self.min_gap);
+        }
         loop {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Ok(ev)) => batch.add(ev, &mut changed, &mut removed),
@@ -146,6 +153,7 @@ impl Batcher {
         }
         batch.accounts.changed = changed.into_iter().collect();
         batch.accounts.removed = removed.into_iter().collect();
+        self.last = Some(tokio::time::Instant::now());
         Some(batch)
     }
 }
@@ -252,10 +260,39 @@ mod tests {
             let _ = tx.send(changed(3));
             tx
         });
+        let start = tokio::time::Instant::now();
         assert_eq!(b.next().await.expect("first").accounts.changed, vec![1, 2]);
+        assert_eq!(
+            start.elapsed(),
+            BATCH_WINDOW,
+            "a first change shows at once"
+        );
         assert_eq!(b.next().await.expect("second").accounts.changed, vec![3]);
         drop(sender.await.expect("sender"));
         assert!(b.next().await.is_none(), "engine gone");
+    }
+
+    /// Events every 10 ms for a minute (a long storm): one batch a second, each naming every
+    /// account changed in it.
+    #[tokio::test(start_paused = true)]
+    async fn a_long_storm_is_one_batch_a_second() {
+        let (tx, rx) = broadcast::channel(256);
+        let mut b = Batcher::new(rx);
+        let sender = tokio::spawn(async move {
+            for id in 0..6000 {
+                let _ = tx.send(changed(id));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        let mut batches = Vec::new();
+        while let Some(batch) = b.next().await {
+            batches.push(batch);
+        }
+        sender.await.expect("sender");
+        assert!(batches.len() <= 61, "{} batches", batches.len());
+        let named: usize = batches.iter().map(|b| b.accounts.changed.len()).sum();
+        assert_eq!(named, 6000, "no change left out");
+        assert!(batches.iter().all(|b| b.lost == 0));
     }
 
     /// A listener that fell behind hears "reload everything", then keeps listening.

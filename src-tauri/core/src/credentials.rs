@@ -38,6 +38,8 @@ pub struct Credentials {
     unsaved: Mutex<HashMap<i64, Tokens>>,
     /// provider → secret, valid while the change counter is the one recorded with it.
     secrets: Mutex<HashMap<String, (String, Secret)>>,
+    /// One keyring read of a client secret at a time: a storm's first refreshes share it.
+    secret_reads: tokio::sync::Mutex<()>,
 }
 
 impl Credentials {
@@ -48,6 +50,7 @@ impl Credentials {
             cache: Mutex::new(HashMap::new()),
             unsaved: Mutex::new(HashMap::new()),
             secrets: Mutex::new(HashMap::new()),
+            secret_reads: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -198,10 +201,18 @@ impl Credentials {
     /// process records a change.
     pub async fn client_secret(&self, provider: &str) -> Result<Option<Secret>> {
         let version = self.secrets_version().await?;
-        if let Some((v, s)) = lock(&self.secrets).get(provider) {
-            if *v == version {
-                return Ok(Some(s.clone()));
-            }
+        let cached = || {
+            lock(&self.secrets)
+                .get(provider)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, s)| s.clone())
+        };
+        if let Some(s) = cached() {
+            return Ok(Some(s));
+        }
+        let _one_read = self.secret_reads.lock().await;
+        if let Some(s) = cached() {
+            return Ok(Some(s));
         }
         let secret = self.vault.get_client_secret(provider).await?;
         match &secret {

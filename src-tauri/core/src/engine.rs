@@ -95,12 +95,13 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: Http,
     pub(crate) data_dir: PathBuf,
-    pub(crate) providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
+    /// Built providers with the client secret each was built with.
+    pub(crate) providers: Mutex<HashMap<String, (Option<Secret>, Arc<dyn Provider>)>>,
     pub(crate) flows: Flows,
     pub(crate) waiters: Mutex<HashMap<String, oneshot::Sender<Result<AccountView>>>>,
     pub(crate) account_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) permits: Semaphore,
-    pub(crate) limiters: Mutex<HashMap<String, Arc<governor::DefaultDirectRateLimiter>>>,
+    pub(crate) rates: crate::rate::RateLimits,
     /// Closes the loopback listener of each provider's sign-in in progress.
     pub(crate) listeners: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     /// Providers whose next sign-in must ask for consent again (no refresh token last time).
@@ -139,14 +140,14 @@ impl Engine {
                 config: std::sync::RwLock::new(opts.config),
                 credentials: crate::credentials::Credentials::new(opts.vault, store.clone()),
                 store,
-                clock: opts.clock,
+                clock: opts.clock.clone(),
                 http: Http::new(opts.http_timeout)?,
                 data_dir: opts.data_dir,
                 providers: Mutex::new(HashMap::new()),
                 flows: Flows::default(),
                 waiters: Mutex::new(HashMap::new()),
                 account_locks: Mutex::new(HashMap::new()),
-                limiters: Mutex::new(HashMap::new()),
+                rates: crate::rate::RateLimits::new(opts.clock.clone()),
                 consent_next: Mutex::new(std::collections::HashSet::new()),
                 listeners: Mutex::new(HashMap::new()),
                 events,
@@ -214,17 +215,9 @@ impl Engine {
         *self.inner.quitting.borrow()
     }
 
-    /// The provider named `name`, built with its client secret (environment or keyring).
+    /// The provider named `name`, built with its client secret (environment or keyring). Built
+    /// once and kept while its secret stays the same (a change by another process included).
     pub async fn provider(&self, name: &str) -> Result<Arc<dyn Provider>> {
-        if let Some(p) = self
-            .inner
-            .providers
-            .lock()
-            .ok()
-            .and_then(|m| m.get(name).cloned())
-        {
-            return Ok(p);
-        }
         let config = self.config();
         let cfg = config.provider(name).ok_or_else(|| {
             Error::not_found(format!(
@@ -239,12 +232,19 @@ impl Engine {
                 .map(Secret::new),
             None => self.inner.credentials.client_secret(name).await?,
         };
-        let have_secret = secret.is_some();
-        let p = provider::build(cfg, secret, self.inner.http.clone());
-        if have_secret {
-            if let Ok(mut m) = self.inner.providers.lock() {
-                m.insert(name.to_owned(), p.clone());
-            }
+        if let Some((_, p)) = self
+            .inner
+            .providers
+            .lock()
+            .ok()
+            .and_then(|m| m.get(name).cloned())
+            .filter(|(used, _)| *used == secret)
+        {
+            return Ok(p);
+        }
+        let p = provider::build(cfg, secret.clone(), self.inner.http.clone());
+        if let Ok(mut m) = self.inner.providers.lock() {
+            m.insert(name.to_owned(), (secret, p.clone()));
         }
         Ok(p)
     }

@@ -21,6 +21,7 @@ pub mod manage;
 pub mod printable;
 pub mod private_fs;
 pub mod provider;
+pub mod rate;
 pub mod refresh;
 pub mod secret;
 pub mod signin;

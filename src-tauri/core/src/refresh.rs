@@ -1,6 +1,5 @@
 //! Keeping tokens fresh: due times, single-flight refresh (in and across processes), error handling, the scheduler loop.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use backon::BackoffBuilder;
@@ -382,7 +381,11 @@ impl Engine {
                 .await?;
             return Err(Error::new(ErrorCode::ReauthRequired, msg));
         };
-        self.limiter(&row.provider).until_ready().await;
+        let per_second = self.config().refresh.per_provider_per_second;
+        self.inner
+            .rates
+            .until_ready(&row.provider, per_second)
+            .await;
         self.refuse_if_quitting()?;
         let now = self.now();
         self.inner.store.begin_refresh(id, now).await?;
@@ -611,22 +614,6 @@ impl Engine {
         }
         self.emit(EngineEvent::AccountChanged { account_id: row.id });
         Ok(())
-    }
-
-    fn limiter(&self, provider: &str) -> Arc<governor::DefaultDirectRateLimiter> {
-        let per_second = std::num::NonZeroU32::new(self.config().refresh.per_provider_per_second)
-            .unwrap_or(std::num::NonZeroU32::MIN);
-        let mut m = match self.inner.limiters.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        m.entry(provider.to_owned())
-            .or_insert_with(|| {
-                Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
-                    per_second,
-                )))
-            })
-            .clone()
     }
 
     /// Refreshes every account whose due time has passed. Returns how many were attempted.
