@@ -7,162 +7,18 @@
 //! scripts/with-keyring.sh, Xvfb (started here, for the app only) and the app built
 //! (`cargo build --workspace`).
 
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+mod app;
+
+use std::process::Command;
 use std::time::Duration;
 
+use app::{keyring_token_items, sign_in, World, Xvfb};
 use rand::{Rng, SeedableRng};
-use signet_core::vault::KeyringBackend;
-use signet_core::{Config, Engine, EngineOptions, Status, Vault};
+use signet_core::Status;
 use signet_testkit::files::read_tree;
-use signet_testkit::{OAuthServer, ServerConfig, TokenState, User};
+use signet_testkit::TokenState;
 
 const ACCOUNTS: usize = 10;
-
-struct World {
-    dir: tempfile::TempDir,
-    namespace: String,
-    server: OAuthServer,
-}
-
-/// An X server of its own for the app (the rest of the test keeps no DISPLAY, so a keyring
-/// prompt can never hang it).
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        use std::io::BufRead;
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1024x768x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (apt install xvfb)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("display number");
-        Xvfb {
-            child,
-            display: format!(":{}", line.trim()),
-        }
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl World {
-    fn config(&self) -> std::path::PathBuf {
-        self.dir.path().join("config.toml")
-    }
-    fn data(&self) -> std::path::PathBuf {
-        self.dir.path().join("data")
-    }
-    async fn engine(&self) -> Engine {
-        let config = Config::load(&self.config()).expect("config");
-        let vault = Vault::new(Arc::new(KeyringBackend::new(&self.namespace)));
-        Engine::open(EngineOptions::new(config, self.data(), vault))
-            .await
-            .expect("engine opens after a crash")
-    }
-    /// Where every killed process's output goes (appended), to be scanned for secrets.
-    fn crash_output(&self) -> std::fs::File {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.path().join("crash-output.log"))
-            .expect("crash output file")
-    }
-    fn with_env(&self, mut cmd: Command) -> Child {
-        cmd.env("SIGNET_CONFIG", self.config())
-            .env("SIGNET_DATA_DIR", self.data())
-            .env("SIGNET_KEYRING_NAMESPACE", &self.namespace)
-            .stdout(self.crash_output())
-            .stderr(self.crash_output())
-            .spawn()
-            .expect("start a Signet process")
-    }
-    fn storm(&self) -> Child {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signetctl"));
-        cmd.args(["refresh", "--all"]).env("SIGNET_LOG", "debug");
-        self.with_env(cmd)
-    }
-    /// The desktop app, which refreshes every due account as soon as it starts. In a process
-    /// group of its own, so that `kill -9` takes its WebKit helpers with it.
-    fn app(&self, xvfb: &Xvfb) -> Child {
-        use std::os::unix::process::CommandExt;
-        let mut cmd = Command::new(app_binary());
-        cmd.env("RUST_LOG", "debug")
-            .env("DISPLAY", &xvfb.display)
-            .process_group(0);
-        self.with_env(cmd)
-    }
-}
-
-/// The token items in the keyring under this namespace, by key (`secret-tool` lists them).
-fn keyring_token_items(namespace: &str) -> std::collections::BTreeSet<String> {
-    let out = Command::new("secret-tool")
-        .args([
-            "search",
-            "--all",
-            "service",
-            &format!("app.signet.desktop/{namespace}"),
-        ])
-        .output()
-        .expect("secret-tool runs");
-    // Attributes go to stdout or stderr depending on the libsecret version: read both.
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("attribute.username = "))
-        .filter(|k| k.contains("/tokens/"))
-        .map(str::to_owned)
-        .collect()
-}
-
-fn app_binary() -> std::path::PathBuf {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/signet");
-    assert!(
-        p.exists(),
-        "build the app first: cargo build --workspace ({})",
-        p.display()
-    );
-    p
-}
-
-async fn sign_in(engine: &Engine, server: &OAuthServer, i: usize, reauth: Option<i64>) {
-    server.set_user(User::new(
-        &format!("crash-{i}"),
-        &format!("Crash {i}"),
-        &format!("crash{i}@example.com"),
-    ));
-    let start = engine.begin_sign_in("corp", reauth).await.expect("begin");
-    let cb = server
-        .authorize(start.authorize_url.as_str())
-        .await
-        .expect("authorize");
-    engine.handle_deep_link(&cb).await.expect("callback");
-    start.waiter.wait().await.expect("signed in");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
@@ -175,21 +31,7 @@ async fn kill_9_during_refresh_storms_never_leaves_half_written_state() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
-    let world = World {
-        dir: tempfile::tempdir().expect("tempdir"),
-        namespace: format!("crash-test-{}", std::process::id()),
-        server: OAuthServer::start(ServerConfig::oidc()).await,
-    };
-    std::fs::write(
-        world.config(),
-        format!(
-            "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\nredirect = \"deep-link\"\nclient_secret_env = \"CRASH_SECRET\"\n\n[refresh]\nper_provider_per_second = 1000\n",
-            world.server.client_id(),
-            world.server.issuer()
-        ),
-    )
-    .expect("config");
-    std::env::set_var("CRASH_SECRET", world.server.client_secret());
+    let world = World::start("crash-test").await;
     {
         let engine = world.engine().await;
         for i in 0..ACCOUNTS {

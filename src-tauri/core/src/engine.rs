@@ -87,6 +87,9 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
+/// A provider as built, with the client secret it was built with.
+pub(crate) type BuiltProvider = (Option<Secret>, Arc<dyn Provider>);
+
 pub(crate) struct Inner {
     pub(crate) config: std::sync::RwLock<Config>,
     pub(crate) store: Store,
@@ -96,7 +99,7 @@ pub(crate) struct Inner {
     pub(crate) http: Http,
     pub(crate) data_dir: PathBuf,
     /// Built providers with the client secret each was built with.
-    pub(crate) providers: Mutex<HashMap<String, (Option<Secret>, Arc<dyn Provider>)>>,
+    pub(crate) providers: Mutex<HashMap<String, BuiltProvider>>,
     pub(crate) flows: Flows,
     pub(crate) waiters: Mutex<HashMap<String, oneshot::Sender<Result<AccountView>>>>,
     pub(crate) account_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
