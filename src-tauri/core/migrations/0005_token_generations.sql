@@ -1,15 +1,15 @@
 -- Keyring generations of an account's tokens that may exist besides the current one
--- (accounts.token_gen). A commit lists the generation it is about to write and the one it
--- replaces before touching the keyring, and removes both lines once the old one is deleted, so
--- a crash anywhere in between leaves a line saying exactly which keyring item to look at:
--- a newer one is adopted (it may hold the only live refresh token), an older one deleted.
-CREATE TABLE token_generations (
-    account_id INTEGER NOT NULL,
-    generation INTEGER NOT NULL,
-    PRIMARY KEY (account_id, generation)
-) WITHOUT ROWID;
+-- (token_gen): `pending_gen` is being written and not pointed at yet (set before the keyring
+-- write, by the same statement that marks a refresh as sent); `stale_gen` was replaced and not
+-- deleted yet (set by the statement that points at the new one). A crash anywhere in between
+-- leaves exactly the generation to look at: a pending one is adopted if it was stored (it may
+-- hold the only live refresh token), a stale one is deleted. In the account's row, so the
+-- read every refresh makes anyway brings them along.
+ALTER TABLE accounts ADD COLUMN pending_gen INTEGER;
+ALTER TABLE accounts ADD COLUMN stale_gen INTEGER;
 
--- Installs from before this table probed generation n+1 on every read and may hold leftovers
--- of interrupted refreshes at n-1 and n+1: list them once, so the first start cleans them up.
-INSERT INTO token_generations (account_id, generation) SELECT id, token_gen + 1 FROM accounts;
-INSERT INTO token_generations (account_id, generation) SELECT id, token_gen - 1 FROM accounts WHERE token_gen > 0;
+-- Installs from before these columns probed generation n+1 on every read and may hold
+-- leftovers of interrupted refreshes at n-1 and n+1: name them once, so the first start
+-- settles them.
+UPDATE accounts SET pending_gen = token_gen + 1,
+                    stale_gen = CASE WHEN token_gen > 0 THEN token_gen - 1 END;

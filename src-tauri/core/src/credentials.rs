@@ -1,16 +1,19 @@
 //! Credentials: the one home of the token-generation protocol (keyring item per generation, the database's pointer, crash repair, orphan cleanup) and of the caches that spare the keyring.
 //!
 //! An account's tokens live in the keyring under `account/{id}/tokens/{generation}`; the
-//! database's `accounts.token_gen` says which generation is current. A commit:
+//! account's row says which generation is current (`token_gen`). A commit:
 //!
-//! 1. lists the generation it will write and the one it replaces in `token_generations`;
-//! 2. writes the new generation to the keyring (one call);
-//! 3. lets the caller point the database at it (with whatever else the caller records);
-//! 4. deletes the old generation (one call) and both lines.
+//! 1. names the generation it will write as `pending_gen` (a refresh does it in the statement
+//!    that marks the refresh as sent: no extra round trip);
+//! 2. writes that generation to the keyring (one call);
+//! 3. lets the caller point the row at it (`Store::record_refresh` / `record_tokens`, which
+//!    also turn the replaced generation into `stale_gen` and clear `pending_gen`);
+//! 4. deletes the replaced generation (one call) and clears `stale_gen`.
 //!
-//! A crash anywhere leaves lines naming exactly the items to look at; [`Credentials::repair`]
-//! (at the next commit of that account, and at start) adopts a newer generation — it may hold
-//! the only refresh token the provider still accepts — and deletes older ones.
+//! A crash anywhere leaves the row naming exactly the item to look at; [`Credentials::repair`]
+//! (before the next commit of that account, and at start) adopts a pending generation that was
+//! stored — it may hold the only refresh token the provider still accepts — and deletes a stale
+//! one.
 //!
 //! Items never change once written, so tokens read or written by this process are cached by
 //! generation: a refresh of an account this process already holds reads nothing. Client
@@ -93,8 +96,9 @@ impl Credentials {
     }
 
     /// Stores `tokens` as the generation after `from` (the first generation, 0, when `from` is
-    /// `None`), then calls `point(new_generation)` to make the database point at it, then
-    /// deletes the replaced generation. The caller holds the account's locks.
+    /// `None`), then calls `point(new_generation)` to make the row point at it, then deletes the
+    /// replaced generation. `pending_named`: the caller's own statement already named the new
+    /// generation as pending (a refresh's "sent" mark). The caller holds the account's locks.
     ///
     /// If the keyring refuses the write, nothing changes and the error is returned (a refresh
     /// then [holds](Credentials::hold) the tokens).
@@ -103,6 +107,7 @@ impl Credentials {
         id: i64,
         from: Option<i64>,
         tokens: &Tokens,
+        pending_named: bool,
         point: F,
     ) -> Result<i64>
     where
@@ -110,88 +115,78 @@ impl Credentials {
         Fut: Future<Output = Result<()>>,
     {
         let new_gen = from.map_or(0, |g| g + 1);
-        self.list_generations(id, &[Some(new_gen), from]).await?;
+        if !pending_named && from.is_some() {
+            self.set_pending(id, Some(new_gen)).await?;
+        }
         self.vault.put_tokens(id, new_gen, tokens).await?;
         lock(&self.unsaved).remove(&id);
         point(new_gen).await?;
         lock(&self.cache).insert(id, (new_gen, tokens.clone()));
-        if let Some(old) = from {
-            self.drop_generation(id, old).await;
+        if let Some(old) = from.filter(|old| *old != new_gen) {
+            self.drop_stale(id, old).await;
         }
-        self.unlist(id, new_gen).await?;
         Ok(new_gen)
     }
 
     /// Settles what an interrupted commit left for this account (the caller holds its locks):
-    /// a newer generation is adopted through `adopt(generation, tokens)` — which points the
-    /// database at it — and every other listed generation is deleted. Returns the generation
-    /// adopted, if any. One SQL query when there is nothing to do.
+    /// a pending generation that was stored is adopted through `adopt(generation, tokens)` —
+    /// which points the row at it — and a stale one is deleted. Returns the generation adopted,
+    /// if any. Nothing to do (the usual case) costs nothing: the row says so.
     pub async fn repair<F, Fut>(&self, row: &AccountRow, adopt: F) -> Result<Option<i64>>
     where
         F: FnOnce(i64, Tokens) -> Fut,
         Fut: Future<Output = Result<()>>,
     {
-        let listed = self.listed(row.id).await?;
-        if listed.is_empty() {
-            return Ok(None);
-        }
-        let mut current = row.token_gen;
         let mut adopted = None;
-        let mut adopt = Some(adopt);
-        let mut newer: Vec<i64> = listed.iter().copied().filter(|g| *g > current).collect();
-        newer.sort_unstable_by(|a, b| b.cmp(a));
-        for g in newer {
-            if adopted.is_some() {
-                break;
-            }
-            if let Some(t) = self.vault.get_tokens(row.id, g).await? {
-                if let Some(f) = adopt.take() {
-                    f(g, t.clone()).await?;
+        if let Some(pending) = row.pending_gen {
+            let stored = match pending > row.token_gen {
+                true => self.vault.get_tokens(row.id, pending).await?,
+                false => None,
+            };
+            match stored {
+                Some(t) => {
+                    adopt(pending, t.clone()).await?;
+                    lock(&self.cache).insert(row.id, (pending, t));
+                    tracing::info!(
+                        account = row.id,
+                        "recovered tokens stored by an interrupted refresh"
+                    );
+                    adopted = Some(pending);
+                    // The adopting statement made the old current generation stale.
+                    self.drop_stale(row.id, row.token_gen).await;
                 }
-                lock(&self.cache).insert(row.id, (g, t));
-                tracing::info!(
-                    account = row.id,
-                    "recovered tokens stored by an interrupted refresh"
-                );
-                adopted = Some(g);
-                current = g;
+                None => self.set_pending(row.id, None).await?,
             }
         }
-        // Everything listed but the current generation goes (the old current too, if a newer
-        // one was adopted).
-        let mut gone: Vec<i64> = listed.into_iter().filter(|g| *g != current).collect();
-        if adopted.is_some() {
-            gone.push(row.token_gen);
+        if let Some(stale) = row.stale_gen {
+            if Some(stale) != adopted && stale != row.token_gen {
+                self.vault.delete_tokens(row.id, stale).await?;
+            }
+            self.clear_stale(row.id, stale).await?;
         }
-        for g in gone {
-            self.drop_generation(row.id, g).await;
-        }
-        self.unlist(row.id, current).await?;
         Ok(adopted)
     }
 
-    /// Accounts with generations listed: those a crash may have left something for.
+    /// Accounts whose row names a pending or stale generation: those a crash may have left
+    /// something for.
     pub async fn accounts_to_repair(&self) -> Result<Vec<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT DISTINCT account_id FROM token_generations ORDER BY 1")
-                .fetch_all(self.store.pool())
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM accounts WHERE pending_gen IS NOT NULL OR stale_gen IS NOT NULL ORDER BY id",
         )
+        .fetch_all(self.store.pool())
+        .await?)
     }
 
     /// Deletes every generation of the account's tokens that may exist, and forgets it here.
     pub async fn forget(&self, row: &AccountRow) -> Result<()> {
-        let mut gens = self.listed(row.id).await?;
-        gens.push(row.token_gen);
+        let mut gens = vec![row.token_gen];
+        gens.extend(row.pending_gen);
+        gens.extend(row.stale_gen);
         gens.sort_unstable();
         gens.dedup();
         for g in gens {
             self.vault.delete_tokens(row.id, g).await?;
         }
-        sqlx::query("DELETE FROM token_generations WHERE account_id = ?")
-            .bind(row.id)
-            .execute(self.store.pool())
-            .await?;
         lock(&self.cache).remove(&row.id);
         lock(&self.unsaved).remove(&row.id);
         Ok(())
@@ -257,18 +252,18 @@ impl Credentials {
         Ok(())
     }
 
-    /// Deletes one generation's keyring item; a failure is logged and the line stays listed,
-    /// so a later repair deletes it.
-    async fn drop_generation(&self, id: i64, generation: i64) {
+    /// Deletes a replaced generation's keyring item and clears `stale_gen`; a failure is
+    /// logged and the row keeps naming it, so the next repair deletes it.
+    async fn drop_stale(&self, id: i64, generation: i64) {
         match self.vault.delete_tokens(id, generation).await {
             Ok(()) => {
-                let _ = sqlx::query(
-                    "DELETE FROM token_generations WHERE account_id = ? AND generation = ?",
-                )
-                .bind(id)
-                .bind(generation)
-                .execute(self.store.pool())
-                .await;
+                if let Err(e) = self.clear_stale(id, generation).await {
+                    tracing::warn!(
+                        account = id,
+                        code = e.code.as_str(),
+                        "stale generation not cleared"
+                    );
+                }
             }
             Err(e) => tracing::warn!(
                 account = id,
@@ -278,21 +273,8 @@ impl Credentials {
         }
     }
 
-    async fn list_generations(&self, id: i64, gens: &[Option<i64>]) -> Result<()> {
-        for g in gens.iter().flatten() {
-            sqlx::query(
-                "INSERT OR IGNORE INTO token_generations (account_id, generation) VALUES (?, ?)",
-            )
-            .bind(id)
-            .bind(g)
-            .execute(self.store.pool())
-            .await?;
-        }
-        Ok(())
-    }
-
-    async fn unlist(&self, id: i64, generation: i64) -> Result<()> {
-        sqlx::query("DELETE FROM token_generations WHERE account_id = ? AND generation = ?")
+    async fn clear_stale(&self, id: i64, generation: i64) -> Result<()> {
+        sqlx::query("UPDATE accounts SET stale_gen = NULL WHERE id = ? AND stale_gen = ?")
             .bind(id)
             .bind(generation)
             .execute(self.store.pool())
@@ -300,13 +282,13 @@ impl Credentials {
         Ok(())
     }
 
-    async fn listed(&self, id: i64) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT generation FROM token_generations WHERE account_id = ? ORDER BY generation",
-        )
-        .bind(id)
-        .fetch_all(self.store.pool())
-        .await?)
+    async fn set_pending(&self, id: i64, generation: Option<i64>) -> Result<()> {
+        sqlx::query("UPDATE accounts SET pending_gen = ? WHERE id = ?")
+            .bind(generation)
+            .bind(id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
     }
 }
 

@@ -372,7 +372,7 @@ impl Engine {
         };
         // Tokens held because the keyring refused them: store them before anything else.
         if self.inner.credentials.holds_unsaved(id) {
-            self.persist(&row, &old, "keyring_recovered").await?;
+            self.persist(&row, &old, "keyring_recovered", false).await?;
             return Ok(RefreshOutcome::Refreshed);
         }
         let Some(refresh_token) = old.refresh.clone() else {
@@ -397,7 +397,7 @@ impl Engine {
                 let now = self.now();
                 let tokens =
                     tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
-                self.persist(&row, &tokens, "refreshed").await?;
+                self.persist(&row, &tokens, "refreshed", true).await?;
                 if let Some(profile) = &grant.profile {
                     self.store_profile(id, profile).await?;
                 }
@@ -440,7 +440,14 @@ impl Engine {
     /// Writes new tokens: keyring first (next generation), then the database points at them,
     /// then the old generation is deleted. If the keyring refuses, the tokens are held in
     /// memory and written on the next attempt — a rotated refresh token is never dropped.
-    async fn persist(&self, row: &AccountRow, tokens: &Tokens, outcome: &str) -> Result<()> {
+    /// `pending_named`: the "sent" mark already named the new generation as pending.
+    async fn persist(
+        &self,
+        row: &AccountRow,
+        tokens: &Tokens,
+        outcome: &str,
+        pending_named: bool,
+    ) -> Result<()> {
         let id = row.id;
         let now = self.now();
         let store = &self.inner.store;
@@ -448,15 +455,21 @@ impl Engine {
         let committed = self
             .inner
             .credentials
-            .commit(id, Some(row.token_gen), tokens, |generation| {
-                let label = &label;
-                async move {
-                    let t = timing(tokens, generation, now, id);
-                    store
-                        .record_refresh(id, &t, tokens.scope.as_deref(), label, outcome, now)
-                        .await
-                }
-            })
+            .commit(
+                id,
+                Some(row.token_gen),
+                tokens,
+                pending_named,
+                |generation| {
+                    let label = &label;
+                    async move {
+                        let t = timing(tokens, generation, now, id);
+                        store
+                            .record_refresh(id, &t, tokens.scope.as_deref(), label, outcome, now)
+                            .await
+                    }
+                },
+            )
             .await;
         if let Err(e) = committed {
             self.inner.credentials.hold(id, tokens);

@@ -404,7 +404,7 @@ impl Engine {
         let committed = self
             .inner
             .credentials
-            .commit(id, old_gen, &tokens, |new_gen| async move {
+            .commit(id, old_gen, &tokens, false, |new_gen| async move {
                 let timing = crate::refresh::timing(issued, new_gen, now, id);
                 store.record_tokens(id, &timing, now).await
             })

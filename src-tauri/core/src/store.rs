@@ -73,6 +73,10 @@ pub struct AccountRow {
     pub failing_since: Option<i64>,
     pub alerted: i64,
     pub token_gen: i64,
+    /// A generation being written and not pointed at yet (see `credentials`).
+    pub pending_gen: Option<i64>,
+    /// A replaced generation not deleted from the keyring yet (see `credentials`).
+    pub stale_gen: Option<i64>,
     pub refresh_gen: i64,
     pub refresh_in_doubt: i64,
     pub created_at: i64,
@@ -321,7 +325,8 @@ impl Store {
     /// mark it fresh and end any failure episode. One statement, so it is all-or-nothing.
     pub async fn record_tokens(&self, id: i64, t: &TokenTiming, now: Millis) -> Result<()> {
         sqlx::query(
-            "UPDATE accounts SET token_gen = ?, access_expires_at = ?,
+            "UPDATE accounts SET stale_gen = NULLIF(token_gen, ?), pending_gen = NULL,
+                 token_gen = ?, access_expires_at = ?,
                  refresh_expires_at = COALESCE(?, refresh_expires_at),
                  access_lifetime_ms = ?, next_refresh_at = ?, last_refresh_at = ?,
                  refresh_gen = refresh_gen + 1, refresh_in_doubt = 0, status = 'fresh',
@@ -329,6 +334,7 @@ impl Store {
                  failing_since = NULL, alerted = 0, updated_at = ?
              WHERE id = ?",
         )
+        .bind(t.token_gen)
         .bind(t.token_gen)
         .bind(t.access_expires_at)
         .bind(t.refresh_expires_at)
@@ -357,7 +363,8 @@ impl Store {
         now: Millis,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE accounts SET token_gen = ?, access_expires_at = ?,
+            "UPDATE accounts SET stale_gen = NULLIF(token_gen, ?), pending_gen = NULL,
+                 token_gen = ?, access_expires_at = ?,
                  refresh_expires_at = COALESCE(?, refresh_expires_at),
                  access_lifetime_ms = ?, next_refresh_at = ?, last_refresh_at = ?,
                  scopes = COALESCE(?, scopes),
@@ -366,6 +373,7 @@ impl Store {
                  failing_since = NULL, alerted = 0, updated_at = ?
              WHERE id = ?",
         )
+        .bind(t.token_gen)
         .bind(t.token_gen)
         .bind(t.access_expires_at)
         .bind(t.refresh_expires_at)
@@ -389,9 +397,10 @@ impl Store {
         self.prune_activity_now_and_then().await
     }
 
-    /// Marks a refresh as sent: status "refreshing" and "in doubt" until its answer is stored.
+    /// Marks a refresh as sent: status "refreshing" and "in doubt" until its answer is stored,
+    /// and the next token generation as pending (written before anything points at it).
     pub async fn begin_refresh(&self, id: i64, now: Millis) -> Result<()> {
-        sqlx::query("UPDATE accounts SET refresh_in_doubt = 1, status = 'refreshing', updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE accounts SET refresh_in_doubt = 1, status = 'refreshing', pending_gen = token_gen + 1, updated_at = ? WHERE id = ?")
             .bind(now)
             .bind(id)
             .execute(&self.pool)
