@@ -43,6 +43,14 @@ pub struct Credentials {
     secrets: Mutex<HashMap<String, (String, Secret)>>,
     /// One keyring read of a client secret at a time: a storm's first refreshes share it.
     secret_reads: tokio::sync::Mutex<()>,
+    /// The change counter as last read; read again after another process wrote to the
+    /// database ([`Credentials::others_wrote`]), so a refresh costs no query for it.
+    secrets_seen: Mutex<Option<String>>,
+    /// Replaced generations deleted from the keyring whose rows still name them as stale:
+    /// cleared together by [`Credentials::flush`] (one statement for a whole storm instead of
+    /// one write per refresh). Lost in a crash, they cost one redundant keyring delete each at
+    /// the next start.
+    deleted: Mutex<Vec<(i64, i64)>>,
 }
 
 impl Credentials {
@@ -54,6 +62,8 @@ impl Credentials {
             unsaved: Mutex::new(HashMap::new()),
             secrets: Mutex::new(HashMap::new()),
             secret_reads: tokio::sync::Mutex::new(()),
+            secrets_seen: Mutex::new(None),
+            deleted: Mutex::new(Vec::new()),
         }
     }
 
@@ -233,12 +243,22 @@ impl Credentials {
         self.bump_secrets_version().await
     }
 
+    /// Another process wrote to the database: a client secret may have changed.
+    pub fn others_wrote(&self) {
+        *lock(&self.secrets_seen) = None;
+    }
+
     async fn secrets_version(&self) -> Result<String> {
-        Ok(self
+        if let Some(v) = lock(&self.secrets_seen).clone() {
+            return Ok(v);
+        }
+        let v = self
             .store
             .setting(SECRETS_CHANGED)
             .await?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        *lock(&self.secrets_seen) = Some(v.clone());
+        Ok(v)
     }
 
     async fn bump_secrets_version(&self) -> Result<()> {
@@ -249,22 +269,33 @@ impl Credentials {
         .bind(SECRETS_CHANGED)
         .execute(self.store.pool())
         .await?;
+        self.others_wrote();
         Ok(())
     }
 
-    /// Deletes a replaced generation's keyring item and clears `stale_gen`; a failure is
-    /// logged and the row keeps naming it, so the next repair deletes it.
+    /// Clears `stale_gen` of every row whose stale generation was deleted since the last flush.
+    pub async fn flush(&self) -> Result<()> {
+        let done = std::mem::take(&mut *lock(&self.deleted));
+        for chunk in done.chunks(200) {
+            let pairs = vec!["(?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE accounts SET stale_gen = NULL WHERE (id, stale_gen) IN (VALUES {pairs})"
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, generation) in chunk {
+                q = q.bind(id).bind(generation);
+            }
+            q.execute(self.store.pool()).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a replaced generation's keyring item (its row is cleared at the next
+    /// [`Credentials::flush`]); a failure is logged and the row keeps naming it, so the next
+    /// repair deletes it.
     async fn drop_stale(&self, id: i64, generation: i64) {
         match self.vault.delete_tokens(id, generation).await {
-            Ok(()) => {
-                if let Err(e) = self.clear_stale(id, generation).await {
-                    tracing::warn!(
-                        account = id,
-                        code = e.code.as_str(),
-                        "stale generation not cleared"
-                    );
-                }
-            }
+            Ok(()) => lock(&self.deleted).push((id, generation)),
             Err(e) => tracing::warn!(
                 account = id,
                 code = e.code.as_str(),

@@ -202,6 +202,7 @@ impl Engine {
         let in_flight = *self.inner.in_flight.borrow();
         let limit = self.inner.http.timeout() + 2 * crate::vault::DEFAULT_TIMEOUT;
         let settled = self.drain(limit).await;
+        self.flush_credentials().await;
         QuitReport {
             in_flight,
             still_waiting: if settled {

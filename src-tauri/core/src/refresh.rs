@@ -239,7 +239,16 @@ impl Engine {
     /// share one token request. `force` refreshes even if not due.
     pub async fn refresh(&self, id: i64, force: bool) -> Result<RefreshOutcome> {
         let seen = self.inner.store.require(id).await?.refresh_gen;
-        self.refresh_seen(id, seen, force).await
+        let outcome = self.refresh_seen(id, seen, force).await;
+        self.flush_credentials().await;
+        outcome
+    }
+
+    /// Writes what the credentials service gathered (see [`crate::credentials::Credentials::flush`]).
+    pub(crate) async fn flush_credentials(&self) {
+        if let Err(e) = self.inner.credentials.flush().await {
+            tracing::warn!(code = e.code.as_str(), "stale generations not cleared yet");
+        }
     }
 
     /// [`Engine::refresh`] for a caller that has just read the account (the scheduler): `seen`
@@ -642,6 +651,7 @@ impl Engine {
             });
         }
         while tasks.join_next().await.is_some() {}
+        self.flush_credentials().await;
         Ok(n)
     }
 
@@ -664,6 +674,7 @@ impl Engine {
             }
         }
         out.sort_by_key(|(id, _)| *id);
+        self.flush_credentials().await;
         Ok(out)
     }
 
@@ -751,6 +762,7 @@ impl Engine {
                 .await;
             if let Ok(v) = version {
                 if last.is_some_and(|l| l != v) {
+                    self.inner.credentials.others_wrote();
                     self.emit(EngineEvent::ExternalChange);
                 }
                 last = Some(v);

@@ -409,6 +409,7 @@ impl Engine {
                 store.record_tokens(id, &timing, now).await
             })
             .await;
+        self.flush_credentials().await;
         if let Err(e) = committed {
             // Fail closed: without the keyring there is no account.
             if created {
