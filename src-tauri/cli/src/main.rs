@@ -387,14 +387,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Refresh { account, all } => {
-            let ids = if all || account.is_none() {
+            let outcomes = if all || account.is_none() {
                 // Refresh all sends nothing for accounts that need the person: their refresh
                 // token is dead (sign in again) or the provider's set-up is wrong.
-                let mut ids = Vec::new();
                 for a in engine.list().await? {
-                    if a.status.is_active() {
-                        ids.push(a.id);
-                    } else {
+                    if !a.status.is_active() {
                         esay!(
                             "account {}: skipped — {}",
                             a.id,
@@ -405,18 +402,19 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         );
                     }
                 }
-                ids
+                // All at once, as the app's Refresh all: the engine's concurrency and the
+                // providers' rate limits pace them.
+                engine.refresh_all().await?
             } else {
-                vec![
-                    engine
-                        .resolve(account.as_deref().unwrap_or_default())
-                        .await?
-                        .id,
-                ]
+                let id = engine
+                    .resolve(account.as_deref().unwrap_or_default())
+                    .await?
+                    .id;
+                vec![(id, engine.refresh(id, true).await)]
             };
             let mut first_error = None;
-            for id in ids {
-                match engine.refresh(id, true).await {
+            for (id, outcome) in outcomes {
+                match outcome {
                     Ok(o) => esay!(
                         "account {id}: {}",
                         match o {
@@ -432,6 +430,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     }
                 }
             }
+            tracing::info!(
+                keyring_calls = engine.vault().calls(),
+                "refresh: keyring calls"
+            );
             first_error.map_or(Ok(()), Err)
         }
         Command::Remove { account } => {
