@@ -16,9 +16,6 @@ use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_notification::NotificationExt;
 
-/// Stops the scheduler when set; its owner is the app.
-struct Shutdown(tokio::sync::watch::Sender<bool>);
-
 /// Exit code when no graphical session can be used (documented in the README).
 const EXIT_NO_DISPLAY: i32 = 3;
 
@@ -129,27 +126,13 @@ pub fn run() {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(notifications(handle, alerts_rx));
 
-            // The scheduler, owned here and stopped on quit.
-            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-            app.manage(Shutdown(stop_tx));
-            let scheduler = engine.clone();
-            let stop_watch = stop_rx.clone();
-            let stop_keyring = stop_rx.clone();
-            tauri::async_runtime::spawn(async move { scheduler.run(stop_rx).await });
-            // Changes made by signetctl (or another Signet) show up within two seconds.
-            let watcher = engine.clone();
-            tauri::async_runtime::spawn(async move {
-                watcher
-                    .watch_external_changes(std::time::Duration::from_secs(2), stop_watch)
-                    .await
-            });
-            // The keyring is asked once at start; the window warns while it is in trouble.
-            let keyring = engine.clone();
-            tauri::async_runtime::spawn(async move {
-                keyring
-                    .watch_keyring(signet_core::keyring_health::RETRY_HUNG, stop_keyring)
-                    .await
-            });
+            // The scheduler, the watch on signetctl's (or another Signet's) changes — shown
+            // within two seconds — and the keyring watch: one handle, stopped on quit.
+            app.manage(signet_core::background::Background::start(
+                &engine,
+                tauri::async_runtime::handle().inner(),
+                std::time::Duration::from_secs(2),
+            ));
 
             // Deep links: at run time (second launch) and the one that started us (cold start).
             // An installed package (.deb: /usr/bin/signet) registers the scheme through its
@@ -230,10 +213,10 @@ pub fn run() {
         if let RunEvent::ExitRequested { api, .. } = event {
             // Quit: stop the scheduler, wait (briefly) for refreshes in flight to be stored,
             // then exit for real. The second request, from the task below, goes through.
-            let Some(shutdown) = app.try_state::<Shutdown>() else {
+            let Some(background) = app.try_state::<signet_core::background::Background>() else {
                 return;
             };
-            if shutdown.0.send_replace(true) {
+            if !background.stop() {
                 return;
             }
             api.prevent_exit();

@@ -166,6 +166,22 @@ fn exit_code(e: &Error) -> u8 {
     }
 }
 
+/// Ctrl+C, or SIGTERM where there is one.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -403,8 +419,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     }
                 }
                 // All at once, as the app's Refresh all: the engine's concurrency and the
-                // providers' rate limits pace them.
-                engine.refresh_all().await?
+                // providers' rate limits pace them. Ctrl+C or SIGTERM quits as the app does:
+                // nothing new is sent, and every answer already on its way is stored.
+                let storm = engine.clone();
+                let mut all = tokio::spawn(async move { storm.refresh_all().await });
+                tokio::select! {
+                    done = &mut all => done.map_err(|e| Error::internal(e.to_string()))??,
+                    () = interrupted() => {
+                        esay!("signetctl: stopping — refreshes already sent are being stored…");
+                        engine.quit().await.log();
+                        all.await.map_err(|e| Error::internal(e.to_string()))??
+                    }
+                }
             } else {
                 let id = engine
                     .resolve(account.as_deref().unwrap_or_default())

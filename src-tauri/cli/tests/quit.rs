@@ -131,3 +131,81 @@ async fn sigterm_during_a_storm_of_200_loses_no_refresh_token() {
         quit_took.as_secs_f64()
     );
 }
+
+/// The same for `signetctl refresh --all`: SIGTERM (or Ctrl+C) stops it sending, and every
+/// answer already on its way is stored before it exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_to_signetctl_refresh_all_loses_no_refresh_token() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "run through scripts/with-keyring.sh"
+    );
+    const N: usize = 40;
+    let world = World::start("quit-cli-test").await;
+    {
+        let engine = world.engine().await;
+        for i in 0..N {
+            sign_in(&engine, &world.server, i, None).await;
+        }
+        engine.store().close().await;
+    }
+    for _ in 0..N {
+        world
+            .server
+            .push_fault(Fault::Delay(Duration::from_millis(1500)));
+    }
+    let before = world.server.refresh_requests();
+    let mut cli = world.storm();
+    let started = Instant::now();
+    while world.server.refresh_requests() < before + 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no refresh sent"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &cli.id().to_string()])
+        .status();
+    let status = cli.wait().expect("signetctl exits");
+    let sent = world.server.refresh_requests() - before;
+    assert!(sent < N, "stopped before the end ({sent} of {N} sent)");
+    let engine = world.engine().await;
+    let mut refreshed = 0;
+    for row in engine.store().list().await.expect("rows") {
+        assert_eq!(
+            row.status(),
+            Status::Fresh,
+            "{} is {:?}",
+            row.display_name,
+            row.status()
+        );
+        assert_eq!(
+            row.refresh_in_doubt, 0,
+            "{} left in doubt",
+            row.display_name
+        );
+        let tokens = engine
+            .vault()
+            .get_tokens(row.id, row.token_gen)
+            .await
+            .expect("keyring")
+            .expect("tokens stored");
+        assert_eq!(
+            world
+                .server
+                .token_state(tokens.refresh.expect("refresh token").expose()),
+            Some(TokenState::Live),
+            "{}: the stored refresh token is dead",
+            row.display_name
+        );
+        if row.token_gen > 0 {
+            refreshed += 1;
+        }
+    }
+    assert_eq!(refreshed, sent, "every refresh sent was stored");
+    world.server.assert_no_violations();
+    println!(
+        "signetctl refresh --all stopped by SIGTERM: {sent} of {N} sent, {refreshed} stored, exit {status:?}; 0 refreshing, 0 in doubt, every stored refresh token live"
+    );
+}

@@ -8,7 +8,9 @@
 //! 2. writes that generation to the keyring (one call);
 //! 3. lets the caller point the row at it (`Store::record_refresh` / `record_tokens`, which
 //!    also turn the replaced generation into `stale_gen` and clear `pending_gen`);
-//! 4. deletes the replaced generation (one call) and clears `stale_gen`.
+//! 4. deletes the replaced generation (one call) and clears `stale_gen` — after the storm the
+//!    commit belongs to ([`Credentials::flush`]), so that a storm's keyring time goes to the
+//!    writes that make accounts fresh.
 //!
 //! A crash anywhere leaves the row naming exactly the item to look at; [`Credentials::repair`]
 //! (before the next commit of that account, and at start) adopts a pending generation that was
@@ -46,11 +48,12 @@ pub struct Credentials {
     /// The change counter as last read; read again after another process wrote to the
     /// database ([`Credentials::others_wrote`]), so a refresh costs no query for it.
     secrets_seen: Mutex<Option<String>>,
-    /// Replaced generations deleted from the keyring whose rows still name them as stale:
-    /// cleared together by [`Credentials::flush`] (one statement for a whole storm instead of
-    /// one write per refresh). Lost in a crash, they cost one redundant keyring delete each at
-    /// the next start.
-    deleted: Mutex<Vec<(i64, i64)>>,
+    /// Replaced generations still to delete from the keyring (their rows name them as stale):
+    /// deleted by [`Credentials::flush`] once a storm is over, one at a time, so that during a
+    /// storm the keyring serves the writes that make accounts fresh, and afterwards the other
+    /// place in its queue stays free for whatever a person does meanwhile. Lost in a crash or
+    /// left at quit, they are deleted at the next start (the rows still name them).
+    stale: Mutex<Vec<(i64, i64)>>,
 }
 
 impl Credentials {
@@ -63,7 +66,7 @@ impl Credentials {
             secrets: Mutex::new(HashMap::new()),
             secret_reads: tokio::sync::Mutex::new(()),
             secrets_seen: Mutex::new(None),
-            deleted: Mutex::new(Vec::new()),
+            stale: Mutex::new(Vec::new()),
         }
     }
 
@@ -133,7 +136,7 @@ impl Credentials {
         point(new_gen).await?;
         lock(&self.cache).insert(id, (new_gen, tokens.clone()));
         if let Some(old) = from.filter(|old| *old != new_gen) {
-            self.drop_stale(id, old).await;
+            lock(&self.stale).push((id, old));
         }
         Ok(new_gen)
     }
@@ -273,9 +276,25 @@ impl Credentials {
         Ok(())
     }
 
-    /// Clears `stale_gen` of every row whose stale generation was deleted since the last flush.
-    pub async fn flush(&self) -> Result<()> {
-        let done = std::mem::take(&mut *lock(&self.deleted));
+    /// Deletes the generations replaced since the last flush, one at a time while `go_on()`
+    /// (at quit the rest are left to the next start), and clears `stale_gen` of their rows, in
+    /// one statement per 200.
+    pub async fn flush(&self, go_on: &(dyn Fn() -> bool + Send + Sync)) -> Result<()> {
+        let stale = std::mem::take(&mut *lock(&self.stale));
+        let mut done = Vec::with_capacity(stale.len());
+        for (id, generation) in stale {
+            if !go_on() {
+                break;
+            }
+            match self.vault.delete_tokens(id, generation).await {
+                Ok(()) => done.push((id, generation)),
+                Err(e) => tracing::warn!(
+                    account = id,
+                    code = e.code.as_str(),
+                    "old token generation not deleted yet"
+                ),
+            }
+        }
         for chunk in done.chunks(200) {
             let pairs = vec!["(?, ?)"; chunk.len()].join(", ");
             let sql = format!(
@@ -290,17 +309,19 @@ impl Credentials {
         Ok(())
     }
 
-    /// Deletes a replaced generation's keyring item (its row is cleared at the next
-    /// [`Credentials::flush`]); a failure is logged and the row keeps naming it, so the next
-    /// repair deletes it.
+    /// Deletes a replaced generation's keyring item and clears `stale_gen` (repair); a failure
+    /// is logged and the row keeps naming it, so the next repair deletes it.
     async fn drop_stale(&self, id: i64, generation: i64) {
-        match self.vault.delete_tokens(id, generation).await {
-            Ok(()) => lock(&self.deleted).push((id, generation)),
-            Err(e) => tracing::warn!(
+        let outcome = match self.vault.delete_tokens(id, generation).await {
+            Ok(()) => self.clear_stale(id, generation).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(
                 account = id,
                 code = e.code.as_str(),
                 "old token generation not deleted yet"
-            ),
+            );
         }
     }
 

@@ -9,11 +9,11 @@ use tokio::sync::{broadcast, oneshot, watch, Semaphore};
 
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::flow::Flows;
 use crate::http::Http;
 use crate::keyring_health::KeyringStatus;
-use crate::provider::{self, Provider};
+use crate::provider::Provider;
 use crate::secret::Secret;
 use crate::store::Store;
 use crate::vault::Vault;
@@ -41,6 +41,10 @@ impl EngineOptions {
         }
     }
 }
+
+/// How many refreshes of one storm (a scheduler tick, Refresh all) are under way at once,
+/// waiting for their locks or their turn included.
+const STORM_SLOTS: usize = 64;
 
 /// What quitting did with the refreshes it found under way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,23 +91,23 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
-/// A provider as built, with the client secret it was built with.
-pub(crate) type BuiltProvider = (Option<Secret>, Arc<dyn Provider>);
-
 pub(crate) struct Inner {
-    pub(crate) config: std::sync::RwLock<Config>,
+    /// The configuration and the providers built from it.
+    pub(crate) registry: crate::registry::Registry,
     pub(crate) store: Store,
     /// Tokens and client secrets: the keyring, the generation protocol and their caches.
-    pub(crate) credentials: crate::credentials::Credentials,
+    pub(crate) credentials: Arc<crate::credentials::Credentials>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: Http,
     pub(crate) data_dir: PathBuf,
-    /// Built providers with the client secret each was built with.
-    pub(crate) providers: Mutex<HashMap<String, BuiltProvider>>,
     pub(crate) flows: Flows,
     pub(crate) waiters: Mutex<HashMap<String, oneshot::Sender<Result<AccountView>>>>,
     pub(crate) account_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) permits: Semaphore,
+    /// Refreshes of a storm that may wait for their account's locks at once: each holds a lock
+    /// file open while it waits, and 1,000 at once would pass a desktop's usual limit of 1,024
+    /// open files.
+    pub(crate) storm_slots: Arc<Semaphore>,
     pub(crate) rates: crate::rate::RateLimits,
     /// Closes the loopback listener of each provider's sign-in in progress.
     pub(crate) listeners: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
@@ -136,17 +140,26 @@ impl Engine {
         crate::private_fs::tighten_file(&opts.config.path);
         crate::private_fs::tighten_config_folder(&opts.config.path);
         let store = Store::open(&opts.data_dir.join("signet.sqlite3")).await?;
+        let http = Http::new(opts.http_timeout)?;
+        let credentials = Arc::new(crate::credentials::Credentials::new(
+            opts.vault,
+            store.clone(),
+        ));
         let (events, _) = broadcast::channel(256);
         Ok(Engine {
             inner: Arc::new(Inner {
                 permits: Semaphore::new(opts.config.refresh.max_concurrent),
-                config: std::sync::RwLock::new(opts.config),
-                credentials: crate::credentials::Credentials::new(opts.vault, store.clone()),
+                storm_slots: Arc::new(Semaphore::new(STORM_SLOTS)),
+                registry: crate::registry::Registry::new(
+                    opts.config,
+                    credentials.clone(),
+                    http.clone(),
+                ),
+                credentials,
                 store,
                 clock: opts.clock.clone(),
-                http: Http::new(opts.http_timeout)?,
+                http,
                 data_dir: opts.data_dir,
-                providers: Mutex::new(HashMap::new()),
                 flows: Flows::default(),
                 waiters: Mutex::new(HashMap::new()),
                 account_locks: Mutex::new(HashMap::new()),
@@ -164,10 +177,7 @@ impl Engine {
 
     /// The current configuration (a snapshot: providers can be added while running).
     pub fn config(&self) -> Config {
-        match self.inner.config.read() {
-            Ok(c) => c.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.inner.registry.config()
     }
     pub fn store(&self) -> &Store {
         &self.inner.store
@@ -219,55 +229,17 @@ impl Engine {
         *self.inner.quitting.borrow()
     }
 
-    /// The provider named `name`, built with its client secret (environment or keyring). Built
-    /// once and kept while its secret stays the same (a change by another process included).
+    /// The provider named `name`, built with its client secret (see [`crate::registry::Registry`]).
     pub async fn provider(&self, name: &str) -> Result<Arc<dyn Provider>> {
-        let config = self.config();
-        let cfg = config.provider(name).ok_or_else(|| {
-            Error::not_found(format!(
-                "No provider named \"{name}\" is configured in {}.",
-                config.path.display()
-            ))
-        })?;
-        let secret = match &cfg.client_secret_env {
-            Some(var) => std::env::var(var)
-                .ok()
-                .filter(|s| !s.is_empty())
-                .map(Secret::new),
-            None => self.inner.credentials.client_secret(name).await?,
-        };
-        if let Some((_, p)) = self
-            .inner
-            .providers
-            .lock()
-            .ok()
-            .and_then(|m| m.get(name).cloned())
-            .filter(|(used, _)| *used == secret)
-        {
-            return Ok(p);
-        }
-        let p = provider::build(cfg, secret.clone(), self.inner.http.clone());
-        if let Ok(mut m) = self.inner.providers.lock() {
-            m.insert(name.to_owned(), (secret, p.clone()));
-        }
-        Ok(p)
+        self.inner.registry.provider(name).await
     }
 
     /// Stores a provider's client secret in the keyring.
     pub async fn set_client_secret(&self, provider: &str, secret: &Secret) -> Result<()> {
-        if self.config().provider(provider).is_none() {
-            return Err(Error::not_found(format!(
-                "No provider named \"{provider}\" is configured."
-            )));
-        }
         self.inner
-            .credentials
+            .registry
             .set_client_secret(provider, secret)
-            .await?;
-        if let Ok(mut m) = self.inner.providers.lock() {
-            m.remove(provider);
-        }
-        Ok(())
+            .await
     }
 
     /// Probes the keyring at start, then turns its changes into [`EngineEvent::KeyringChanged`]

@@ -10,11 +10,23 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Html;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::flow::Callback;
+use crate::views::AccountView;
+
+/// What the listener hands over to the sign-in service: it never holds the engine.
+#[derive(Debug)]
+pub enum Request {
+    /// A callback to complete; the outcome comes back on `reply`.
+    Callback {
+        callback: Callback,
+        reply: oneshot::Sender<Result<AccountView>>,
+    },
+    /// The launch address was opened twice: cancel this provider's sign-in.
+    Cancel { provider: String },
+}
 
 /// Binds 127.0.0.1:`port` (0 = any free port). Never a wildcard address: the listener must not
 /// be reachable from the network.
@@ -60,7 +72,7 @@ pub struct Launch {
 
 #[derive(Clone)]
 struct Ctx {
-    engine: Engine,
+    requests: mpsc::Sender<Request>,
     done: Arc<Notify>,
     /// Whether this listener receives the provider's redirect (loopback mode), or only serves
     /// the launch address (deep-link mode).
@@ -76,7 +88,7 @@ struct Ctx {
 /// is read.
 pub fn serve(
     listener: TcpListener,
-    engine: Engine,
+    requests: mpsc::Sender<Request>,
     lifetime: Duration,
     closed: Arc<Notify>,
     launch: Launch,
@@ -85,7 +97,7 @@ pub fn serve(
     let done = Arc::new(Notify::new());
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     let ctx = Ctx {
-        engine,
+        requests,
         done: done.clone(),
         accepts_callbacks,
         launch: Arc::new(std::sync::Mutex::new(Some((launch, false)))),
@@ -158,7 +170,22 @@ async fn handle(
             )
         }
     };
-    match ctx.engine.complete_sign_in(cb).await {
+    let (reply_tx, reply_rx) = oneshot::channel();
+    let handed = ctx
+        .requests
+        .send(Request::Callback {
+            callback: cb,
+            reply: reply_tx,
+        })
+        .await;
+    let outcome = match (handed, reply_rx.await) {
+        (Ok(()), Ok(outcome)) => outcome,
+        _ => Err(Error::new(
+            ErrorCode::SignInExpired,
+            "Signet is no longer waiting for this sign-in. Start it again from Signet.",
+        )),
+    };
+    match outcome {
         Ok(view) => {
             ctx.done.notify_one();
             reply(
@@ -224,7 +251,7 @@ async fn launch(ctx: &Ctx, token: &str) -> Reply {
                 provider,
                 "sign-in start address opened twice: sign-in cancelled"
             );
-            ctx.engine.cancel_sign_in(&provider);
+            let _ = ctx.requests.send(Request::Cancel { provider }).await;
             ctx.done.notify_one();
             reply(
                 StatusCode::GONE,

@@ -77,9 +77,7 @@ impl Engine {
                 .await?;
         }
         config::write(&path, &text)?;
-        if let Ok(mut c) = self.inner.config.write() {
-            *c = config;
-        }
+        self.inner.registry.replace(config, None);
         self.providers()
             .await?
             .into_iter()
@@ -175,12 +173,7 @@ impl Engine {
     fn set_provider_value(&self, name: &str, key: &str, value: toml_edit::Item) -> Result<()> {
         let path = self.config().path.clone();
         let config = config::set_provider_value(&path, name, key, value)?;
-        if let Ok(mut c) = self.inner.config.write() {
-            *c = config;
-        }
-        if let Ok(mut m) = self.inner.providers.lock() {
-            m.remove(name);
-        }
+        self.inner.registry.replace(config, Some(name));
         Ok(())
     }
 

@@ -238,15 +238,22 @@ impl Engine {
     /// Refreshes one account. Single flight: concurrent calls — from this process or another —
     /// share one token request. `force` refreshes even if not due.
     pub async fn refresh(&self, id: i64, force: bool) -> Result<RefreshOutcome> {
-        let seen = self.inner.store.require(id).await?.refresh_gen;
-        let outcome = self.refresh_seen(id, seen, force).await;
+        let outcome = self.refresh_unflushed(id, force).await;
         self.flush_credentials().await;
         outcome
     }
 
+    /// [`Engine::refresh`] leaving the clean-up statement to the caller (a storm flushes once).
+    async fn refresh_unflushed(&self, id: i64, force: bool) -> Result<RefreshOutcome> {
+        let seen = self.inner.store.require(id).await?.refresh_gen;
+        self.refresh_seen(id, seen, force).await
+    }
+
     /// Writes what the credentials service gathered (see [`crate::credentials::Credentials::flush`]).
     pub(crate) async fn flush_credentials(&self) {
-        if let Err(e) = self.inner.credentials.flush().await {
+        let engine = self.clone();
+        let go_on = move || !engine.quitting();
+        if let Err(e) = self.inner.credentials.flush(&go_on).await {
             tracing::warn!(code = e.code.as_str(), "stale generations not cleared yet");
         }
     }
@@ -645,7 +652,11 @@ impl Engine {
         let mut tasks = tokio::task::JoinSet::new();
         for row in due {
             let engine = self.clone();
+            let slots = self.inner.storm_slots.clone();
             tasks.spawn(async move {
+                let Ok(_slot) = slots.acquire_owned().await else {
+                    return;
+                };
                 let outcome = engine.refresh_seen(row.id, row.refresh_gen, false).await;
                 engine.sample_balance_after(&row, &outcome).await;
             });
@@ -661,8 +672,10 @@ impl Engine {
         let mut tasks = tokio::task::JoinSet::new();
         for row in rows.into_iter().filter(|r| r.status().is_active()) {
             let engine = self.clone();
+            let slots = self.inner.storm_slots.clone();
             tasks.spawn(async move {
-                let outcome = engine.refresh(row.id, true).await;
+                let _slot = slots.acquire_owned().await;
+                let outcome = engine.refresh_unflushed(row.id, true).await;
                 engine.sample_balance_after(&row, &outcome).await;
                 (row.id, outcome)
             });

@@ -122,9 +122,26 @@ impl Engine {
         if let Ok(mut m) = self.inner.listeners.lock() {
             m.insert(provider.to_owned(), closed.clone());
         }
+        // The listener hands callbacks over; this task, owned by the listener's lifetime (it
+        // ends when the listener drops its sender), completes them.
+        let (requests, mut handed) = tokio::sync::mpsc::channel(8);
+        let engine = self.clone();
+        tokio::spawn(async move {
+            use crate::loopback::Request;
+            while let Some(request) = handed.recv().await {
+                match request {
+                    Request::Callback { callback, reply } => {
+                        let _ = reply.send(engine.complete_sign_in(callback).await);
+                    }
+                    Request::Cancel { provider } => {
+                        engine.cancel_sign_in(&provider);
+                    }
+                }
+            }
+        });
         crate::loopback::serve(
             listener,
-            self.clone(),
+            requests,
             Duration::from_millis(flow::FLOW_LIFETIME_MS as u64),
             closed,
             crate::loopback::Launch {

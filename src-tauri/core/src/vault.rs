@@ -653,8 +653,9 @@ mod tests {
     }
 
     /// Thirty calls at once, each answered in 40 ms by a keyring that serves one at a time,
-    /// under a 100 ms limit: the last waits over a second in all, yet none is declared
-    /// unanswered, because the limit counts only the call's own time.
+    /// under a 300 ms limit: the last waits over a second in all, yet none is declared
+    /// unanswered, because the limit counts only the call's own time (at most one other call
+    /// of ours is ahead of it inside the keyring).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn waiting_behind_our_own_calls_never_counts_as_a_hung_keyring() {
         let v =

@@ -223,17 +223,13 @@ async fn a_storm_of_200_on_the_real_secret_service_stays_within_3_keyring_calls_
     });
     let laggard = engine.subscribe();
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = engine.clone();
-    let stop = stop_rx.clone();
+    // The app's background work: the scheduler, the watch on other processes, the keyring watch.
     let started = Instant::now();
-    tokio::spawn(async move { scheduler.run(stop).await });
-    let watcher = engine.clone();
-    tokio::spawn(async move {
-        watcher
-            .watch_external_changes(Duration::from_secs(2), stop_rx)
-            .await
-    });
+    let background = signet_core::background::Background::start(
+        &engine,
+        &tokio::runtime::Handle::current(),
+        Duration::from_secs(2),
+    );
 
     // Mid-storm, another process removes an account.
     while world.server.refresh_requests() < N / 2 {
@@ -294,7 +290,7 @@ async fn a_storm_of_200_on_the_real_secret_service_stays_within_3_keyring_calls_
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let _ = stop_tx.send(true);
+    background.join().await;
 
     // The laggard is told to reload, not left in silence.
     let first = Batcher::new(laggard).next().await.expect("a batch");

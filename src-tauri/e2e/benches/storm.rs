@@ -164,7 +164,24 @@ fn window_dropped(capture: &Path, from: u64, id: i64) -> bool {
 }
 
 fn field(log: &str, line_has: &str, key: &str) -> Option<u64> {
-    let line = log.lines().rev().find(|l| l.contains(line_has))?;
+    // Colour codes, should a logger add them anyway, go first.
+    let plain: String = {
+        let mut out = String::new();
+        let mut chars = log.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let line = plain.lines().rev().find(|l| l.contains(line_has))?;
     let at = line.find(&format!("{key}="))? + key.len() + 1;
     line[at..]
         .split(|c: char| !c.is_ascii_digit())
@@ -196,6 +213,7 @@ async fn app_storm(run: &Run, server: &OAuthServer, n: usize) -> Figures {
     }
     cmd.env("SIGNET_IPC_CAPTURE", &capture)
         .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"));
     let started = Instant::now();
@@ -273,6 +291,7 @@ async fn cli_storm(run: &Run) -> Figures {
     let out = cmd
         .args(["refresh", "--all"])
         .env("SIGNET_LOG", "info")
+        .env("NO_COLOR", "1")
         .output()
         .expect("signetctl refresh --all");
     let took = started.elapsed().as_secs_f64();
