@@ -13,10 +13,12 @@ if [ -z "${BENCH_INNER:-}" ]; then
   # The IPC capture (to see what the window was told) is a test hook: release build with it on.
   cargo build --release --locked -p signet -p signetctl --features signet/test-hooks
   cargo bench --locked -p signet-e2e --bench storm --no-run
-  export BENCH_INNER=1 KEEP_DISPLAY=1 ACCOUNTS RATE
-  exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" ./scripts/with-keyring.sh "$0"
+  # Each size on its own X server and its own new GNOME Keyring.
+  for n in $ACCOUNTS; do
+    BENCH_INNER=1 KEEP_DISPLAY=1 ACCOUNTS=$n RATE=$RATE \
+      xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" ./scripts/with-keyring.sh "$0"
+  done
+  exit 0
 fi
 
-for n in $ACCOUNTS; do
-  cargo bench --locked -p signet-e2e --bench storm -- --accounts "$n" --rate "$RATE"
-done
+cargo bench --locked -p signet-e2e --bench storm -- --accounts "$ACCOUNTS" --rate "$RATE"
