@@ -117,9 +117,21 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
     let log_dir = std::env::var("XDG_DATA_HOME")
         .map(std::path::PathBuf::from)
         .expect("XDG_DATA_HOME set by with-keyring.sh");
-    let logs = String::from_utf8_lossy(&read_tree(&log_dir, Some("log"))).into_owned();
+    // Alerts wait a moment for others of their kind (a storm is one notification), so the
+    // notification follows the status by about two seconds.
+    let requested = async {
+        loop {
+            let logs = String::from_utf8_lossy(&read_tree(&log_dir, Some("log"))).into_owned();
+            if logs.contains("notification requested") {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    };
     assert!(
-        logs.contains("notification requested"),
+        tokio::time::timeout(std::time::Duration::from_secs(20), requested)
+            .await
+            .is_ok(),
         "a notification was requested"
     );
     // The app's log folder is private, and so is every log file in it.
