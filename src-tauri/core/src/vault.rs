@@ -635,13 +635,19 @@ mod tests {
         assert!(e.message.contains("did not answer"), "{}", e.message);
     }
 
-    /// A keyring that answers one call at a time, each in 40 ms.
+    /// A keyring whose every call takes 40 ms, noting how many calls are inside it at once.
     #[derive(Default)]
-    struct OneAtATime(std::sync::Mutex<()>);
-    impl SecretBackend for OneAtATime {
+    struct Slow {
+        inside: std::sync::atomic::AtomicUsize,
+        most_inside: std::sync::atomic::AtomicUsize,
+    }
+    impl SecretBackend for Slow {
         fn get(&self, _: &str) -> std::result::Result<Option<String>, BackendError> {
-            let _one = self.0.lock().expect("lock");
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.inside.fetch_add(1, SeqCst) + 1;
+            self.most_inside.fetch_max(now, SeqCst);
             std::thread::sleep(Duration::from_millis(40));
+            self.inside.fetch_sub(1, SeqCst);
             Ok(None)
         }
         fn set(&self, k: &str, _: &str) -> std::result::Result<(), BackendError> {
@@ -652,14 +658,14 @@ mod tests {
         }
     }
 
-    /// Thirty calls at once, each answered in 40 ms by a keyring that serves one at a time,
-    /// under a 300 ms limit: the last waits over a second in all, yet none is declared
-    /// unanswered, because the limit counts only the call's own time (at most one other call
-    /// of ours is ahead of it inside the keyring).
+    /// Thirty calls at once, each taking 40 ms, under a 400 ms limit: they go through the
+    /// queue two at a time, so the last one waits about 560 ms in all — yet none is declared
+    /// unanswered, because the limit counts only the call's own time.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn waiting_behind_our_own_calls_never_counts_as_a_hung_keyring() {
-        let v =
-            Vault::new(Arc::new(OneAtATime::default())).with_timeout(Duration::from_millis(100));
+        let slow = Arc::new(Slow::default());
+        let v = Vault::new(slow.clone()).with_timeout(Duration::from_millis(400));
+        let started = std::time::Instant::now();
         let mut calls = tokio::task::JoinSet::new();
         for i in 0..30 {
             let v = v.clone();
@@ -668,7 +674,15 @@ mod tests {
         while let Some(r) = calls.join_next().await {
             assert_eq!(r.expect("joined").expect("answered in time"), None);
         }
+        assert!(
+            started.elapsed() > Duration::from_millis(400),
+            "the queue made them wait"
+        );
         assert_eq!(v.calls(), 30);
+        assert_eq!(
+            slow.most_inside.load(std::sync::atomic::Ordering::SeqCst),
+            KEYRING_CONCURRENCY
+        );
         assert_eq!(
             v.health().status(),
             crate::keyring_health::KeyringStatus::Ok
