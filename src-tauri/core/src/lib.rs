@@ -17,7 +17,7 @@
 //!
 //! [`Engine`] composes them (`engine.rs`) and still carries, as methods, what has not moved out
 //! yet: provider and preference management (`manage.rs`), sign-ins (`signin.rs`, over
-//! [`flow`]), the refresher and the scheduler (`refresh.rs`), accounts (`accounts.rs`) and
+//! [`flow`]), the refresher (`refresh.rs`) and the scheduler (`scheduler.rs`), accounts (`accounts.rs`) and
 //! actions (`actions.rs`).
 
 pub mod accounts;
@@ -45,6 +45,7 @@ pub mod provider;
 pub mod rate;
 pub mod refresh;
 pub mod registry;
+pub mod scheduler;
 pub mod secret;
 pub mod signin;
 pub mod store;
