@@ -61,6 +61,11 @@ impl World {
     /// A provider with single-use refresh tokens (reuse revokes the grant), its configuration
     /// (client secret from the environment, a generous rate limit) and an empty data folder.
     pub async fn start(name: &str) -> World {
+        // One variable per world: tests of one file run at once, and the environment is shared.
+        let secret_var = format!(
+            "SIGNET_TEST_SECRET_{}",
+            name.replace('-', "_").to_uppercase()
+        );
         let world = World {
             dir: tempfile::tempdir().expect("tempdir"),
             namespace: format!("{name}-{}", std::process::id()),
@@ -69,13 +74,13 @@ impl World {
         std::fs::write(
             world.config(),
             format!(
-                "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\nredirect = \"deep-link\"\nclient_secret_env = \"SIGNET_TEST_CLIENT_SECRET\"\n\n[refresh]\nper_provider_per_second = 1000\n",
+                "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\nredirect = \"deep-link\"\nclient_secret_env = \"{secret_var}\"\n\n[refresh]\nper_provider_per_second = 1000\n",
                 world.server.client_id(),
                 world.server.issuer()
             ),
         )
         .expect("config");
-        std::env::set_var("SIGNET_TEST_CLIENT_SECRET", world.server.client_secret());
+        std::env::set_var(&secret_var, world.server.client_secret());
         world
     }
 
