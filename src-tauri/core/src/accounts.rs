@@ -1,24 +1,47 @@
 //! Reading and managing accounts: views for the UI and CLI, lookup, removal, top-up.
 
+use std::sync::Arc;
+
 use url::Url;
 
-use crate::engine::Engine;
+use crate::avatars::Avatars;
+use crate::base::Base;
 use crate::error::{Error, Result};
-use crate::store::AccountRow;
+use crate::http::Http;
+use crate::refresh::Refresher;
+use crate::store::{AccountRow, Store};
 use crate::views::{AccountView, BalanceView, EngineEvent};
 
-impl Engine {
+/// The accounts as the window and the CLI see them: views, lookup, removal, top-up, pictures.
+pub struct Accounts {
+    base: Base,
+    /// A fresh access token for the top-up page.
+    refresher: Arc<Refresher>,
+    http: Http,
+    /// Account pictures fetched for the window (never by the webview itself).
+    avatars: Avatars,
+}
+
+impl Accounts {
+    pub fn new(base: Base, refresher: Arc<Refresher>, http: Http) -> Self {
+        Accounts {
+            base,
+            refresher,
+            http,
+            avatars: Avatars::default(),
+        }
+    }
+
     /// The account's picture as a `data:` URL (fetched once by Signet, checked to be an image),
     /// or `None` when it has none that can be shown.
     pub async fn avatar(&self, id: i64) -> Result<Option<String>> {
-        let row = self.inner.store.require(id).await?;
+        let row = self.base.store.require(id).await?;
         let Some(url) = row.avatar_url.filter(|u| !u.is_empty()) else {
             return Ok(None);
         };
         Ok(self
-            .inner
             .avatars
-            .get(&self.inner.http, &url)
+            .get(&self.http, &url)
             .await
             .map(|d| d.to_string()))
     }
@@ -26,8 +49,8 @@ impl Engine {
     /// Every account, with its latest balance. Two queries whatever the number of accounts:
     /// the UI calls this on every change.
     pub async fn list(&self) -> Result<Vec<AccountView>> {
-        let rows = self.inner.store.list().await?;
-        let mut balances = self.inner.store.latest_balances().await?;
+        let rows = self.base.store.list().await?;
+        let mut balances = self.base.store.latest_balances().await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -38,19 +61,13 @@ impl Engine {
     }
 
     pub async fn account(&self, id: i64) -> Result<AccountView> {
-        let row = self.inner.store.require(id).await?;
-        self.view(row).await
-    }
-
-    async fn view(&self, r: AccountRow) -> Result<AccountView> {
-        let balance = self.inner.store.latest_balance(r.id).await?;
-        Ok(view(r, balance))
+        account_view(&self.base.store, id).await
     }
 
     /// Finds an account by id, e-mail, display name, user id (subject) or `provider:subject`
     /// (for the CLI).
     pub async fn resolve(&self, key: &str) -> Result<AccountRow> {
-        let rows = self.inner.store.list().await?;
+        let rows = self.base.store.list().await?;
         if let Ok(id) = key.parse::<i64>() {
             if let Some(r) = rows.iter().find(|r| r.id == id) {
                 return Ok(r.clone());
@@ -80,10 +97,10 @@ impl Engine {
     /// Removes an account: revokes at the provider where it can, deletes its keyring entries
     /// and its rows. Returns whether the provider confirmed the revocation.
     pub async fn remove(&self, id: i64) -> Result<bool> {
-        let row = self.inner.store.require(id).await?;
-        let tokens = self.load_tokens(&row).await.ok().flatten();
+        let row = self.base.store.require(id).await?;
+        let tokens = self.base.credentials.load(&row).await.ok().flatten();
         let mut revoked = false;
-        if let (Some(t), Ok(p)) = (&tokens, self.provider(&row.provider).await) {
+        if let (Some(t), Ok(p)) = (&tokens, self.base.provider(&row.provider).await) {
             match p.revoke(t).await {
                 Ok(r) => revoked = r,
                 Err(e) => {
@@ -91,9 +108,10 @@ impl Engine {
                 }
             }
         }
-        self.inner.credentials.forget(&row).await?;
-        self.inner.store.delete(id).await?;
+        self.base.credentials.forget(&row).await?;
+        self.base.store.delete(id).await?;
         let _ = self
+            .base
             .log(
                 None,
                 Some(&row.label()),
@@ -103,15 +121,16 @@ impl Engine {
                 None,
             )
             .await;
-        self.emit(EngineEvent::AccountRemoved { account_id: id });
+        self.base
+            .emit(EngineEvent::AccountRemoved { account_id: id });
         Ok(revoked)
     }
 
     /// The provider's top-up page for an account (AIHubMix), fetched with a fresh token.
     pub async fn topup_url(&self, id: i64) -> Result<Url> {
-        let row = self.inner.store.require(id).await?;
-        let p = self.provider(&row.provider).await?;
-        let access = self.access_token(id).await?;
+        let row = self.base.store.require(id).await?;
+        let p = self.base.provider(&row.provider).await?;
+        let access = self.refresher.access_token(id).await?;
         match p.topup_url(&access).await {
             Ok(Some(u)) => Ok(u),
             Ok(None) => Err(Error::not_found(format!(
@@ -121,25 +140,23 @@ impl Engine {
             Err(e) => Err(e.to_error()),
         }
     }
-}
 
-impl Engine {
     /// Everything the account detail view shows.
     pub async fn detail(&self, id: i64) -> Result<crate::views::AccountDetail> {
         let account = self.account(id).await?;
         let balance_history = self
-            .inner
+            .base
             .store
             .balance_history(id, 200)
             .await?
             .into_iter()
             .map(balance_view)
             .collect();
-        let activity = self.inner.store.account_activity(id, 50).await?;
-        let row = self.inner.store.require(id).await?;
+        let activity = self.base.store.account_activity(id, 50).await?;
+        let row = self.base.store.require(id).await?;
         let kind = crate::config::ProviderKind::parse(&account.provider_kind);
         // A provider removed from the configuration still lets the account be shown.
-        let (chat, missing_scopes) = match self.provider(&row.provider).await {
+        let (chat, missing_scopes) = match self.base.provider(&row.provider).await {
             Ok(p) => (p.chat_support(), p.missing_scopes(row.scopes.as_deref())),
             Err(_) => (Default::default(), Vec::new()),
         };
@@ -158,8 +175,15 @@ impl Engine {
 
     /// The activity log, newest first.
     pub async fn activity(&self, limit: i64) -> Result<Vec<crate::views::ActivityView>> {
-        self.inner.store.activity(limit).await
+        self.base.store.activity(limit).await
     }
+}
+
+/// One account's view, with its latest balance.
+pub(crate) async fn account_view(store: &Store, id: i64) -> Result<AccountView> {
+    let row = store.require(id).await?;
+    let balance = store.latest_balance(row.id).await?;
+    Ok(view(row, balance))
 }
 
 fn balance_view(b: crate::store::BalanceSample) -> BalanceView {

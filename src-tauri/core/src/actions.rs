@@ -1,15 +1,30 @@
 //! Calls made with an account's access token: profile and balance sync, and the chat actions (list, create a space, send) — each retried once after a refresh when the token is refused.
 
 use std::future::Future;
+use std::sync::Arc;
 
-use crate::engine::Engine;
+use crate::accounts::account_view;
+use crate::base::Base;
+use crate::clock::Millis;
 use crate::error::{Error, ErrorCode, Result};
-use crate::provider::{AccountCtx, Profile, ProfileCtx, ProviderError};
+use crate::provider::{AccountCtx, Balance, Profile, ProfileCtx, ProviderError};
+use crate::refresh::{RefreshOutcome, Refresher};
 use crate::secret::Secret;
-use crate::store::{BalanceSample, ProfileFields};
+use crate::store::{AccountRow, BalanceSample, ProfileFields};
 use crate::views::{AccountView, ChatSent, ChatTarget, EngineEvent, Recipient};
 
-impl Engine {
+/// Profile and balance sync and the chat actions of an account.
+pub struct Actions {
+    base: Base,
+    /// Gives the access tokens, and refreshes once when a provider refuses one.
+    refresher: Arc<Refresher>,
+}
+
+impl Actions {
+    pub fn new(base: Base, refresher: Arc<Refresher>) -> Self {
+        Actions { base, refresher }
+    }
+
     /// Runs `call` with a valid access token. If the provider refuses the token (HTTP 401 or
     /// its equivalent), the account is refreshed once and `call` retried once.
     async fn with_access<T, F, Fut>(&self, id: i64, call: F) -> Result<T>
@@ -17,15 +32,15 @@ impl Engine {
         F: Fn(Secret) -> Fut,
         Fut: Future<Output = std::result::Result<T, ProviderError>>,
     {
-        let access = self.access_token(id).await?;
+        let access = self.refresher.access_token(id).await?;
         match call(access).await {
             Err(pe) if pe.is_access_rejected() => {
                 tracing::info!(
                     account = id,
                     "access token refused; refreshing once and retrying"
                 );
-                self.refresh(id, true).await?;
-                let access = self.access_token(id).await?;
+                self.refresher.refresh(id, true).await?;
+                let access = self.refresher.access_token(id).await?;
                 call(access).await.map_err(|pe| {
                     if pe.is_access_rejected() {
                         Error::new(
@@ -45,8 +60,8 @@ impl Engine {
     /// Fetches the profile (and balance, where there is one) again and stores it; a balance
     /// becomes a new sample in the account's history.
     pub async fn sync_profile(&self, id: i64) -> Result<AccountView> {
-        let row = self.inner.store.require(id).await?;
-        let p = self.provider(&row.provider).await?;
+        let row = self.base.store.require(id).await?;
+        let p = self.base.provider(&row.provider).await?;
         let subject = row.subject.clone();
         let result = self
             .with_access(id, |access| {
@@ -71,53 +86,46 @@ impl Engine {
                 format!("{} now answers with a different user ({}) for {}. Nothing was changed; sign in again.", row.provider, profile.display_name, row.label()),
             )),
             Ok(profile) => {
-                self.store_profile(id, &profile).await?;
-                self.emit(EngineEvent::AccountChanged { account_id: id });
-                self.account(id).await
+                store_profile(&self.base, id, &profile).await?;
+                self.base.emit(EngineEvent::AccountChanged { account_id: id });
+                account_view(&self.base.store, id).await
             }
             // Nothing to fetch for this provider (Easemob without app credentials).
-            Err(e) if e.code == ErrorCode::ActionRefused => self.account(id).await,
+            Err(e) if e.code == ErrorCode::ActionRefused => account_view(&self.base.store, id).await,
             Err(e) => Err(e),
         }
     }
 
-    /// Writes a profile (and its balance sample) for an account.
-    pub(crate) async fn store_profile(&self, id: i64, profile: &Profile) -> Result<()> {
-        let now = self.now();
-        self.inner
-            .store
-            .update_profile(
-                id,
-                &ProfileFields {
-                    display_name: profile.display_name.clone(),
-                    email: profile.email.clone(),
-                    avatar_url: profile.avatar_url.clone(),
-                    profile_json: profile.extra.to_string(),
-                },
-                now,
-            )
-            .await?;
-        if let Some(b) = &profile.balance {
-            self.inner
-                .store
-                .add_balance(
-                    id,
-                    &BalanceSample {
-                        sampled_at: now,
-                        quota: b.quota,
-                        used_quota: b.used_quota,
-                        formatted: b.formatted.clone(),
-                    },
-                )
-                .await?;
+    /// After a refresh, a provider with a balance (AIHubMix) is asked for it again, so the
+    /// history gains a sample each token lifetime. A failure here never fails the refresh.
+    pub(crate) async fn sample_balance_after(
+        &self,
+        row: &AccountRow,
+        outcome: &Result<RefreshOutcome>,
+    ) {
+        if !matches!(outcome, Ok(RefreshOutcome::Refreshed)) {
+            return;
         }
-        Ok(())
+        let has_balance = self
+            .base
+            .provider(&row.provider)
+            .await
+            .is_ok_and(|p| p.has_balance());
+        if has_balance {
+            if let Err(e) = self.sync_profile(row.id).await {
+                tracing::info!(
+                    account = row.id,
+                    code = e.code.as_str(),
+                    "balance not sampled"
+                );
+            }
+        }
     }
 
     /// Spaces (Google Chat) or group chats (Feishu) the account can post to.
     pub async fn chat_list(&self, id: i64) -> Result<Vec<ChatTarget>> {
-        let row = self.inner.store.require(id).await?;
-        let p = self.provider(&row.provider).await?;
+        let row = self.base.store.require(id).await?;
+        let p = self.base.provider(&row.provider).await?;
         let (subject, scopes) = (row.subject.clone(), row.scopes.clone());
         self.with_access(id, |access| {
             let (p, subject, scopes) = (p.clone(), subject.clone(), scopes.clone());
@@ -134,8 +142,8 @@ impl Engine {
 
     /// Creates a named space (Google Chat).
     pub async fn chat_create_space(&self, id: i64, display_name: &str) -> Result<ChatTarget> {
-        let row = self.inner.store.require(id).await?;
-        let p = self.provider(&row.provider).await?;
+        let row = self.base.store.require(id).await?;
+        let p = self.base.provider(&row.provider).await?;
         let (subject, scopes) = (row.subject.clone(), row.scopes.clone());
         let result = self
             .with_access(id, |access| {
@@ -160,8 +168,8 @@ impl Engine {
 
     /// Sends a text message from the account.
     pub async fn chat_send(&self, id: i64, to: &Recipient, text: &str) -> Result<ChatSent> {
-        let row = self.inner.store.require(id).await?;
-        let p = self.provider(&row.provider).await?;
+        let row = self.base.store.require(id).await?;
+        let p = self.base.provider(&row.provider).await?;
         let (subject, scopes) = (row.subject.clone(), row.scopes.clone());
         let result = self
             .with_access(id, |access| {
@@ -185,18 +193,13 @@ impl Engine {
         result
     }
 
-    async fn log_action<T>(
-        &self,
-        row: &crate::store::AccountRow,
-        kind: &str,
-        result: &Result<T>,
-        note: &str,
-    ) {
+    async fn log_action<T>(&self, row: &AccountRow, kind: &str, result: &Result<T>, note: &str) {
         let (outcome, code) = match result {
             Ok(_) => ("ok", None),
             Err(e) => ("failed", Some(e.code.as_str())),
         };
         let _ = self
+            .base
             .log(
                 Some(row.id),
                 Some(&row.label()),
@@ -206,6 +209,44 @@ impl Engine {
                 Some(note),
             )
             .await;
-        self.emit(EngineEvent::AccountChanged { account_id: row.id });
+        self.base
+            .emit(EngineEvent::AccountChanged { account_id: row.id });
     }
+}
+
+/// Writes a profile (and its balance sample) for an account.
+pub(crate) async fn store_profile(base: &Base, id: i64, profile: &Profile) -> Result<()> {
+    let now = base.now();
+    base.store
+        .update_profile(id, &profile_fields(profile), now)
+        .await?;
+    if let Some(b) = &profile.balance {
+        add_balance(base, id, b, now).await?;
+    }
+    Ok(())
+}
+
+/// What the database keeps of a profile.
+pub(crate) fn profile_fields(profile: &Profile) -> ProfileFields {
+    ProfileFields {
+        display_name: profile.display_name.clone(),
+        email: profile.email.clone(),
+        avatar_url: profile.avatar_url.clone(),
+        profile_json: profile.extra.to_string(),
+    }
+}
+
+/// A balance the provider reported, as a new sample in the account's history.
+pub(crate) async fn add_balance(base: &Base, id: i64, b: &Balance, now: Millis) -> Result<()> {
+    base.store
+        .add_balance(
+            id,
+            &BalanceSample {
+                sampled_at: now,
+                quota: b.quota,
+                used_quota: b.used_quota,
+                formatted: b.formatted.clone(),
+            },
+        )
+        .await
 }

@@ -21,13 +21,15 @@ impl Background {
     pub fn start(engine: &Engine, runtime: &Handle, watch_every: Duration) -> Background {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
-        let (e, s) = (engine.clone(), stopped.clone());
-        tasks.push(runtime.spawn(async move { e.run(s).await }));
-        let (e, s) = (engine.clone(), stopped.clone());
-        tasks.push(runtime.spawn(async move { e.watch_external_changes(watch_every, s).await }));
-        let e = engine.clone();
+        let services = &engine.inner;
+        let (scheduler, s) = (services.scheduler.clone(), stopped.clone());
+        tasks.push(runtime.spawn(async move { scheduler.run(s).await }));
+        let (database, s) = (services.database_watch.clone(), stopped.clone());
+        tasks.push(runtime.spawn(async move { database.run(watch_every, s).await }));
+        let keyring = services.keyring_watch.clone();
         tasks.push(runtime.spawn(async move {
-            e.watch_keyring(crate::keyring_health::RETRY_HUNG, stopped)
+            keyring
+                .run(crate::keyring_health::RETRY_HUNG, stopped)
                 .await
         }));
         Background { stop, tasks }

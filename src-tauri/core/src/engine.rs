@@ -1,23 +1,37 @@
-//! The engine: owns the store, vault, providers and sign-ins; adds, lists and removes accounts.
+//! The engine: makes the services, hands each its collaborators, and is the one API the shell, the CLI and the tests call.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, oneshot, watch, Semaphore};
+use tokio::sync::{broadcast, Notify};
+use url::Url;
 
+use crate::accounts::Accounts;
+use crate::actions::Actions;
+use crate::base::{Base, Events, QuitGate};
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::config::Config;
+use crate::credentials::Credentials;
 use crate::error::Result;
-use crate::flow::Flows;
+use crate::flow::Callback;
 use crate::http::Http;
-use crate::keyring_health::KeyringStatus;
-use crate::provider::Provider;
+use crate::keyring_health::KeyringWatch;
+use crate::lock::AccountLocks;
+use crate::manage::Setup;
+use crate::provider::{DirectSignIn, Provider};
+use crate::refresh::{RefreshOutcome, Refresher};
+use crate::registry::Registry;
+use crate::scheduler::Scheduler;
 use crate::secret::Secret;
-use crate::store::Store;
+use crate::signin::{SignInStart, SignIns};
+use crate::store::{AccountRow, Store};
 use crate::vault::Vault;
-use crate::views::{AccountView, EngineEvent};
+use crate::views::{
+    AccountDetail, AccountView, ActivityView, ChatSent, ChatTarget, EasemobAccount, EngineEvent,
+    NewProvider, ProviderView, Recipient, Settings,
+};
+use crate::watch::DatabaseWatch;
 
 /// Everything the engine needs from outside.
 pub struct EngineOptions {
@@ -41,10 +55,6 @@ impl EngineOptions {
         }
     }
 }
-
-/// How many refreshes of one storm (a scheduler tick, Refresh all) are under way at once,
-/// waiting for their locks or their turn included.
-const STORM_SLOTS: usize = 64;
 
 /// What quitting did with the refreshes it found under way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,47 +101,30 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
+/// The services, made once in [`Engine::open`].
 pub(crate) struct Inner {
-    /// The configuration and the providers built from it.
-    pub(crate) registry: crate::registry::Registry,
-    pub(crate) store: Store,
-    /// Tokens and client secrets: the keyring, the generation protocol and their caches.
-    pub(crate) credentials: Arc<crate::credentials::Credentials>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) http: Http,
-    pub(crate) data_dir: PathBuf,
-    pub(crate) flows: Flows,
-    pub(crate) waiters: Mutex<HashMap<String, oneshot::Sender<Result<AccountView>>>>,
-    pub(crate) account_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
-    pub(crate) permits: Semaphore,
-    /// Refreshes of a storm that may wait for their account's locks at once: each holds a lock
-    /// file open while it waits, and 1,000 at once would pass a desktop's usual limit of 1,024
-    /// open files.
-    pub(crate) storm_slots: Arc<Semaphore>,
-    pub(crate) rates: crate::rate::RateLimits,
-    /// Closes the loopback listener of each provider's sign-in in progress.
-    pub(crate) listeners: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
-    /// Providers whose next sign-in must ask for consent again (no refresh token last time).
-    pub(crate) consent_next: Mutex<std::collections::HashSet<String>>,
-    pub(crate) events: broadcast::Sender<EngineEvent>,
-    pub(crate) wake: tokio::sync::Notify,
-    /// Refreshes between "request sent" and "result stored"; quitting waits for this to reach 0.
-    pub(crate) in_flight: tokio::sync::watch::Sender<usize>,
-    /// Turned on by [`Engine::quit`]; no refresh request is sent afterwards.
-    pub(crate) quitting: tokio::sync::watch::Sender<bool>,
-    /// Account pictures fetched for the window (never by the webview itself).
-    pub(crate) avatars: crate::avatars::Avatars,
+    pub(crate) base: Base,
+    pub(crate) refresher: Arc<Refresher>,
+    pub(crate) scheduler: Arc<Scheduler>,
+    pub(crate) sign_ins: Arc<SignIns>,
+    pub(crate) accounts: Accounts,
+    pub(crate) actions: Arc<Actions>,
+    pub(crate) setup: Setup,
+    pub(crate) database_watch: Arc<DatabaseWatch>,
+    pub(crate) keyring_watch: Arc<KeyringWatch>,
+    /// Time limit of one HTTP exchange (quitting waits that long for answers under way).
+    http_timeout: Duration,
 }
 
-/// The engine. Cheap to clone; all clones share one state.
+/// The engine. Cheap to clone; all clones share one set of services.
 #[derive(Clone)]
 pub struct Engine {
     pub(crate) inner: Arc<Inner>,
 }
 
 impl Engine {
-    /// Opens the database (creating or migrating it) and prepares the engine. Touches no
-    /// keyring entry and no network: those happen on demand.
+    /// Opens the database (creating or migrating it) and makes the services. Touches no keyring
+    /// entry and no network: those happen on demand.
     pub async fn open(opts: EngineOptions) -> Result<Engine> {
         // An install made before files were private is closed first; a folder of another user,
         // or one others may write to, is refused (private_fs says why).
@@ -141,66 +134,72 @@ impl Engine {
         crate::private_fs::tighten_config_folder(&opts.config.path);
         let store = Store::open(&opts.data_dir.join("signet.sqlite3")).await?;
         let http = Http::new(opts.http_timeout)?;
-        let credentials = Arc::new(crate::credentials::Credentials::new(
-            opts.vault,
-            store.clone(),
-        ));
-        let (events, _) = broadcast::channel(256);
+        let credentials = Arc::new(Credentials::new(opts.vault, store.clone()));
+        let max_concurrent = opts.config.refresh.max_concurrent;
+        let base = Base {
+            registry: Arc::new(Registry::new(
+                opts.config,
+                credentials.clone(),
+                http.clone(),
+            )),
+            store,
+            credentials,
+            clock: opts.clock,
+            events: Events::new(256),
+            gate: Arc::new(QuitGate::default()),
+        };
+        // Notified when the schedule may have changed: an account added, the keyring back.
+        let wake = Arc::new(Notify::new());
+        let locks = Arc::new(AccountLocks::new(opts.data_dir.join("locks")));
+        let refresher = Arc::new(Refresher::new(base.clone(), locks, max_concurrent));
+        let actions = Arc::new(Actions::new(base.clone(), refresher.clone()));
+        let sign_ins = Arc::new(SignIns::new(base.clone(), wake.clone()));
         Ok(Engine {
             inner: Arc::new(Inner {
-                permits: Semaphore::new(opts.config.refresh.max_concurrent),
-                storm_slots: Arc::new(Semaphore::new(STORM_SLOTS)),
-                registry: crate::registry::Registry::new(
-                    opts.config,
-                    credentials.clone(),
-                    http.clone(),
-                ),
-                credentials,
-                store,
-                clock: opts.clock.clone(),
-                http,
-                data_dir: opts.data_dir,
-                flows: Flows::default(),
-                waiters: Mutex::new(HashMap::new()),
-                account_locks: Mutex::new(HashMap::new()),
-                rates: crate::rate::RateLimits::new(opts.clock.clone()),
-                consent_next: Mutex::new(std::collections::HashSet::new()),
-                listeners: Mutex::new(HashMap::new()),
-                events,
-                wake: tokio::sync::Notify::new(),
-                in_flight: tokio::sync::watch::channel(0).0,
-                quitting: tokio::sync::watch::channel(false).0,
-                avatars: crate::avatars::Avatars::default(),
+                scheduler: Arc::new(Scheduler::new(
+                    base.clone(),
+                    refresher.clone(),
+                    actions.clone(),
+                    wake.clone(),
+                )),
+                accounts: Accounts::new(base.clone(), refresher.clone(), http),
+                setup: Setup::new(base.clone(), sign_ins.clone()),
+                database_watch: Arc::new(DatabaseWatch::new(base.clone(), opts.data_dir)),
+                keyring_watch: Arc::new(KeyringWatch::new(base.clone(), wake)),
+                refresher,
+                actions,
+                sign_ins,
+                base,
+                http_timeout: opts.http_timeout,
             }),
         })
     }
 
+    fn base(&self) -> &Base {
+        &self.inner.base
+    }
+
     /// The current configuration (a snapshot: providers can be added while running).
     pub fn config(&self) -> Config {
-        self.inner.registry.config()
+        self.base().registry.config()
     }
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        &self.base().store
     }
     pub fn vault(&self) -> &Vault {
-        self.inner.credentials.vault()
+        self.base().credentials.vault()
     }
     pub fn now(&self) -> Millis {
-        self.inner.clock.now_ms()
+        self.base().now()
     }
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
-        self.inner.events.subscribe()
-    }
-    pub(crate) fn emit(&self, e: EngineEvent) {
-        let _ = self.inner.events.send(e);
+        self.base().events.subscribe()
     }
 
     /// Waits until no refresh is between "sent" and "stored" (at most `limit`), so quitting never
     /// drops a rotated refresh token on the floor. Returns whether everything was stored.
     pub async fn drain(&self, limit: Duration) -> bool {
-        let mut rx = self.inner.in_flight.subscribe();
-        let done = tokio::time::timeout(limit, rx.wait_for(|n| *n == 0)).await;
-        matches!(done, Ok(Ok(_)))
+        self.base().gate.drain(limit).await
     }
 
     /// Quitting: from now on no refresh request is sent (by anyone in this process), and every
@@ -208,95 +207,146 @@ impl Engine {
     /// doubt — at most one HTTP time limit plus two keyring calls, since each ends by itself
     /// within that. The report says truthfully what happened.
     pub async fn quit(&self) -> QuitReport {
-        self.inner.quitting.send_replace(true);
-        let in_flight = *self.inner.in_flight.borrow();
-        let limit = self.inner.http.timeout() + 2 * crate::vault::DEFAULT_TIMEOUT;
+        let base = self.base();
+        base.gate.close();
+        let in_flight = base.gate.in_flight();
+        let limit = self.inner.http_timeout + 2 * crate::vault::DEFAULT_TIMEOUT;
         let settled = self.drain(limit).await;
-        self.flush_credentials().await;
+        base.flush_credentials().await;
         QuitReport {
             in_flight,
-            still_waiting: if settled {
-                0
-            } else {
-                *self.inner.in_flight.borrow()
-            },
-            unsaved: self.inner.credentials.unsaved_count(),
+            still_waiting: if settled { 0 } else { base.gate.in_flight() },
+            unsaved: base.credentials.unsaved_count(),
         }
+    }
+
+    /// Announces other processes' commits until `stop` (see [`DatabaseWatch::run`]; the app
+    /// runs it through [`crate::background::Background`]).
+    pub async fn watch_external_changes(
+        &self,
+        every: Duration,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        self.inner.database_watch.run(every, stop).await
     }
 
     /// Whether [`Engine::quit`] was called: nothing new is sent.
     pub fn quitting(&self) -> bool {
-        *self.inner.quitting.borrow()
+        self.base().gate.quitting()
     }
 
-    /// The provider named `name`, built with its client secret (see [`crate::registry::Registry`]).
+    /// The provider named `name`, built with its client secret (see [`Registry`]).
     pub async fn provider(&self, name: &str) -> Result<Arc<dyn Provider>> {
-        self.inner.registry.provider(name).await
+        self.base().provider(name).await
     }
 
     /// Stores a provider's client secret in the keyring.
     pub async fn set_client_secret(&self, provider: &str, secret: &Secret) -> Result<()> {
-        self.inner
+        self.base()
             .registry
             .set_client_secret(provider, secret)
             .await
     }
+}
 
-    /// Probes the keyring at start, then turns its changes into [`EngineEvent::KeyringChanged`]
-    /// until `stop`. While it does not answer or is missing, it is asked again every `retry`, so
-    /// the window's warning clears, and refreshes resume, as soon as it is back. (A locked one is
-    /// not asked again: that would put an unlock prompt on screen every `retry`.)
-    pub async fn watch_keyring(&self, retry: Duration, mut stop: watch::Receiver<bool>) {
-        let vault = self.inner.credentials.vault();
-        let mut changes = vault.health().subscribe();
-        // A real entry, if there is one: a locked collection only says so when one is read.
-        let probe_key = match self.inner.store.some_account_tokens().await {
-            Ok(found) => found.map(|(id, generation)| crate::vault::tokens_key(id, generation)),
-            Err(_) => None,
-        };
-        let _ = vault.probe(probe_key).await;
-        let mut shown = KeyringStatus::Unknown;
-        loop {
-            let now = changes.borrow_and_update().clone();
-            if now != shown {
-                if matches!(shown, KeyringStatus::Trouble { .. }) && now == KeyringStatus::Ok {
-                    tracing::info!("the keyring answers again");
-                    self.inner.wake.notify_one();
-                } else if let KeyringStatus::Trouble { error } = &now {
-                    tracing::warn!(code = error.code.as_str(), "keyring trouble");
-                }
-                self.emit(EngineEvent::KeyringChanged {
-                    status: now.clone(),
-                });
-                shown = now;
-            }
-            if *stop.borrow() {
-                return;
-            }
-            let ask_again = matches!(&shown, KeyringStatus::Trouble { error }
-                if error.code != crate::ErrorCode::KeyringLocked);
-            tokio::select! {
-                _ = changes.changed() => {}
-                _ = tokio::time::sleep(retry), if ask_again => {
-                    let _ = vault.probe(None).await;
-                }
-                _ = stop.changed() => {}
-            }
-        }
+/// The services' API, each call handed to the service that owns it.
+impl Engine {
+    // Sign-ins (`signin.rs`).
+    pub async fn begin_sign_in(&self, provider: &str, reauth: Option<i64>) -> Result<SignInStart> {
+        self.inner.sign_ins.begin_sign_in(provider, reauth).await
+    }
+    pub fn cancel_sign_in(&self, provider: &str) -> bool {
+        self.inner.sign_ins.cancel_sign_in(provider)
+    }
+    pub async fn handle_deep_link(&self, link: &str) -> Result<AccountView> {
+        self.inner.sign_ins.handle_deep_link(link).await
+    }
+    pub async fn complete_sign_in(&self, cb: Callback) -> Result<AccountView> {
+        self.inner.sign_ins.complete_sign_in(cb).await
+    }
+    pub async fn sign_in_direct(
+        &self,
+        provider: &str,
+        form: &DirectSignIn,
+        reauth: Option<i64>,
+    ) -> Result<AccountView> {
+        self.inner
+            .sign_ins
+            .sign_in_direct(provider, form, reauth)
+            .await
     }
 
-    pub(crate) async fn log(
-        &self,
-        account_id: Option<i64>,
-        label: Option<&str>,
-        kind: &str,
-        outcome: &str,
-        code: Option<&str>,
-        message: Option<&str>,
-    ) -> Result<()> {
-        self.inner
-            .store
-            .log(self.now(), account_id, label, kind, outcome, code, message)
-            .await
+    // The refresher (`refresh.rs`) and the scheduler (`scheduler.rs`).
+    pub async fn refresh(&self, id: i64, force: bool) -> Result<RefreshOutcome> {
+        self.inner.refresher.refresh(id, force).await
+    }
+    pub async fn access_token(&self, id: i64) -> Result<Secret> {
+        self.inner.refresher.access_token(id).await
+    }
+    pub async fn repair_all(&self) -> Result<usize> {
+        self.inner.refresher.repair_all().await
+    }
+    pub async fn tick(&self) -> Result<usize> {
+        self.inner.scheduler.tick().await
+    }
+    pub async fn refresh_all(&self) -> Result<Vec<(i64, Result<RefreshOutcome>)>> {
+        self.inner.scheduler.refresh_all().await
+    }
+
+    // Accounts (`accounts.rs`).
+    pub async fn list(&self) -> Result<Vec<AccountView>> {
+        self.inner.accounts.list().await
+    }
+    pub async fn account(&self, id: i64) -> Result<AccountView> {
+        self.inner.accounts.account(id).await
+    }
+    pub async fn resolve(&self, key: &str) -> Result<AccountRow> {
+        self.inner.accounts.resolve(key).await
+    }
+    pub async fn remove(&self, id: i64) -> Result<bool> {
+        self.inner.accounts.remove(id).await
+    }
+    pub async fn detail(&self, id: i64) -> Result<AccountDetail> {
+        self.inner.accounts.detail(id).await
+    }
+    pub async fn activity(&self, limit: i64) -> Result<Vec<ActivityView>> {
+        self.inner.accounts.activity(limit).await
+    }
+    pub async fn avatar(&self, id: i64) -> Result<Option<String>> {
+        self.inner.accounts.avatar(id).await
+    }
+    pub async fn topup_url(&self, id: i64) -> Result<Url> {
+        self.inner.accounts.topup_url(id).await
+    }
+
+    // Actions (`actions.rs`).
+    pub async fn sync_profile(&self, id: i64) -> Result<AccountView> {
+        self.inner.actions.sync_profile(id).await
+    }
+    pub async fn chat_list(&self, id: i64) -> Result<Vec<ChatTarget>> {
+        self.inner.actions.chat_list(id).await
+    }
+    pub async fn chat_create_space(&self, id: i64, display_name: &str) -> Result<ChatTarget> {
+        self.inner.actions.chat_create_space(id, display_name).await
+    }
+    pub async fn chat_send(&self, id: i64, to: &Recipient, text: &str) -> Result<ChatSent> {
+        self.inner.actions.chat_send(id, to, text).await
+    }
+
+    // Providers and preferences (`manage.rs`).
+    pub async fn providers(&self) -> Result<Vec<ProviderView>> {
+        self.inner.setup.providers().await
+    }
+    pub async fn add_provider(&self, p: &NewProvider) -> Result<ProviderView> {
+        self.inner.setup.add_provider(p).await
+    }
+    pub async fn add_easemob_account(&self, form: &EasemobAccount) -> Result<AccountView> {
+        self.inner.setup.add_easemob_account(form).await
+    }
+    pub async fn settings(&self) -> Result<Settings> {
+        self.inner.setup.settings().await
+    }
+    pub async fn set_settings(&self, s: &Settings) -> Result<Settings> {
+        self.inner.setup.set_settings(s).await
     }
 }

@@ -2,33 +2,40 @@
 //!
 //! # Layout
 //!
-//! Services with one owner each; each gets its collaborators when it is made:
+//! Services with one owner each. Each gets its collaborators when it is made, in
+//! [`Engine::open`], and none sees the [`Engine`]: that is only the composition root and the one
+//! API the shell, the CLI and the tests call, handing each call to the service that owns it.
 //!
 //! | service | owns | collaborators |
 //! |---|---|---|
+//! | [`base::Base`] | nothing: the handles every service is given (database, credentials, providers, clock, [`base::Events`], [`base::QuitGate`]) | — |
 //! | [`credentials::Credentials`] | the token-generation protocol (commit, crash repair, forget), the token cache by generation, client secrets until they change | [`vault::Vault`], [`store::Store`] |
 //! | [`vault::Vault`] | keyring calls: one queue, honest time limits, encoding, [`keyring_health`] | a [`vault::SecretBackend`] |
 //! | [`store::Store`] | SQLite: accounts, balances, activity, settings, migrations | the database file |
 //! | [`registry::Registry`] | the configuration as last read; providers built with their client secrets | [`Config`], [`credentials::Credentials`], [`http::Http`] |
-//! | [`rate::RateLimits`] | token requests per second to each provider | the engine's [`Clock`] |
-//! | [`loopback`] | a sign-in's local listener; hands callbacks over a channel, never holds the engine | the sign-in that started it |
+//! | [`signin::SignIns`] | sign-ins in progress ([`flow`]), their listeners and waiters, storing the account they bring | `Base`, the scheduler's wake-up |
+//! | [`loopback`] | a sign-in's local listener; hands callbacks over a channel, never holds a service | the sign-in that started it |
+//! | [`refresh::Refresher`] | refreshing one account: its locks ([`lock::AccountLocks`]), the concurrency permits, [`rate::RateLimits`], failures and alerts; due times in [`due`] | `Base`, the account locks |
+//! | [`scheduler::Scheduler`] | when accounts are refreshed: a tick, Refresh all, the loop | `Base`, the refresher, the actions (balance samples), a wake-up |
+//! | [`accounts::Accounts`] | accounts as the window and CLI see them: views, lookup, removal, top-up, [`avatars`] | `Base`, the refresher, [`http::Http`] |
+//! | [`actions::Actions`] | profile and balance sync, chat actions | `Base`, the refresher |
+//! | [`manage::Setup`] | providers and preferences (Settings) | `Base`, the sign-ins (an Easemob form signs in) |
+//! | [`watch::DatabaseWatch`] | other processes' commits → [`EngineEvent::ExternalChange`] | `Base`, the data folder |
+//! | [`keyring_health::KeyringWatch`] | the keyring's state → [`EngineEvent::KeyringChanged`] | `Base`, the scheduler's wake-up |
 //! | [`batch::Batcher`] | engine events → batches for the window, the tray and notifications | an event subscription |
-//! | [`background::Background`] | the scheduler, the watch on other processes, the keyring watch; dropping it stops them | the [`Engine`] |
-//!
-//! [`Engine`] composes them (`engine.rs`) and still carries, as methods, what has not moved out
-//! yet: provider and preference management (`manage.rs`), sign-ins (`signin.rs`, over
-//! [`flow`]), the refresher (`refresh.rs`) and the scheduler (`scheduler.rs`), accounts (`accounts.rs`) and
-//! actions (`actions.rs`).
+//! | [`background::Background`] | the scheduler's loop and the two watches as tasks; dropping it stops them | those three services |
 
 pub mod accounts;
 pub mod actions;
 pub mod avatars;
 pub mod background;
+pub mod base;
 pub mod batch;
 pub mod browser;
 pub mod clock;
 pub mod config;
 pub mod credentials;
+pub mod due;
 pub mod engine;
 pub mod error;
 pub mod flow;

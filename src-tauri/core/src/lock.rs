@@ -1,7 +1,9 @@
-//! Locks that hold across processes (the app and `signetctl`), on lock files: per account, and for schema upgrades.
+//! Locks: each account's (in this process, and across processes on lock files) and the schema upgrade's.
 
+use std::collections::HashMap;
 use std::fs::{File, TryLockError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -60,5 +62,46 @@ pub async fn lock_file(
                 )))
             }
         }
+    }
+}
+
+/// Each account's lock: one in this process (so its tasks queue in order without touching the
+/// file), then the one shared with other processes.
+pub struct AccountLocks {
+    local: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    dir: PathBuf,
+}
+
+/// An account's two locks, released on drop.
+pub struct AccountGuard {
+    _cross: AccountLock,
+    _local: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl AccountLocks {
+    /// Lock files go to `dir` (created at the first lock).
+    pub fn new(dir: PathBuf) -> Self {
+        AccountLocks {
+            local: std::sync::Mutex::new(HashMap::new()),
+            dir,
+        }
+    }
+
+    /// Takes the account's lock in this process, then the one shared with other processes
+    /// (waiting at most two minutes for another process).
+    pub async fn lock(&self, id: i64) -> Result<AccountGuard> {
+        let local = {
+            let mut locks = self
+                .local
+                .lock()
+                .map_err(|_| Error::internal("lock table poisoned"))?;
+            locks.entry(id).or_default().clone()
+        };
+        let local = local.lock_owned().await;
+        let cross = lock_account(&self.dir, id, Duration::from_secs(120)).await?;
+        Ok(AccountGuard {
+            _cross: cross,
+            _local: local,
+        })
     }
 }

@@ -1,13 +1,31 @@
 //! Providers and preferences: what Settings shows and changes.
 
-use crate::config::{self, Brand, ProviderKind};
-use crate::engine::Engine;
+use std::sync::Arc;
+
+use crate::base::Base;
+use crate::config::{self, Brand, Config, ProviderKind};
 use crate::error::{Error, Result};
 use crate::provider::DirectSignIn;
 use crate::secret::Secret;
+use crate::signin::SignIns;
 use crate::views::{AccountView, EasemobAccount, NewProvider, ProviderView, Settings};
 
-impl Engine {
+/// The providers and preferences Settings shows and changes.
+pub struct Setup {
+    base: Base,
+    /// Adding an Easemob account from its form ends with a direct sign-in.
+    sign_ins: Arc<SignIns>,
+}
+
+impl Setup {
+    pub fn new(base: Base, sign_ins: Arc<SignIns>) -> Self {
+        Setup { base, sign_ins }
+    }
+
+    fn config(&self) -> Config {
+        self.base.registry.config()
+    }
+
     /// The configured providers, with whether a client secret is available (never the secret).
     pub async fn providers(&self) -> Result<Vec<ProviderView>> {
         let config = self.config();
@@ -17,7 +35,7 @@ impl Engine {
             // (and after one call that never answers, the rest are refused at once).
             let (has_secret, secret_error) = match &p.client_secret_env {
                 Some(var) => (std::env::var(var).is_ok_and(|v| !v.is_empty()), None),
-                None => match self.inner.credentials.client_secret(&p.name).await {
+                None => match self.base.credentials.client_secret(&p.name).await {
                     Ok(secret) => (secret.is_some(), None),
                     Err(e) if crate::keyring_health::is_keyring_trouble(e.code) => {
                         (false, Some(e.code))
@@ -71,13 +89,13 @@ impl Engine {
         // Check the entry first, store the secret, then write the file: nothing is half-added.
         let (text, config) = config::with_provider(&path, p)?;
         if let Some(secret) = p.client_secret.as_deref().filter(|s| !s.is_empty()) {
-            self.inner
+            self.base
                 .credentials
                 .set_client_secret(&p.name, &Secret::new(secret))
                 .await?;
         }
         config::write(&path, &text)?;
-        self.inner.registry.replace(config, None);
+        self.base.registry.replace(config, None);
         self.providers()
             .await?
             .into_iter()
@@ -117,7 +135,7 @@ impl Engine {
         let name = match existing {
             Some(name) => {
                 if let Some(s) = &client_secret {
-                    self.set_client_secret(&name, s).await?;
+                    self.base.registry.set_client_secret(&name, s).await?;
                 }
                 let current = self.config().provider(&name).and_then(|p| p.vip5);
                 if let Some(v) = form.vip5.filter(|v| Some(*v) != current) {
@@ -160,12 +178,12 @@ impl Engine {
             ttl: form.ttl,
         };
         let reauth = self
-            .inner
+            .base
             .store
             .find_subject(&name, &direct.username)
             .await?
             .map(|r| r.id);
-        self.sign_in_direct(&name, &direct, reauth).await
+        self.sign_ins.sign_in_direct(&name, &direct, reauth).await
     }
 
     /// Sets one key of a provider's entry in the configuration file (keeping the rest of the
@@ -173,7 +191,7 @@ impl Engine {
     fn set_provider_value(&self, name: &str, key: &str, value: toml_edit::Item) -> Result<()> {
         let path = self.config().path.clone();
         let config = config::set_provider_value(&path, name, key, value)?;
-        self.inner.registry.replace(config, Some(name));
+        self.base.registry.replace(config, Some(name));
         Ok(())
     }
 
@@ -203,7 +221,7 @@ impl Engine {
     }
 
     pub async fn settings(&self) -> Result<Settings> {
-        Ok(match self.inner.store.setting("preferences").await? {
+        Ok(match self.base.store.setting("preferences").await? {
             Some(json) => serde_json::from_str(&json).unwrap_or_default(),
             None => Settings::default(),
         })
@@ -217,7 +235,7 @@ impl Engine {
             )));
         }
         let json = serde_json::to_string(s).map_err(|e| Error::internal(e.to_string()))?;
-        self.inner.store.set_setting("preferences", &json).await?;
+        self.base.store.set_setting("preferences", &json).await?;
         Ok(s.clone())
     }
 }

@@ -1,18 +1,21 @@
 //! Adding an account: starting a sign-in, receiving its callback, exchanging the code, storing the account.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 use url::Url;
 
+use crate::accounts::account_view;
+use crate::actions::{add_balance, profile_fields};
+use crate::base::Base;
 use crate::clock::Millis;
 use crate::config::RedirectMode;
-use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::flow::{self, Callback, PendingFlow};
+use crate::flow::{self, Callback, Flows, PendingFlow};
 use crate::provider::{AuthRequest, DirectSignIn, Grant, Profile, ProfileCtx, Provider};
 use crate::secret::Secret;
-use crate::store::{BalanceSample, ProfileFields};
 use crate::views::{AccountView, EngineEvent};
 
 /// A sign-in that was started: open `browser_url` in the system browser, then wait.
@@ -41,33 +44,48 @@ impl SignInWaiter {
     }
 }
 
-impl Engine {
+/// Sign-ins: the ones waiting for their callback, their loopback listeners and waiters, and
+/// storing the account a finished one brings.
+pub struct SignIns {
+    base: Base,
+    /// Notified when an account is added: the scheduler then looks at its due time.
+    wake: Arc<Notify>,
+    flows: Flows,
+    waiters: Mutex<HashMap<String, oneshot::Sender<Result<AccountView>>>>,
+    /// Closes the loopback listener of each provider's sign-in in progress.
+    listeners: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Providers whose next sign-in must ask for consent again (no refresh token last time).
+    consent_next: Mutex<HashSet<String>>,
+}
+
+impl SignIns {
+    pub fn new(base: Base, wake: Arc<Notify>) -> Self {
+        SignIns {
+            base,
+            wake,
+            flows: Flows::default(),
+            waiters: Mutex::new(HashMap::new()),
+            listeners: Mutex::new(HashMap::new()),
+            consent_next: Mutex::new(HashSet::new()),
+        }
+    }
+
     /// Starts adding an account (or signing in again to `reauth`): prepares the pending flow,
     /// opens the loopback listener where the provider redirects there, and returns the URL to
     /// open in the system browser. A previous sign-in to the same provider is replaced.
-    pub async fn begin_sign_in(&self, provider: &str, reauth: Option<i64>) -> Result<SignInStart> {
-        let p = self.provider(provider).await?;
+    pub async fn begin_sign_in(
+        self: &Arc<Self>,
+        provider: &str,
+        reauth: Option<i64>,
+    ) -> Result<SignInStart> {
+        let p = self.base.provider(provider).await?;
         if !p.kind().uses_browser() {
             return Err(Error::config(format!(
                 "{provider} accounts are added with a form (user ID and password or app credentials), not in the browser."
             )));
         }
-        let mut login_hint = None;
-        if let Some(id) = reauth {
-            let row = self.inner.store.require(id).await?;
-            if row.provider != provider {
-                return Err(Error::config(format!(
-                    "Account {id} belongs to {}, not {provider}.",
-                    row.provider
-                )));
-            }
-            login_hint = row.email.clone().filter(|e| !e.is_empty());
-        }
-        let force_consent = self
-            .inner
-            .consent_next
-            .lock()
-            .is_ok_and(|c| c.contains(provider));
+        let login_hint = self.login_hint(provider, reauth).await?;
+        let force_consent = self.consent_next.lock().is_ok_and(|c| c.contains(provider));
         let cfg = p.config().clone();
         // A sign-in already waiting for this provider is replaced: its listener goes first
         // (a fixed port can only be bound once).
@@ -102,9 +120,9 @@ impl Engine {
         };
         let expected_issuer = p.expected_issuer().await?;
         let authorize_url = p.authorize_url(&request).await?;
-        let expires_at = self.now() + flow::FLOW_LIFETIME_MS;
-        self.inner.flows.cancel(provider);
-        self.inner.flows.insert(PendingFlow {
+        let expires_at = self.base.now() + flow::FLOW_LIFETIME_MS;
+        self.flows.cancel(provider);
+        self.flows.insert(PendingFlow {
             state: request.state,
             provider: provider.to_owned(),
             redirect_uri: redirect_uri.clone(),
@@ -115,33 +133,16 @@ impl Engine {
             expires_at,
         });
         let (tx, rx) = oneshot::channel();
-        if let Ok(mut w) = self.inner.waiters.lock() {
+        if let Ok(mut w) = self.waiters.lock() {
             w.insert(provider.to_owned(), tx);
         }
-        let closed = std::sync::Arc::new(tokio::sync::Notify::new());
-        if let Ok(mut m) = self.inner.listeners.lock() {
+        let closed = Arc::new(Notify::new());
+        if let Ok(mut m) = self.listeners.lock() {
             m.insert(provider.to_owned(), closed.clone());
         }
-        // The listener hands callbacks over; this task, owned by the listener's lifetime (it
-        // ends when the listener drops its sender), completes them.
-        let (requests, mut handed) = tokio::sync::mpsc::channel(8);
-        let engine = self.clone();
-        tokio::spawn(async move {
-            use crate::loopback::Request;
-            while let Some(request) = handed.recv().await {
-                match request {
-                    Request::Callback { callback, reply } => {
-                        let _ = reply.send(engine.complete_sign_in(callback).await);
-                    }
-                    Request::Cancel { provider } => {
-                        engine.cancel_sign_in(&provider);
-                    }
-                }
-            }
-        });
         crate::loopback::serve(
             listener,
-            requests,
+            self.take_requests(),
             Duration::from_millis(flow::FLOW_LIFETIME_MS as u64),
             closed,
             crate::loopback::Launch {
@@ -162,19 +163,55 @@ impl Engine {
         })
     }
 
+    /// For signing in again to account `reauth` of `provider`: its e-mail, so the provider's
+    /// page offers the right person.
+    async fn login_hint(&self, provider: &str, reauth: Option<i64>) -> Result<Option<String>> {
+        let Some(id) = reauth else {
+            return Ok(None);
+        };
+        let row = self.base.store.require(id).await?;
+        if row.provider != provider {
+            return Err(Error::config(format!(
+                "Account {id} belongs to {}, not {provider}.",
+                row.provider
+            )));
+        }
+        Ok(row.email.filter(|e| !e.is_empty()))
+    }
+
+    /// Where a loopback listener hands callbacks (and "cancel") over. The task completing them
+    /// lives as long as the listener: it ends when the listener drops its sender.
+    fn take_requests(self: &Arc<Self>) -> tokio::sync::mpsc::Sender<crate::loopback::Request> {
+        let (requests, mut handed) = tokio::sync::mpsc::channel(8);
+        let sign_ins = self.clone();
+        tokio::spawn(async move {
+            use crate::loopback::Request;
+            while let Some(request) = handed.recv().await {
+                match request {
+                    Request::Callback { callback, reply } => {
+                        let _ = reply.send(sign_ins.complete_sign_in(callback).await);
+                    }
+                    Request::Cancel { provider } => {
+                        sign_ins.cancel_sign_in(&provider);
+                    }
+                }
+            }
+        });
+        requests
+    }
+
     /// Cancels the sign-in in progress for `provider` (and closes its loopback listener).
     pub fn cancel_sign_in(&self, provider: &str) -> bool {
-        if let Ok(mut w) = self.inner.waiters.lock() {
+        if let Ok(mut w) = self.waiters.lock() {
             w.remove(provider);
         }
         self.close_listener(provider);
-        self.inner.flows.cancel(provider)
+        self.flows.cancel(provider)
     }
 
     /// Closes the loopback listener of `provider`'s sign-in, if one is open.
     fn close_listener(&self, provider: &str) {
         if let Some(n) = self
-            .inner
             .listeners
             .lock()
             .ok()
@@ -196,17 +233,17 @@ impl Engine {
     /// A callback that matches no sign-in in progress is refused and changes nothing.
     pub async fn complete_sign_in(&self, cb: Callback) -> Result<AccountView> {
         let provider = cb.provider.clone();
-        let (flow, code) = match self.inner.flows.take(&cb, self.now()) {
+        let (flow, code) = match self.flows.take(&cb, self.base.now()) {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(provider, code = e.code.as_str(), "sign-in callback refused");
                 // Repeats within 10 minutes are one line with a count: a flood of forged
                 // callbacks must not grow the activity table.
                 let _ = self
-                    .inner
+                    .base
                     .store
                     .log_repeated(
-                        self.now(),
+                        self.base.now(),
                         "sign_in",
                         "refused",
                         e.code.as_str(),
@@ -230,6 +267,7 @@ impl Engine {
         match &result {
             Ok(v) => {
                 let _ = self
+                    .base
                     .log(
                         Some(v.id),
                         Some(&format!("{} ({})", v.display_name, v.provider)),
@@ -243,6 +281,7 @@ impl Engine {
             Err(e) => {
                 tracing::warn!(provider, code = e.code.as_str(), "sign-in failed");
                 let _ = self
+                    .base
                     .log(
                         flow.reauth_account,
                         None,
@@ -260,13 +299,12 @@ impl Engine {
 
     fn finish_waiter(&self, provider: &str, result: Result<AccountView>) {
         self.close_listener(provider);
-        self.emit(EngineEvent::SignInFinished {
+        self.base.emit(EngineEvent::SignInFinished {
             provider: provider.to_owned(),
             account_id: result.as_ref().ok().map(|v| v.id),
             error: result.as_ref().err().cloned(),
         });
         if let Some(tx) = self
-            .inner
             .waiters
             .lock()
             .ok()
@@ -277,7 +315,7 @@ impl Engine {
     }
 
     async fn finish_sign_in(&self, flow: &PendingFlow, code: &Secret) -> Result<AccountView> {
-        let p = self.provider(&flow.provider).await?;
+        let p = self.base.provider(&flow.provider).await?;
         let request = AuthRequest {
             state: flow.state.clone(),
             redirect_uri: flow.redirect_uri.clone(),
@@ -313,7 +351,7 @@ impl Engine {
         form: &DirectSignIn,
         reauth: Option<i64>,
     ) -> Result<AccountView> {
-        let p = self.provider(provider).await?;
+        let p = self.base.provider(provider).await?;
         let result = match p.sign_in_direct(form).await {
             Ok((grant, profile)) => self.store_sign_in(&*p, grant, profile, reauth).await,
             Err(e) => Err(e.to_error()),
@@ -327,6 +365,7 @@ impl Engine {
             .ok()
             .map(|v| format!("{} ({})", v.display_name, v.provider));
         let _ = self
+            .base
             .log(
                 result.as_ref().ok().map(|v| v.id).or(reauth),
                 label.as_deref(),
@@ -339,6 +378,29 @@ impl Engine {
         result
     }
 
+    /// Signing in again to account `reauth` as somebody else is refused: nothing changes.
+    async fn refuse_another_person(&self, reauth: Option<i64>, profile: &Profile) -> Result<()> {
+        let Some(id) = reauth else {
+            return Ok(());
+        };
+        let row = self.base.store.require(id).await?;
+        if row.subject == profile.subject {
+            return Ok(());
+        }
+        let who = match &profile.email {
+            Some(e) if *e != profile.display_name => format!("{} <{e}>", profile.display_name),
+            _ => profile.display_name.clone(),
+        };
+        let expected = row
+            .email
+            .clone()
+            .unwrap_or_else(|| row.display_name.clone());
+        Err(Error::new(
+            ErrorCode::SubjectMismatch,
+            format!("You signed in as {who}, but this account is {}. Nothing was changed; sign in again as {expected}.", row.label()),
+        ))
+    }
+
     /// Stores a completed sign-in: refuses a different user than the account being signed in
     /// again, writes the tokens to the keyring (a new generation), then the account row.
     async fn store_sign_in(
@@ -349,36 +411,18 @@ impl Engine {
         reauth: Option<i64>,
     ) -> Result<AccountView> {
         let provider = p.name().to_owned();
-        if let Some(id) = reauth {
-            let row = self.inner.store.require(id).await?;
-            if row.subject != profile.subject {
-                let who = match &profile.email {
-                    Some(e) if *e != profile.display_name => {
-                        format!("{} <{e}>", profile.display_name)
-                    }
-                    _ => profile.display_name.clone(),
-                };
-                let expected = row
-                    .email
-                    .clone()
-                    .unwrap_or_else(|| row.display_name.clone());
-                return Err(Error::new(
-                    ErrorCode::SubjectMismatch,
-                    format!("You signed in as {who}, but this account is {}. Nothing was changed; sign in again as {expected}.", row.label()),
-                ));
-            }
-        }
-        let now = self.now();
+        self.refuse_another_person(reauth, &profile).await?;
+        let now = self.base.now();
         let existing = self
-            .inner
+            .base
             .store
             .find_subject(&provider, &profile.subject)
             .await?;
         let previous = match &existing {
-            Some(row) => self.load_tokens(row).await.ok().flatten(),
+            Some(row) => self.base.credentials.load(row).await.ok().flatten(),
             None => None,
         };
-        let tokens = crate::refresh::tokens_from_grant(
+        let tokens = crate::due::tokens_from_grant(
             &grant,
             previous.as_ref(),
             p.default_refresh_lifetime(),
@@ -386,7 +430,7 @@ impl Engine {
         );
         if tokens.refresh.is_none() && !grant.never_expires {
             // Google sends a refresh token only with consent; ask for it next time.
-            if let Ok(mut c) = self.inner.consent_next.lock() {
+            if let Ok(mut c) = self.consent_next.lock() {
                 c.insert(provider.clone());
             }
             return Err(Error::new(
@@ -394,17 +438,12 @@ impl Engine {
                 format!("{provider} did not give Signet a refresh token, so it could not keep this account signed in. Nothing was added. Sign in again: Signet will ask {provider} to show its consent screen, which issues one."),
             ));
         }
-        if let Ok(mut c) = self.inner.consent_next.lock() {
+        if let Ok(mut c) = self.consent_next.lock() {
             c.remove(&provider);
         }
-        let fields = ProfileFields {
-            display_name: profile.display_name.clone(),
-            email: profile.email.clone(),
-            avatar_url: profile.avatar_url.clone(),
-            profile_json: profile.extra.to_string(),
-        };
+        let fields = profile_fields(&profile);
         let (id, created) = self
-            .inner
+            .base
             .store
             .upsert_account(
                 &provider,
@@ -416,40 +455,30 @@ impl Engine {
             )
             .await?;
         let old_gen = existing.as_ref().map(|r| r.token_gen);
-        let store = &self.inner.store;
+        let store = &self.base.store;
         let issued = &tokens;
         let committed = self
-            .inner
+            .base
             .credentials
             .commit(id, old_gen, &tokens, false, |new_gen| async move {
-                let timing = crate::refresh::timing(issued, new_gen, now, id);
+                let timing = crate::due::timing(issued, new_gen, now, id);
                 store.record_tokens(id, &timing, now).await
             })
             .await;
-        self.flush_credentials().await;
+        self.base.flush_credentials().await;
         if let Err(e) = committed {
             // Fail closed: without the keyring there is no account.
             if created {
-                self.inner.store.delete(id).await?;
+                self.base.store.delete(id).await?;
             }
             return Err(e);
         }
         if let Some(b) = &profile.balance {
-            self.inner
-                .store
-                .add_balance(
-                    id,
-                    &BalanceSample {
-                        sampled_at: now,
-                        quota: b.quota,
-                        used_quota: b.used_quota,
-                        formatted: b.formatted.clone(),
-                    },
-                )
-                .await?;
+            add_balance(&self.base, id, b, now).await?;
         }
-        self.inner.wake.notify_one();
-        self.emit(EngineEvent::AccountChanged { account_id: id });
-        self.account(id).await
+        self.wake.notify_one();
+        self.base
+            .emit(EngineEvent::AccountChanged { account_id: id });
+        account_view(&self.base.store, id).await
     }
 }
