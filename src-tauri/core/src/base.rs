@@ -53,14 +53,16 @@ impl Base {
             .await
     }
 
-    /// Writes what the credentials service gathered (see [`Credentials::flush`]); while
-    /// quitting, deletions wait for the next start.
+    /// The end of a batch of work (a storm, a refresh, a sign-in): writes what the credentials
+    /// service gathered (see [`Credentials::flush`]; while quitting, deletions wait for the next
+    /// start) and lets the database settle (see [`Store::work_done`]).
     pub async fn flush_credentials(&self) {
         let gate = self.gate.clone();
         let go_on = move || !gate.quitting();
         if let Err(e) = self.credentials.flush(&go_on).await {
             tracing::warn!(code = e.code.as_str(), "stale generations not cleared yet");
         }
+        let _ = self.store.work_done();
     }
 }
 

@@ -270,7 +270,7 @@ impl Credentials {
              ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
         )
         .bind(SECRETS_CHANGED)
-        .execute(self.store.pool())
+        .execute(self.store.writer())
         .await?;
         self.others_wrote();
         Ok(())
@@ -304,7 +304,7 @@ impl Credentials {
             for (id, generation) in chunk {
                 q = q.bind(id).bind(generation);
             }
-            q.execute(self.store.pool()).await?;
+            q.execute(self.store.writer()).await?;
         }
         Ok(())
     }
@@ -329,7 +329,7 @@ impl Credentials {
         sqlx::query("UPDATE accounts SET stale_gen = NULL WHERE id = ? AND stale_gen = ?")
             .bind(id)
             .bind(generation)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(())
     }
@@ -338,7 +338,7 @@ impl Credentials {
         sqlx::query("UPDATE accounts SET pending_gen = ? WHERE id = ?")
             .bind(generation)
             .bind(id)
-            .execute(self.store.pool())
+            .execute(self.store.writer())
             .await?;
         Ok(())
     }
