@@ -50,19 +50,24 @@ fn in_doubt_until(row: &AccountRow, now: Millis) -> Option<Millis> {
 pub struct Refresher {
     base: Base,
     locks: Arc<AccountLocks>,
-    /// Refreshes with keyring or network work under way at once.
+    /// Refreshes under way at once, keyring and database work included.
     permits: Semaphore,
+    /// Token requests in flight at once (`refresh.max_concurrent`, all providers together):
+    /// taken for the request alone, so the local work of one refresh overlaps another's request.
+    requests: Semaphore,
     rates: RateLimits,
 }
 
 impl Refresher {
-    /// `max_concurrent` refreshes do their keyring and network work at once.
+    /// At most `max_concurrent` token requests are in flight at once, and twice that many
+    /// refreshes under way (so one's keyring and database work overlaps another's request).
     pub fn new(base: Base, locks: Arc<AccountLocks>, max_concurrent: usize) -> Self {
         Refresher {
             rates: RateLimits::new(base.clock.clone()),
             base,
             locks,
-            permits: Semaphore::new(max_concurrent),
+            permits: Semaphore::new(2 * max_concurrent),
+            requests: Semaphore::new(max_concurrent),
         }
     }
 
@@ -228,14 +233,25 @@ impl Refresher {
                 .await?;
             return Err(Error::new(ErrorCode::ReauthRequired, msg));
         };
-        let per_second = self.base.registry.config().refresh.per_provider_per_second;
-        self.rates.until_ready(&row.provider, per_second).await;
-        self.base.gate.refuse_if_quitting()?;
-        self.base.store.begin_refresh(id, self.base.now()).await?;
-        self.base
-            .emit(EngineEvent::AccountChanged { account_id: id });
-        let _in_flight = self.base.gate.sent();
-        match provider.refresh(&refresh_token).await {
+        // Counted in flight from "sent" until the answer is stored (quitting waits for it).
+        let (_in_flight, answer) = {
+            // The request's own slot, then the provider's rate, then nothing else before it is
+            // sent: what the provider sees is at most `max_concurrent` requests at its rate.
+            let _request = self
+                .requests
+                .acquire()
+                .await
+                .map_err(|_| Error::internal("closed"))?;
+            let per_second = self.base.registry.config().refresh.per_provider_per_second;
+            self.rates.until_ready(&row.provider, per_second).await;
+            self.base.gate.refuse_if_quitting()?;
+            self.base.store.begin_refresh(id, self.base.now()).await?;
+            self.base
+                .emit(EngineEvent::AccountChanged { account_id: id });
+            let in_flight = self.base.gate.sent();
+            (in_flight, provider.refresh(&refresh_token).await)
+        };
+        match answer {
             Ok(grant) => {
                 let now = self.base.now();
                 let tokens =

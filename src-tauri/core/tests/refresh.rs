@@ -151,6 +151,38 @@ async fn fifty_concurrent_refreshes_send_one_token_request() {
     assert_eq!(h.server.refresh_requests(), 1);
 }
 
+/// `refresh.max_concurrent` is what a provider sees: at most that many token requests in flight
+/// at once, however many accounts are due (the local work around them may overlap).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_never_has_more_token_requests_in_flight_than_configured() {
+    let h = harness(Setup::oidc().redirect("deep-link")).await;
+    for i in 0..20 {
+        h.server.set_user(signet_testkit::User::new(
+            &format!("u{i}"),
+            &format!("User {i}"),
+            &format!("u{i}@example.com"),
+        ));
+        h.sign_in().await;
+    }
+    let signed_in = h.server.token_requests();
+    let limit = h.engine.config().refresh.max_concurrent;
+    assert_eq!(limit, 8, "the default");
+    h.clock.advance_secs(3 * 3600);
+    let hold = h.server.hold_token_responses();
+    let engine = h.engine.clone();
+    let tick = tokio::spawn(async move { engine.tick().await });
+    h.server.wait_token_requests(signed_in + limit).await;
+    // No answer comes while held: a ninth request could only be one too many.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.server.refresh_requests(), limit);
+    hold.release();
+    assert_eq!(tick.await.expect("task").expect("tick"), 20);
+    assert_eq!(h.server.refresh_requests(), 20);
+    for a in h.engine.list().await.expect("list") {
+        assert_eq!(a.status, Status::Fresh, "{}", a.display_name);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_faults_back_off_then_recover_without_sign_in() {
     let h = harness(Setup::aihubmix()).await;
