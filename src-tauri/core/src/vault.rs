@@ -27,10 +27,13 @@ pub const CHUNK_CHARS: usize = 1000;
 /// answers one call at a time). Reading always understands split values (older installs).
 pub const SPLIT_VALUES: bool = cfg!(windows);
 
-/// How many keyring calls Signet lets run at once. The Secret Service (gnome-keyring) answers
-/// one call at a time: a second one in flight overlaps its D-Bus set-up with the first, more
-/// only wait inside the keyring, where their time would count against their time limit.
-pub const KEYRING_CONCURRENCY: usize = 2;
+/// How many keyring calls Signet lets run at once. On Linux, one: the Secret Service
+/// (gnome-keyring) answers one call at a time anyway, and each call of the `keyring` crate
+/// negotiates an encrypted session of its own; gnome-keyring aborts when two negotiations race
+/// (gnome-keyring issues 195, 196 and 199: "gkd_secret_service_get_pkcs11_session: assertion
+/// 'client' failed"), comes back locked, and every account then waits for the person. Seen here
+/// under refresh storms with two at once. Elsewhere two, so one call's set-up overlaps another.
+pub const KEYRING_CONCURRENCY: usize = if cfg!(target_os = "linux") { 1 } else { 2 };
 
 /// Default time allowed for one keyring call. A hung Secret Service must not hang Signet.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -659,8 +662,8 @@ mod tests {
     }
 
     /// Thirty calls at once, each taking 40 ms, under a 400 ms limit: they go through the
-    /// queue two at a time, so the last one waits about 560 ms in all — yet none is declared
-    /// unanswered, because the limit counts only the call's own time.
+    /// queue [`KEYRING_CONCURRENCY`] at a time, so the last one waits 0.6–1.2 s in all — yet
+    /// none is declared unanswered, because the limit counts only the call's own time.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn waiting_behind_our_own_calls_never_counts_as_a_hung_keyring() {
         let slow = Arc::new(Slow::default());
