@@ -118,10 +118,9 @@ pub async fn remove_account(
     engine: State<'_, Engine>,
     id: i64,
 ) -> Reply<RemoveResult> {
-    let result = engine
-        .remove(id)
-        .await
-        .map(|revoked| RemoveResult { revoked });
+    let result = engine.remove(id).await.map(|r| RemoveResult {
+        revoked: r.revoked(),
+    });
     reply(&app, "remove_account", result)
 }
 

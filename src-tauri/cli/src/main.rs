@@ -19,7 +19,7 @@ macro_rules! esay {
 mod actions;
 
 use clap::{Parser, Subcommand};
-use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, Secret, Vault};
+use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, Revocation, Secret, Vault};
 
 #[derive(Parser)]
 #[command(name = "signetctl", version, about = "Signet from the command line: sign in, list accounts, print fresh access tokens.", long_about = None)]
@@ -185,19 +185,35 @@ async fn interrupted() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A script reads one sentence per error on stderr: log lines only when asked for with
+    // SIGNET_LOG, and colour codes only on a terminal.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| "off".into()),
         )
         .try_init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            esay!("signetctl: {}", e.message);
+            esay!("signetctl: {}", sentence(&e));
             ExitCode::from(exit_code(&e))
         }
+    }
+}
+
+/// An error as a script's author reads it: what happened, and for a temporary failure what to
+/// do, since `signetctl` itself does not try again (the app's scheduler does).
+fn sentence(e: &Error) -> String {
+    if e.code == ErrorCode::Temporary {
+        format!(
+            "{} Run the command again in a moment (a running Signet app retries on its own).",
+            e.message
+        )
+    } else {
+        e.message.clone()
     }
 }
 
@@ -370,27 +386,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 );
                 return Ok(());
             }
-            let now = engine.now();
-            say!(
-                "{:<4} {:<12} {:<32} {:<10} {:<14} {:<14}",
-                "ID",
-                "PROVIDER",
-                "ACCOUNT",
-                "STATUS",
-                "EXPIRES",
-                "NEXT REFRESH"
-            );
-            for a in accounts {
-                let who = a.email.clone().unwrap_or(a.display_name.clone());
-                say!(
-                    "{:<4} {:<12} {:<32} {:<10} {:<14} {:<14}",
-                    a.id,
-                    a.provider,
-                    who,
-                    a.status.as_str(),
-                    relative(a.access_expires_at, now),
-                    relative(a.next_refresh_at, now)
-                );
+            for line in table(&accounts, engine.now()) {
+                say!("{line}");
             }
             Ok(())
         }
@@ -427,7 +424,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     done = &mut all => done.map_err(|e| Error::internal(e.to_string()))??,
                     () = interrupted() => {
                         esay!("signetctl: stopping — refreshes already sent are being stored…");
-                        engine.quit().await.log();
+                        let report = engine.quit().await;
+                        report.log();
+                        esay!("signetctl: {}", report.sentence());
                         all.await.map_err(|e| Error::internal(e.to_string()))??
                     }
                 }
@@ -438,45 +437,123 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     .id;
                 vec![(id, engine.refresh(id, true).await)]
             };
-            let mut first_error = None;
-            for (id, outcome) in outcomes {
-                match outcome {
-                    Ok(o) => esay!(
-                        "account {id}: {}",
-                        match o {
-                            signet_core::RefreshOutcome::Refreshed => "refreshed",
-                            signet_core::RefreshOutcome::AlreadyRefreshed =>
-                                "refreshed (by another Signet process)",
-                            signet_core::RefreshOutcome::NotDue => "not due",
-                        }
-                    ),
-                    Err(e) => {
-                        esay!("account {id}: {}", e.message);
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            tracing::info!(
-                keyring_calls = engine.vault().calls(),
-                "refresh: keyring calls"
-            );
-            first_error.map_or(Ok(()), Err)
+            report_refreshes(&engine, outcomes, !(all || account.is_none()))
         }
         Command::Remove { account } => {
             let row = engine.resolve(&account).await?;
-            let revoked = engine.remove(row.id).await?;
-            esay!(
-                "Removed {}{}.",
-                row.label(),
-                if revoked {
-                    " and revoked its access at the provider"
-                } else {
-                    ""
+            match engine.remove(row.id).await? {
+                Revocation::Revoked => {
+                    esay!(
+                        "Removed {} and revoked its access at {}.",
+                        row.label(),
+                        row.provider
+                    );
+                    Ok(())
                 }
-            );
-            Ok(())
+                Revocation::NotOffered => {
+                    esay!("Removed {}.", row.label());
+                    Ok(())
+                }
+                // Removed here, but still usable there: the script must not take it for done.
+                Revocation::Failed(e) => Err(Error::new(
+                    ErrorCode::Internal,
+                    format!(
+                        "Removed {} from Signet, but {} did not confirm the revocation ({}): the tokens Signet had may keep working there until they expire. To be sure, remove Signet's access in your {} account's security settings.",
+                        row.label(),
+                        row.provider,
+                        e.message.trim_end_matches('.'),
+                        row.provider
+                    ),
+                )),
+            }
         }
     }
+}
+
+/// Prints one line per account refreshed (on stderr; stdout stays for data). A lone account's
+/// error is left to `main` to print, once; with several, each failure is named on its line and
+/// the error returned sums them up.
+fn report_refreshes(
+    engine: &Engine,
+    outcomes: Vec<(i64, Result<signet_core::RefreshOutcome, Error>)>,
+    lone: bool,
+) -> Result<(), Error> {
+    let total = outcomes.len();
+    let mut failed: Vec<Error> = Vec::new();
+    for (id, outcome) in outcomes {
+        match outcome {
+            Ok(o) => esay!(
+                "account {id}: {}",
+                match o {
+                    signet_core::RefreshOutcome::Refreshed => "refreshed",
+                    signet_core::RefreshOutcome::AlreadyRefreshed =>
+                        "refreshed (by another Signet process)",
+                    signet_core::RefreshOutcome::NotDue => "not due",
+                }
+            ),
+            Err(e) => {
+                if !lone {
+                    esay!("account {id}: {}", e.message);
+                }
+                failed.push(e);
+            }
+        }
+    }
+    tracing::info!(
+        keyring_calls = engine.vault().calls(),
+        "refresh: keyring calls"
+    );
+    match failed.len() {
+        0 => Ok(()),
+        1 if lone => Err(failed.remove(0)),
+        n => {
+            // The exit code is the first failure's; the sentence counts them all.
+            let code = failed[0].code;
+            Err(Error::new(
+                code,
+                format!("{n} of {total} accounts could not be refreshed; each is named above."),
+            ))
+        }
+    }
+}
+
+/// `list` as aligned columns, each as wide as its widest cell (in terminal columns: a Chinese
+/// name is twice as wide as its characters).
+fn table(accounts: &[signet_core::AccountView], now: i64) -> Vec<String> {
+    let mut rows = vec![[
+        "ID",
+        "PROVIDER",
+        "ACCOUNT",
+        "STATUS",
+        "EXPIRES",
+        "NEXT REFRESH",
+    ]
+    .map(String::from)];
+    let clean = signet_core::printable::clean;
+    for a in accounts {
+        rows.push([
+            a.id.to_string(),
+            clean(&a.provider).into_owned(),
+            clean(a.email.as_deref().unwrap_or(&a.display_name)).into_owned(),
+            a.status.as_str().to_owned(),
+            relative(a.access_expires_at, now),
+            relative(a.next_refresh_at, now),
+        ]);
+    }
+    let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let widths: Vec<usize> = (0..6)
+        .map(|c| rows.iter().map(|r| width(&r[c])).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - width(cell))))
+                .collect();
+            cells.join("  ").trim_end().to_owned()
+        })
+        .collect()
 }
 
 fn relative(at: Option<i64>, now: i64) -> String {

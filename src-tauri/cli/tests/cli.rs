@@ -526,3 +526,89 @@ async fn hostile_names_print_clean_state_stays_off_command_lines_and_files_are_p
         & 0o777;
     assert_eq!(config_mode, 0o600, "the configuration file is made private");
 }
+
+/// Adds an OpenID Connect provider named `name` for `server`, stores its secret, and signs in
+/// as the server's user through the fake browser.
+fn sign_in_oidc(env: &Env, server: &OAuthServer, name: &str) {
+    let out = env.run(&[
+        "add-oidc",
+        name,
+        "--issuer",
+        &server.issuer(),
+        "--client-id",
+        &server.client_id(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = secret_stdin(
+        env,
+        &["secret-set", name],
+        &format!("{}\n", server.client_secret()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env
+        .cmd(&["add", name])
+        .env("BROWSER", fake_browser(env.dir.path()))
+        .output()
+        .expect("add");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Exactly one line on stderr, free of colour codes: what a script logs and a person reads.
+fn one_sentence(out: &Output) -> String {
+    let err = text(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line:\n{err}");
+    assert!(!err.contains('\u{1b}'), "no colour codes in a pipe: {err:?}");
+    err.trim_end().to_owned()
+}
+
+/// What a script's author meets: one sentence per error (no log lines, no colour codes in a
+/// pipe), what to do after a temporary failure (signetctl does not retry by itself), a removal
+/// whose revocation failed named as such (not "Removed." and exit 0), and `list` columns that
+/// stay aligned with a long provider name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_reads_one_sentence_per_error_and_aligned_columns() {
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::oidc()).await;
+    let name = "corporate-identity-provider-east";
+    sign_in_oidc(&env, &server, name);
+
+    let out = env.run(&["list"]);
+    let list = text(&out.stdout);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    assert_eq!(
+        lines[0].find("STATUS"),
+        lines[1].find("fresh"),
+        "columns aligned:\n{list}"
+    );
+    assert!(lines[1].contains(name), "{list}");
+
+    // A temporary failure: what happened, and what to do about it.
+    server.push_fault(signet_testkit::Fault::Status503);
+    let out = env.run(&["refresh", "1"]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let said = one_sentence(&out);
+    assert!(
+        said.contains("Run the command again") && !said.contains("will retry"),
+        "{said}"
+    );
+
+    // Signing in again needed: said once, not three times.
+    server.revoke_all();
+    let out = env.run(&["refresh", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    one_sentence(&out);
+
+    // The provider cannot be reached to revoke: removed here, and the script is told plainly.
+    let issuer = server.issuer();
+    drop(server);
+    let out = env.run(&["remove", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = one_sentence(&out);
+    assert!(
+        said.contains("did not confirm the revocation") && said.contains("may keep working"),
+        "{said}"
+    );
+    let out = env.run(&["list", "--json"]);
+    assert_eq!(text(&out.stdout).trim(), "[]", "removed locally ({issuer})");
+}

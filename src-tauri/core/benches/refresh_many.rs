@@ -1,5 +1,8 @@
 //! Benchmark: the engine refreshing 1,000 due accounts vs a bare reqwest loop making the same
-//! token requests at the same concurrency, against one local protocol server, in one run.
+//! token requests at the same concurrency, against one local protocol server, in one run. A third
+//! loop, the floor, is the bare loop plus the SQLite statements crash safety needs per refresh
+//! (read the row under the lock, mark it sent before the request, point at the new tokens and
+//! log the line after it), through the engine's own `Store` on a database of its own.
 //!
 //! Run: `cargo bench -p signet-core --bench refresh_many` (add `-- --accounts N --rounds R
 //! --latency-ms L`). With `--latency-ms`, the server holds every token answer that long (both
@@ -105,6 +108,25 @@ async fn main() {
                 .refresh_token
         })
         .collect();
+    // The floor's own database and tokens.
+    let floor_store = signet_core::store::Store::open(&dir.path().join("floor.sqlite3"))
+        .await
+        .expect("floor store");
+    let mut floor: Vec<(i64, String)> = Vec::new();
+    for i in 0..accounts {
+        let user = User::new(&format!("{}", 900_000 + i), "f", "f@example.com");
+        let fields = ProfileFields {
+            display_name: user.name.clone(),
+            email: None,
+            avatar_url: None,
+            profile_json: "{}".into(),
+        };
+        let (id, _) = floor_store
+            .upsert_account("corp", "oidc", &user.sub, &fields, None, 0)
+            .await
+            .expect("insert");
+        floor.push((id, server.mint_tokens(&user).refresh_token));
+    }
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -113,6 +135,7 @@ async fn main() {
 
     let mut engine_times = Vec::new();
     let mut bare_times = Vec::new();
+    let mut floor_times = Vec::new();
     for round in 0..rounds {
         // Engine: every account due; one scheduler tick refreshes them all.
         clock.advance_secs(3 * 3600);
@@ -133,27 +156,39 @@ async fn main() {
         let t = Instant::now();
         bare_tokens = bare_round(&client, &token_url, &server, bare_tokens).await;
         let bare_time = t.elapsed();
+
+        // Floor: the bare loop plus the statements each refresh must write.
+        push_latency(&server, latency, accounts);
+        let t = Instant::now();
+        floor = floor_round(&client, &token_url, &server, &floor_store, floor).await;
+        let floor_time = t.elapsed();
         println!(
-            "round {round}: engine {:.3} s, bare reqwest {:.3} s",
+            "round {round}: engine {:.3} s, bare reqwest {:.3} s, floor {:.3} s",
             engine_time.as_secs_f64(),
-            bare_time.as_secs_f64()
+            bare_time.as_secs_f64(),
+            floor_time.as_secs_f64()
         );
         engine_times.push(engine_time);
         bare_times.push(bare_time);
+        floor_times.push(floor_time);
     }
     let e = median(&mut engine_times);
     let b = median(&mut bare_times);
+    let f = median(&mut floor_times);
     println!();
     println!(
-        "| accounts | concurrency | provider latency | engine (median of {rounds}) | bare reqwest loop | ratio |"
+        "| accounts | concurrency | provider latency | engine (median of {rounds}) | bare reqwest loop | floor (bare + SQLite) | engine ÷ bare | floor ÷ bare | engine ÷ floor |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {accounts} | {CONCURRENCY} | {} ms | {:.3} s | {:.3} s | {:.2}× |",
+        "| {accounts} | {CONCURRENCY} | {} ms | {:.3} s | {:.3} s | {:.3} s | {:.2}× | {:.2}× | {:.2}× |",
         latency.as_millis(),
         e.as_secs_f64(),
         b.as_secs_f64(),
-        e.as_secs_f64() / b.as_secs_f64()
+        f.as_secs_f64(),
+        e.as_secs_f64() / b.as_secs_f64(),
+        f.as_secs_f64() / b.as_secs_f64(),
+        e.as_secs_f64() / f.as_secs_f64()
     );
     let lost = engine
         .list()
@@ -191,6 +226,59 @@ async fn bare_round(
             let resp = client.post(&url).form(&form).send().await.expect("send");
             let v: serde_json::Value = resp.json().await.expect("json");
             (i, v["refresh_token"].as_str().expect("rotated").to_owned())
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.expect("task"));
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The bare loop plus, per refresh, what the engine must write for crash safety: the row read
+/// under the lock, the "sent" mark committed before the request, and the pointer update with
+/// its activity line after the answer (the engine's own statements, through its `Store`).
+async fn floor_round(
+    client: &reqwest::Client,
+    url: &str,
+    server: &OAuthServer,
+    store: &signet_core::store::Store,
+    accounts: Vec<(i64, String)>,
+) -> Vec<(i64, String)> {
+    let sem = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (id, rt)) in accounts.into_iter().enumerate() {
+        let (client, url, sem, store) =
+            (client.clone(), url.to_owned(), sem.clone(), store.clone());
+        let (client_id, secret) = (server.client_id(), server.client_secret());
+        set.spawn(async move {
+            let row = store.require(id).await.expect("row");
+            let _p = sem.acquire().await.expect("sem");
+            store.begin_refresh(id, 1).await.expect("sent mark");
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.as_str()),
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret.as_str()),
+            ];
+            let resp = client.post(&url).form(&form).send().await.expect("send");
+            let v: serde_json::Value = resp.json().await.expect("json");
+            let timing = TokenTiming {
+                token_gen: row.token_gen + 1,
+                access_expires_at: Some(3_600_000),
+                refresh_expires_at: None,
+                access_lifetime_ms: Some(3_600_000),
+                next_refresh_at: Some(3_000_000),
+            };
+            store
+                .record_refresh(id, &timing, None, "floor", "refreshed", 2)
+                .await
+                .expect("pointer");
+            (
+                i,
+                (id, v["refresh_token"].as_str().expect("rotated").to_owned()),
+            )
         });
     }
     let mut out = Vec::new();

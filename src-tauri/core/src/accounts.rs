@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::http::Http;
 use crate::refresh::Refresher;
 use crate::store::{AccountRow, Store};
-use crate::views::{AccountView, BalanceView, EngineEvent};
+use crate::views::{AccountView, BalanceView, EngineEvent, Revocation};
 
 /// The accounts as the window and the CLI see them: views, lookup, removal, top-up, pictures.
 pub struct Accounts {
@@ -95,35 +95,35 @@ impl Accounts {
     }
 
     /// Removes an account: revokes at the provider where it can, deletes its keyring entries
-    /// and its rows. Returns whether the provider confirmed the revocation.
-    pub async fn remove(&self, id: i64) -> Result<bool> {
+    /// and its rows (also when the provider could not be asked). Says what happened there.
+    pub async fn remove(&self, id: i64) -> Result<Revocation> {
         let row = self.base.store.require(id).await?;
         let tokens = self.base.credentials.load(&row).await.ok().flatten();
-        let mut revoked = false;
-        if let (Some(t), Ok(p)) = (&tokens, self.base.provider(&row.provider).await) {
-            match p.revoke(t).await {
-                Ok(r) => revoked = r,
+        let revocation = match (&tokens, self.base.provider(&row.provider).await) {
+            (Some(t), Ok(p)) => match p.revoke(t).await {
+                Ok(true) => Revocation::Revoked,
+                Ok(false) => Revocation::NotOffered,
                 Err(e) => {
-                    tracing::warn!(account = id, code = %e.code, "revocation failed; removing locally anyway")
+                    tracing::warn!(account = id, code = %e.code, "revocation failed; removing locally anyway");
+                    Revocation::Failed(e.to_error())
                 }
-            }
-        }
+            },
+            _ => Revocation::NotOffered,
+        };
         self.base.credentials.forget(&row).await?;
         self.base.store.delete(id).await?;
+        let (outcome, code) = match &revocation {
+            Revocation::Revoked => ("revoked", None),
+            Revocation::NotOffered => ("ok", None),
+            Revocation::Failed(e) => ("not_revoked", Some(e.code.as_str())),
+        };
         let _ = self
             .base
-            .log(
-                None,
-                Some(&row.label()),
-                "remove",
-                if revoked { "revoked" } else { "ok" },
-                None,
-                None,
-            )
+            .log(None, Some(&row.label()), "remove", outcome, code, None)
             .await;
         self.base
             .emit(EngineEvent::AccountRemoved { account_id: id });
-        Ok(revoked)
+        Ok(revocation)
     }
 
     /// The provider's top-up page for an account (AIHubMix), fetched with a fresh token.

@@ -29,7 +29,7 @@ use crate::store::{AccountRow, Store};
 use crate::vault::Vault;
 use crate::views::{
     AccountDetail, AccountView, ActivityView, ChatSent, ChatTarget, EasemobAccount, EngineEvent,
-    NewProvider, ProviderView, Recipient, Settings,
+    NewProvider, ProviderView, Recipient, Revocation, Settings,
 };
 use crate::watch::DatabaseWatch;
 
@@ -70,6 +70,20 @@ pub struct QuitReport {
 }
 
 impl QuitReport {
+    /// The same, in one sentence for a person.
+    pub fn sentence(&self) -> String {
+        if self.still_waiting == 0 && self.unsaved == 0 {
+            return format!(
+                "Stopped: every refresh already sent ({}) was answered and stored.",
+                self.in_flight
+            );
+        }
+        format!(
+            "Stopped before every refresh was settled: {} had no answer yet (those accounts wait before their next try, so no refresh token is sent twice), and {} had new tokens the keyring refused (those accounts will ask to be signed in again).",
+            self.still_waiting, self.unsaved
+        )
+    }
+
     /// One truthful log line's worth.
     pub fn log(&self) {
         if self.still_waiting == 0 && self.unsaved == 0 {
@@ -303,7 +317,7 @@ impl Engine {
     pub async fn resolve(&self, key: &str) -> Result<AccountRow> {
         self.inner.accounts.resolve(key).await
     }
-    pub async fn remove(&self, id: i64) -> Result<bool> {
+    pub async fn remove(&self, id: i64) -> Result<Revocation> {
         self.inner.accounts.remove(id).await
     }
     pub async fn detail(&self, id: i64) -> Result<AccountDetail> {

@@ -70,4 +70,4 @@ pub use signin::{SignInStart, SignInWaiter};
 pub use store::Status;
 pub use store::Status as AccountStatus;
 pub use vault::Vault;
-pub use views::{AccountView, BalanceView, EngineEvent};
+pub use views::{AccountView, BalanceView, EngineEvent, Revocation};

@@ -53,6 +53,16 @@ impl Registry {
     /// The provider named `name`, built with its client secret. Built once and kept while its
     /// secret stays the same (a change by another process included).
     pub async fn provider(&self, name: &str) -> Result<Arc<dyn Provider>> {
+        self.provider_checked(name, false).await
+    }
+
+    /// [`Registry::provider`] for a sign-in about to open the browser: a provider that needs a
+    /// client secret and has none is refused now, not after the person has signed in.
+    pub async fn provider_for_sign_in(&self, name: &str) -> Result<Arc<dyn Provider>> {
+        self.provider_checked(name, true).await
+    }
+
+    async fn provider_checked(&self, name: &str, need_secret: bool) -> Result<Arc<dyn Provider>> {
         let config = self.config();
         let cfg = config.provider(name).ok_or_else(|| {
             Error::not_found(format!(
@@ -67,6 +77,10 @@ impl Registry {
                 .map(Secret::new),
             None => self.credentials.client_secret(name).await?,
         };
+        // Easemob's form sign-in takes its app credentials from the form, when at all.
+        if need_secret && secret.is_none() && cfg.kind != crate::config::ProviderKind::Easemob {
+            return Err(provider::missing_secret(cfg).to_error());
+        }
         if let Some((_, p)) = self
             .built_map()
             .get(name)

@@ -78,7 +78,7 @@ impl SignIns {
         provider: &str,
         reauth: Option<i64>,
     ) -> Result<SignInStart> {
-        let p = self.base.provider(provider).await?;
+        let p = self.base.registry.provider_for_sign_in(provider).await?;
         if !p.kind().uses_browser() {
             return Err(Error::config(format!(
                 "{provider} accounts are added with a form (user ID and password or app credentials), not in the browser."
@@ -429,6 +429,9 @@ impl SignIns {
             now,
         );
         if tokens.refresh.is_none() && !grant.never_expires {
+            if let Some(reason) = p.no_refresh_token_reason() {
+                return Err(Error::new(ErrorCode::SetupProblem, reason));
+            }
             // Google sends a refresh token only with consent; ask for it next time.
             if let Ok(mut c) = self.consent_next.lock() {
                 c.insert(provider.clone());

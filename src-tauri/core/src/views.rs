@@ -349,6 +349,24 @@ pub struct RefreshAllResult {
     pub failed: u32,
 }
 
+/// What removing an account did at its provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    /// The provider confirmed: the account's tokens no longer work there.
+    Revoked,
+    /// The provider offers no revocation (or Signet held no tokens to revoke).
+    NotOffered,
+    /// The provider was asked and did not confirm: its tokens may keep working there until they
+    /// expire.
+    Failed(crate::Error),
+}
+
+impl Revocation {
+    pub fn revoked(&self) -> bool {
+        *self == Revocation::Revoked
+    }
+}
+
 /// Outcome of removing an account.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

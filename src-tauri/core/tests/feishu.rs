@@ -382,6 +382,26 @@ async fn messages_go_out_as_the_user_by_every_recipient_kind() {
     h.assert_no_secret_leaked();
 }
 
+/// Without `offline_access` enabled for the app, Feishu issues no refresh token (the seed, 002).
+/// Signing in again never helps: the app's owner must enable it, and Signet says where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_refresh_token_without_offline_access_is_a_setup_problem_naming_the_console() {
+    let h = harness(Setup::feishu()).await;
+    h.server
+        .set_granted_scopes(Some(vec!["im:chat:readonly".into()]));
+    let e = h.try_sign_in(None).await.expect_err("no refresh token");
+    assert_eq!(e.code, ErrorCode::SetupProblem, "{}", e.message);
+    assert!(
+        e.message.contains("offline_access") && e.message.contains("开发者后台"),
+        "{}",
+        e.message
+    );
+    assert!(
+        h.engine.list().await.expect("list").is_empty(),
+        "nothing added"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_im_permission_asks_for_consent_instead_of_failing() {
     let h = harness(Setup::feishu()).await;
@@ -406,6 +426,28 @@ async fn a_missing_im_permission_asks_for_consent_instead_of_failing() {
     });
     let e = h.engine.chat_list(a.id).await.expect_err("99991679");
     assert_eq!(e.code, ErrorCode::ScopeMissing);
+    // Real Feishu sends the same error with an empty `data` too: the code still decides, on
+    // every API call (the chat list and the profile read the envelope alike).
+    for _ in 0..2 {
+        h.server.push_api_fault(Fault::Respond {
+            status: 400,
+            content_type: "application/json".into(),
+            body: serde_json::json!({"code": 99991679, "msg": "Unauthorized.", "data": {}})
+                .to_string(),
+        });
+    }
+    let e = h
+        .engine
+        .chat_list(a.id)
+        .await
+        .expect_err("99991679 with data");
+    assert_eq!(e.code, ErrorCode::ScopeMissing, "{}", e.message);
+    let e = h
+        .engine
+        .sync_profile(a.id)
+        .await
+        .expect_err("99991679 with data on user_info");
+    assert_eq!(e.code, ErrorCode::ScopeMissing, "{}", e.message);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -447,7 +489,7 @@ async fn signing_in_again_as_another_feishu_user_is_refused_naming_both() {
 async fn removing_revokes_at_the_accounts_domain() {
     let h = harness(Setup::feishu()).await;
     let a = h.sign_in().await;
-    assert!(h.engine.remove(a.id).await.expect("remove"));
+    assert!(h.engine.remove(a.id).await.expect("remove").revoked());
     let r = h
         .server
         .requests_to("/oauth/v1/revoke")

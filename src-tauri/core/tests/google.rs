@@ -476,7 +476,7 @@ async fn signing_in_again_as_another_google_user_is_refused_naming_both() {
 async fn removing_revokes_the_grant_at_google() {
     let h: Harness = harness(Setup::google()).await;
     let a = h.sign_in().await;
-    let revoked = h.engine.remove(a.id).await.expect("remove");
+    let revoked = h.engine.remove(a.id).await.expect("remove").revoked();
     assert!(revoked);
     let r = h
         .server

@@ -345,7 +345,7 @@ async fn remove_revokes_and_deletes_everything() {
     let a = h.sign_in().await;
     let rt = stored_refresh_token(&h, a.id).await;
     assert!(
-        h.engine.remove(a.id).await.expect("remove"),
+        h.engine.remove(a.id).await.expect("remove").revoked(),
         "revoked at the provider"
     );
     assert_eq!(h.server.revoked_tokens(), vec![rt]);

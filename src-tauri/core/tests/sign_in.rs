@@ -353,3 +353,35 @@ async fn the_secret_scan_finds_a_planted_token() {
     .expect("plant");
     h.assert_no_secret_leaked();
 }
+
+/// A provider without its client secret could never finish a sign-in: that is said before the
+/// browser opens (with how to add the secret), not after the person has signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_client_secret_is_found_before_the_browser_opens() {
+    for setup in [
+        Setup::oidc(),
+        Setup::google(),
+        Setup::feishu(),
+        Setup::aihubmix(),
+    ] {
+        let h = common::harness_env_secret(setup, "SIGNET_TEST_SECRET_NEVER_SET").await;
+        let e = h
+            .engine
+            .begin_sign_in(&h.provider, None)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{}: sign-in started without a client secret", h.provider));
+        assert_eq!(e.code, ErrorCode::SetupProblem, "{}", e.message);
+        assert!(
+            e.message.contains("no client secret")
+                && e.message.contains("SIGNET_TEST_SECRET_NEVER_SET"),
+            "{}",
+            e.message
+        );
+        assert!(
+            h.server.requests_to("/authorize").is_empty() && h.server.token_requests() == 0,
+            "{}: nothing was sent",
+            h.provider
+        );
+    }
+}

@@ -339,10 +339,7 @@ impl Easemob {
         ProviderError::new(
             FailureClass::Transient,
             "unreadable_answer",
-            format!(
-                "{} sent an answer Signet could not read. Signet will retry.",
-                self.config.name
-            ),
+            format!("{} sent an answer Signet could not read.", self.config.name),
         )
     }
 

@@ -82,12 +82,14 @@ struct TokenAnswer {
     scope: Option<String>,
 }
 
-/// The OpenAPI envelope: `{code, msg, data}`.
+/// The OpenAPI envelope: `{code, msg, data}`. `data` is read only once `code` says success:
+/// an error arrives both without `data` and with `"data": {}`.
 #[derive(Deserialize)]
-struct Envelope<T> {
+struct Envelope {
     #[serde(default)]
     code: i64,
-    data: Option<T>,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,11 +315,17 @@ pub(crate) fn parse_api<T: serde::de::DeserializeOwned>(
     body: &[u8],
 ) -> Result<T, ProviderError> {
     let retry_after = crate::http::retry_after(headers);
-    match serde_json::from_slice::<Envelope<T>>(body) {
+    match serde_json::from_slice::<Envelope>(body) {
         Ok(Envelope {
             code: 0,
             data: Some(d),
-        }) if status == 200 => Ok(d),
+        }) if status == 200 => serde_json::from_value(d).map_err(|_| {
+            ProviderError::new(
+                FailureClass::Transient,
+                "unreadable_answer",
+                format!("{name} sent an answer Signet could not read. Try again."),
+            )
+        }),
         Ok(e) if e.code != 0 => {
             let mut pe = classify(name, e.code, Origin::Api);
             pe.retry_after = retry_after;
@@ -362,7 +370,7 @@ fn unreadable(name: &str) -> ProviderError {
     let mut pe = ProviderError::new(
         FailureClass::Transient,
         "unreadable_answer",
-        format!("{name} sent an incomplete or unreadable answer. Signet will retry."),
+        format!("{name} sent an incomplete or unreadable answer."),
     );
     // A 200 that did not parse may still have spent the single-use refresh token.
     pe.maybe_processed = true;
@@ -377,6 +385,14 @@ fn https_only(u: Option<String>) -> Option<String> {
 impl Provider for Feishu {
     fn name(&self) -> &str {
         &self.config.name
+    }
+    /// Feishu issues a refresh token only with `offline_access`, a permission the app's owner
+    /// enables in the developer console (the seed, 002): consent from the person cannot add it.
+    fn no_refresh_token_reason(&self) -> Option<String> {
+        let name = &self.config.name;
+        Some(format!(
+            "{name} issued no refresh token, so Signet could not keep this account signed in, and nothing was added. The app's owner must enable the offline_access permission for this app in the {name} developer console (开发者后台 → 权限管理 → offline_access); then sign in again."
+        ))
     }
     fn kind(&self) -> ProviderKind {
         ProviderKind::Feishu

@@ -34,7 +34,7 @@ pub(crate) fn classify(provider: &str, code: i64, origin: Origin) -> ProviderErr
         20037 => (Reauth, format!("This account's sign-in expired at {provider} (20037): it was not refreshed before its refresh token ran out. {again}.")),
         20048 => (Setup, format!("{provider} says the app does not exist (20048). Check the App ID in Signet's settings.")),
         20049 => (Reauth, format!("{provider} rejected the PKCE check (20049). {again}; if it keeps failing, switch token_version between v2 and v3.")),
-        20050 => (Transient, format!("{provider} had an internal error (20050). Signet will retry.")),
+        20050 => (Transient, format!("{provider} had an internal error (20050).")),
         20063 => (Setup, format!("{provider} says the request is malformed (20063). This is a Signet or settings problem; check the provider's settings.")),
         20064 => (Reauth, format!("Access for this account was revoked at {provider} (20064). {again}.")),
         20065 => (Reauth, format!("This sign-in code was already used (20065). {again}.")),
@@ -44,7 +44,7 @@ pub(crate) fn classify(provider: &str, code: i64, origin: Origin) -> ProviderErr
         20069 => (Setup, format!("The app is disabled (20069). Ask your Feishu administrator to enable it.")),
         20070 => (Setup, format!("{provider} received two ways of client authentication (20070). This is a Signet bug; please report it.")),
         20071 => (Setup, format!("The redirect URL does not match the one used at sign-in (20071). Register exactly the URL Signet's settings show under 安全设置 → 重定向 URL.")),
-        20072 => (Transient, format!("{provider} is temporarily unavailable (20072). Signet will retry.")),
+        20072 => (Transient, format!("{provider} is temporarily unavailable (20072).")),
         20073 => (Reauth, format!("This refresh token was already used once (20073); Feishu refresh tokens are single-use. {again}.")),
         20074 => (Setup, format!("Refreshing is not switched on for this app (20074). In the developer console, enable \"刷新 user_access_token\" under 安全设置, then {}.", again.to_lowercase())),
         // ── OpenAPI codes ──

@@ -68,22 +68,22 @@ impl ProviderError {
             HttpError::Connect(why) => ProviderError::new(
                 FailureClass::Transient,
                 "network",
-                format!("{provider} could not be reached ({why}). Signet will retry."),
+                format!("{provider} could not be reached ({why})."),
             ),
             HttpError::Timeout => ProviderError::new(
                 FailureClass::Transient,
                 "timeout",
-                format!("{provider} did not answer in time. Signet will retry."),
+                format!("{provider} did not answer in time."),
             ),
             HttpError::Dropped => ProviderError::new(
                 FailureClass::Transient,
                 "connection_lost",
-                format!("The connection to {provider} broke before its answer arrived. Signet will retry."),
+                format!("The connection to {provider} broke before its answer arrived."),
             ),
             HttpError::TooLarge { .. } => ProviderError::new(
                 FailureClass::Transient,
                 "oversized_answer",
-                format!("{provider} sent an answer far larger than expected; it was not read. Signet will retry."),
+                format!("{provider} sent an answer far larger than expected; it was not read."),
             ),
             HttpError::Status {
                 status,
@@ -94,12 +94,12 @@ impl ProviderError {
                     429 => ProviderError::new(
                         FailureClass::Transient,
                         "rate_limited",
-                        format!("{provider} asked Signet to slow down (HTTP 429). Signet will retry later."),
+                        format!("{provider} asked Signet to slow down (HTTP 429)."),
                     ),
                     408 | 500..=599 => ProviderError::new(
                         FailureClass::Transient,
                         format!("http_{status}"),
-                        format!("{provider} is having trouble (HTTP {status}). Signet will retry."),
+                        format!("{provider} is having trouble (HTTP {status})."),
                     ),
                     _ => {
                         let what = match content_type.as_deref() {
@@ -109,7 +109,7 @@ impl ProviderError {
                         ProviderError::new(
                             FailureClass::Transient,
                             format!("http_{status}"),
-                            format!("{provider} sent {what} (HTTP {status}) instead of a proper reply. Signet will retry; if this persists, check the provider's URLs in the settings."),
+                            format!("{provider} sent {what} (HTTP {status}) instead of a proper reply. If this persists, check the provider's URLs in the settings."),
                         )
                     }
                 };
@@ -301,6 +301,11 @@ pub trait Provider: Send + Sync {
     fn reauth_hint(&self, _code: &str, _since_sign_in: Duration) -> Option<String> {
         None
     }
+    /// Why a sign-in brought no refresh token, when it is the provider's set-up and signing in
+    /// again cannot help (`None`: the next sign-in asks for consent, which issues one).
+    fn no_refresh_token_reason(&self) -> Option<String> {
+        None
+    }
     /// Scopes the chat actions need that `granted` (space-separated) lacks.
     fn missing_scopes(&self, _granted: Option<&str>) -> Vec<String> {
         Vec::new()
@@ -417,7 +422,7 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
         ProviderError::new(
             FailureClass::Transient,
             "unreadable_answer",
-            format!("{provider} sent a profile Signet could not read. Signet will retry."),
+            format!("{provider} sent a profile Signet could not read."),
         )
     })
 }

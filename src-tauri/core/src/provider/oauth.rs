@@ -219,7 +219,7 @@ pub fn classify(
             let mut pe = ProviderError::new(
                 FailureClass::Transient,
                 "unreadable_answer",
-                format!("{provider} sent an incomplete or unreadable answer. Signet will retry."),
+                format!("{provider} sent an incomplete or unreadable answer."),
             );
             // A 200 that did not parse may still have spent a rotating refresh token.
             pe.maybe_processed = true;
@@ -228,7 +228,7 @@ pub fn classify(
         RequestTokenError::Other(_) => ProviderError::new(
             FailureClass::Transient,
             "unexpected_answer",
-            format!("{provider} sent an unexpected answer. Signet will retry."),
+            format!("{provider} sent an unexpected answer."),
         ),
     }
 }
@@ -260,7 +260,7 @@ pub fn classify_code(provider: &str, code: &str, phase: Phase) -> ProviderError 
         ),
         "temporarily_unavailable" | "server_error" | "slow_down" => (
             FailureClass::Transient,
-            format!("{provider} is temporarily unavailable. Signet will retry."),
+            format!("{provider} is temporarily unavailable."),
         ),
         "invalid_request" | "unsupported_grant_type" => (
             FailureClass::Setup,
