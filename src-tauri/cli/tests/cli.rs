@@ -557,7 +557,10 @@ fn sign_in_oidc(env: &Env, server: &OAuthServer, name: &str) {
 fn one_sentence(out: &Output) -> String {
     let err = text(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "one line:\n{err}");
-    assert!(!err.contains('\u{1b}'), "no colour codes in a pipe: {err:?}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes in a pipe: {err:?}"
+    );
     err.trim_end().to_owned()
 }
 

@@ -8,7 +8,7 @@ use crate::base::Base;
 use crate::clock::Millis;
 use crate::error::{Error, ErrorCode, Result};
 use crate::provider::{AccountCtx, Balance, Profile, ProfileCtx, ProviderError};
-use crate::refresh::{RefreshOutcome, Refresher};
+use crate::refresh::Refresher;
 use crate::secret::Secret;
 use crate::store::{AccountRow, BalanceSample, ProfileFields};
 use crate::views::{AccountView, ChatSent, ChatTarget, EngineEvent, Recipient};
@@ -93,32 +93,6 @@ impl Actions {
             // Nothing to fetch for this provider (Easemob without app credentials).
             Err(e) if e.code == ErrorCode::ActionRefused => account_view(&self.base.store, id).await,
             Err(e) => Err(e),
-        }
-    }
-
-    /// After a refresh, a provider with a balance (AIHubMix) is asked for it again, so the
-    /// history gains a sample each token lifetime. A failure here never fails the refresh.
-    pub(crate) async fn sample_balance_after(
-        &self,
-        row: &AccountRow,
-        outcome: &Result<RefreshOutcome>,
-    ) {
-        if !matches!(outcome, Ok(RefreshOutcome::Refreshed)) {
-            return;
-        }
-        let has_balance = self
-            .base
-            .provider(&row.provider)
-            .await
-            .is_ok_and(|p| p.has_balance());
-        if has_balance {
-            if let Err(e) = self.sync_profile(row.id).await {
-                tracing::info!(
-                    account = row.id,
-                    code = e.code.as_str(),
-                    "balance not sampled"
-                );
-            }
         }
     }
 

@@ -173,7 +173,6 @@ impl Engine {
                 scheduler: Arc::new(Scheduler::new(
                     base.clone(),
                     refresher.clone(),
-                    actions.clone(),
                     wake.clone(),
                 )),
                 accounts: Accounts::new(base.clone(), refresher.clone(), http),

@@ -15,8 +15,8 @@
 //! | [`registry::Registry`] | the configuration as last read; providers built with their client secrets | [`Config`], [`credentials::Credentials`], [`http::Http`] |
 //! | [`signin::SignIns`] | sign-ins in progress ([`flow`]), their listeners and waiters, storing the account they bring | `Base`, the scheduler's wake-up |
 //! | [`loopback`] | a sign-in's local listener; hands callbacks over a channel, never holds a service | the sign-in that started it |
-//! | [`refresh::Refresher`] | refreshing one account: its locks ([`lock::AccountLocks`]), the concurrency permits, [`rate::RateLimits`], failures and alerts; due times in [`due`] | `Base`, the account locks |
-//! | [`scheduler::Scheduler`] | when accounts are refreshed: a tick, Refresh all, the loop | `Base`, the refresher, the actions (balance samples), a wake-up |
+//! | [`refresh::Refresher`] | refreshing one account: its locks ([`lock::AccountLocks`]), the concurrency permits, [`rate::RateLimits`], failures and alerts, the balance sample after it; due times in [`due`] | `Base`, the account locks |
+//! | [`scheduler::Scheduler`] | when accounts are refreshed: a tick, Refresh all, the loop | `Base`, the refresher, a wake-up |
 //! | [`accounts::Accounts`] | accounts as the window and CLI see them: views, lookup, removal, top-up, [`avatars`] | `Base`, the refresher, [`http::Http`] |
 //! | [`actions::Actions`] | profile and balance sync, chat actions | `Base`, the refresher |
 //! | [`manage::Setup`] | providers and preferences (Settings) | `Base`, the sign-ins (an Easemob form signs in) |

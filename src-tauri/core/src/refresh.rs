@@ -259,10 +259,40 @@ impl Refresher {
                 self.persist(&row, &tokens, "refreshed", true).await?;
                 if let Some(profile) = &grant.profile {
                     crate::actions::store_profile(&self.base, id, profile).await?;
+                } else if provider.has_balance() {
+                    self.sample_balance(&*provider, &row, &tokens.access).await;
                 }
                 Ok(RefreshOutcome::Refreshed)
             }
             Err(pe) => Err(self.refused(&row, &*provider, pe).await?),
+        }
+    }
+
+    /// After a refresh, a provider with a balance (AIHubMix) is asked for it again with the new
+    /// token, so the history gains a sample with every refresh, in whichever process refreshed.
+    /// A failure here never fails the refresh.
+    async fn sample_balance(&self, provider: &dyn Provider, row: &AccountRow, access: &Secret) {
+        let ctx = crate::provider::ProfileCtx {
+            grant: None,
+            nonce: None,
+            subject: Some(&row.subject),
+        };
+        let sampled = match provider.profile(access, ctx).await {
+            Ok(profile) if profile.subject == row.subject => {
+                crate::actions::store_profile(&self.base, row.id, &profile).await
+            }
+            Ok(_) => Err(Error::new(
+                ErrorCode::SubjectMismatch,
+                "the provider answered for another user",
+            )),
+            Err(pe) => Err(pe.to_error()),
+        };
+        if let Err(e) = sampled {
+            tracing::info!(
+                account = row.id,
+                code = e.code.as_str(),
+                "balance not sampled"
+            );
         }
     }
 

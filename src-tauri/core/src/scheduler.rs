@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
 
-use crate::actions::Actions;
 use crate::base::Base;
 use crate::clock::Millis;
 use crate::error::Result;
@@ -24,24 +23,16 @@ const STORM_SLOTS: usize = 64;
 pub struct Scheduler {
     base: Base,
     refresher: Arc<Refresher>,
-    /// A balance is sampled again after each refresh of an account that has one.
-    actions: Arc<Actions>,
     /// Notified when the schedule may have changed (an account added, the keyring back).
     wake: Arc<Notify>,
     storm_slots: Arc<Semaphore>,
 }
 
 impl Scheduler {
-    pub fn new(
-        base: Base,
-        refresher: Arc<Refresher>,
-        actions: Arc<Actions>,
-        wake: Arc<Notify>,
-    ) -> Self {
+    pub fn new(base: Base, refresher: Arc<Refresher>, wake: Arc<Notify>) -> Self {
         Scheduler {
             base,
             refresher,
-            actions,
             wake,
             storm_slots: Arc::new(Semaphore::new(STORM_SLOTS)),
         }
@@ -53,14 +44,13 @@ impl Scheduler {
         let n = due.len();
         let mut tasks = tokio::task::JoinSet::new();
         for row in due {
-            let (refresher, actions) = (self.refresher.clone(), self.actions.clone());
+            let refresher = self.refresher.clone();
             let slots = self.storm_slots.clone();
             tasks.spawn(async move {
                 let Ok(_slot) = slots.acquire_owned().await else {
                     return;
                 };
-                let outcome = refresher.refresh_seen(row.id, row.refresh_gen, false).await;
-                actions.sample_balance_after(&row, &outcome).await;
+                let _ = refresher.refresh_seen(row.id, row.refresh_gen, false).await;
             });
         }
         while tasks.join_next().await.is_some() {}
@@ -73,13 +63,11 @@ impl Scheduler {
         let rows = self.base.store.list().await?;
         let mut tasks = tokio::task::JoinSet::new();
         for row in rows.into_iter().filter(|r| r.status().is_active()) {
-            let (refresher, actions) = (self.refresher.clone(), self.actions.clone());
+            let refresher = self.refresher.clone();
             let slots = self.storm_slots.clone();
             tasks.spawn(async move {
                 let _slot = slots.acquire_owned().await;
-                let outcome = refresher.refresh_unflushed(row.id, true).await;
-                actions.sample_balance_after(&row, &outcome).await;
-                (row.id, outcome)
+                (row.id, refresher.refresh_unflushed(row.id, true).await)
             });
         }
         let mut out = Vec::new();

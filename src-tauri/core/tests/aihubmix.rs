@@ -22,6 +22,15 @@ async fn the_balance_is_sampled_into_history_on_every_refresh() {
         .expect("tick refreshes the due account");
     h.server.set_balance(800_000, 450_000, "550.00");
     h.engine.refresh_all().await.expect("refresh all");
+    // `signetctl refresh` and `signetctl token` refresh in their own process: they sample too.
+    h.server.set_balance(790_000, 460_000, "540.00");
+    h.engine.refresh(a.id, true).await.expect("refresh");
+    h.server.set_balance(780_000, 470_000, "530.00");
+    h.clock.advance_secs(7200);
+    h.engine
+        .access_token(a.id)
+        .await
+        .expect("token, refreshed first");
 
     let d = h.engine.detail(a.id).await.expect("detail");
     let shown: Vec<&str> = d
@@ -31,10 +40,10 @@ async fn the_balance_is_sampled_into_history_on_every_refresh() {
         .collect();
     assert_eq!(
         shown,
-        ["550.00", "650.00", "750.00"],
-        "newest first, as returned"
+        ["530.00", "540.00", "550.00", "650.00", "750.00"],
+        "newest first, one sample per refresh"
     );
-    assert_eq!(d.account.balance.expect("latest").quota, Some(800_000));
+    assert_eq!(d.account.balance.expect("latest").quota, Some(780_000));
     assert!(d.can_top_up);
     h.server.assert_no_violations();
 }
@@ -57,11 +66,17 @@ async fn a_401_from_userinfo_refreshes_once_and_retries_once() {
         "exactly one refresh"
     );
     let userinfo = h.server.requests_to("/api/oauth2/userinfo");
-    assert_eq!(userinfo.len(), 3, "sign-in, the refused call, the retry");
+    assert_eq!(
+        userinfo.len(),
+        4,
+        "sign-in, the refused call, the refresh's balance sample, the retry"
+    );
 
-    // A second refusal after the refresh is not retried again: sign in again.
-    h.server.push_api_fault(Fault::InvalidGrant);
-    h.server.push_api_fault(Fault::InvalidGrant);
+    // A second refusal after the refresh is not retried again: sign in again. (Three refusals:
+    // the call, the refresh's balance sample, the retry.)
+    for _ in 0..3 {
+        h.server.push_api_fault(Fault::InvalidGrant);
+    }
     let e = h
         .engine
         .sync_profile(a.id)
