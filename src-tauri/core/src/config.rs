@@ -483,6 +483,26 @@ pub fn set_provider_value(
     Ok(config)
 }
 
+/// Removes the provider named `name` from the file at `path` (keeping the rest as written),
+/// checks the result, writes it.
+pub fn remove_provider(path: &Path, name: &str) -> Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::config(format!("{}: cannot be read ({e}).", path.display())))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+    if let Some(providers) = doc
+        .get_mut("providers")
+        .and_then(|p| p.as_array_of_tables_mut())
+    {
+        providers.retain(|t| t.get("name").and_then(|n| n.as_str()) != Some(name));
+    }
+    let text = doc.to_string();
+    let config = Config::parse(&text, path)?;
+    write(path, &text)?;
+    Ok(config)
+}
+
 /// The file at `path` with provider `p` appended, checked; nothing is written.
 pub fn with_provider(path: &Path, p: &crate::views::NewProvider) -> Result<(String, Config)> {
     let existing = match std::fs::read_to_string(path) {

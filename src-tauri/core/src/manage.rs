@@ -132,6 +132,7 @@ impl Setup {
             .as_deref()
             .filter(|s| !s.is_empty())
             .map(Secret::new);
+        let created = existing.is_none();
         let name = match existing {
             Some(name) => {
                 if let Some(s) = &client_secret {
@@ -160,7 +161,8 @@ impl Setup {
                     base_url: Some(base),
                     org_name: Some(org.to_owned()),
                     app_name: Some(app.to_owned()),
-                    ttl: form.ttl,
+                    // The token lifetime belongs to this account (its stored credential keeps
+                    // it for re-issues), not to the app: later accounts choose their own.
                     vip5: form.vip5,
                     ..NewProvider::default()
                 })
@@ -183,7 +185,32 @@ impl Setup {
             .find_subject(&name, &direct.username)
             .await?
             .map(|r| r.id);
-        self.sign_ins.sign_in_direct(&name, &direct, reauth).await
+        let added = self.sign_ins.sign_in_direct(&name, &direct, reauth).await;
+        if added.is_err() && created {
+            // A wrong host, org, app or first password adds nothing, the app's entry included.
+            self.forget_provider(&name).await;
+        }
+        added
+    }
+
+    /// Takes back a provider entry this call created: the entry and its stored secret.
+    async fn forget_provider(&self, name: &str) {
+        let path = self.config().path.clone();
+        match config::remove_provider(&path, name) {
+            Ok(config) => self.base.registry.replace(config, Some(name)),
+            Err(e) => tracing::warn!(
+                provider = name,
+                code = e.code.as_str(),
+                "provider entry left behind"
+            ),
+        }
+        if let Err(e) = self.base.credentials.delete_client_secret(name).await {
+            tracing::warn!(
+                provider = name,
+                code = e.code.as_str(),
+                "provider secret left behind"
+            );
+        }
     }
 
     /// Sets one key of a provider's entry in the configuration file (keeping the rest of the

@@ -1,6 +1,6 @@
 //! Adding an account: starting a sign-in, receiving its callback, exchanging the code, storing the account.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,8 +54,6 @@ pub struct SignIns {
     waiters: Mutex<HashMap<String, oneshot::Sender<Result<AccountView>>>>,
     /// Closes the loopback listener of each provider's sign-in in progress.
     listeners: Mutex<HashMap<String, Arc<Notify>>>,
-    /// Providers whose next sign-in must ask for consent again (no refresh token last time).
-    consent_next: Mutex<HashSet<String>>,
 }
 
 impl SignIns {
@@ -66,7 +64,6 @@ impl SignIns {
             flows: Flows::default(),
             waiters: Mutex::new(HashMap::new()),
             listeners: Mutex::new(HashMap::new()),
-            consent_next: Mutex::new(HashSet::new()),
         }
     }
 
@@ -85,7 +82,14 @@ impl SignIns {
             )));
         }
         let login_hint = self.login_hint(provider, reauth).await?;
-        let force_consent = self.consent_next.lock().is_ok_and(|c| c.contains(provider));
+        // Kept in the database: the next sign-in asks for consent from the app and from
+        // signetctl alike, whichever process was refused.
+        let force_consent = self
+            .base
+            .store
+            .setting(&consent_key(provider))
+            .await?
+            .is_some();
         let cfg = p.config().clone();
         // A sign-in already waiting for this provider is replaced: its listener goes first
         // (a fixed port can only be bound once).
@@ -433,17 +437,19 @@ impl SignIns {
                 return Err(Error::new(ErrorCode::SetupProblem, reason));
             }
             // Google sends a refresh token only with consent; ask for it next time.
-            if let Ok(mut c) = self.consent_next.lock() {
-                c.insert(provider.clone());
-            }
+            self.base
+                .store
+                .set_setting(&consent_key(&provider), "1")
+                .await?;
             return Err(Error::new(
                 ErrorCode::ReauthRequired,
                 format!("{provider} did not give Signet a refresh token, so it could not keep this account signed in. Nothing was added. Sign in again: Signet will ask {provider} to show its consent screen, which issues one."),
             ));
         }
-        if let Ok(mut c) = self.consent_next.lock() {
-            c.remove(&provider);
-        }
+        self.base
+            .store
+            .delete_setting(&consent_key(&provider))
+            .await?;
         let fields = profile_fields(&profile);
         let (id, created) = self
             .base
@@ -484,4 +490,10 @@ impl SignIns {
             .emit(EngineEvent::AccountChanged { account_id: id });
         account_view(&self.base.store, id).await
     }
+}
+
+/// The setting that makes `provider`'s next sign-in ask for consent (its last one brought no
+/// refresh token).
+fn consent_key(provider: &str) -> String {
+    format!("consent_next:{provider}")
 }

@@ -85,6 +85,11 @@ async fn an_account_added_with_a_password_sends_the_documented_request() {
     assert_eq!(a.status, Status::Fresh);
     let d = h.engine.detail(a.id).await.expect("detail");
     assert!(d.direct && d.chat.send && d.chat.unavailable.is_none());
+    // A re-issue keeps the users API's profile: still "Cici", not the user ID.
+    h.engine.refresh(a.id, true).await.expect("re-issue");
+    let v = h.engine.account(a.id).await.expect("account");
+    assert_eq!(v.display_name, "Cici", "nickname kept after a re-issue");
+    assert_eq!(v.profile["nickname"], "Cici");
     h.server.assert_no_violations();
     h.assert_no_secret_leaked();
 }
@@ -218,6 +223,100 @@ async fn the_token_is_reissued_before_it_expires_with_the_stored_password() {
     assert!(v.access_expires_at.expect("expiry") > due);
     assert_eq!(v.status, Status::Fresh);
     h.assert_no_secret_leaked();
+}
+
+/// An add that fails leaves nothing behind: not the app's provider entry it created, not its
+/// secret. And a later account of the same app, added without a token lifetime, does not
+/// inherit the first one's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_add_leaves_no_provider_and_accounts_keep_their_own_ttl() {
+    let h = harness(Setup::easemob()).await;
+    let config = h.dir.path().join("config.toml");
+    let before = std::fs::read_to_string(&config).expect("config");
+    let e = h
+        .engine
+        .add_easemob_account(&EasemobAccount {
+            app_name: "no-such-app".into(),
+            password: Some("1".into()),
+            client_id: Some("x".into()),
+            client_secret: Some("y".into()),
+            ..form(&h, "c")
+        })
+        .await
+        .expect_err("unknown app");
+    assert!(!e.message.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(&config).expect("config"),
+        before,
+        "no provider entry left behind"
+    );
+    assert!(h.engine.config().provider("easemob-no-such-app").is_none());
+    assert!(
+        h.engine
+            .vault()
+            .get_client_secret("easemob-no-such-app")
+            .await
+            .expect("keyring")
+            .is_none(),
+        "no secret left behind"
+    );
+
+    // On a machine with no entry for this app yet, the first account creates it and chooses a
+    // permanent token; the second says nothing and gets the console's default lifetime.
+    let fresh_config = h.dir.path().join("empty.toml");
+    std::fs::write(&fresh_config, "").expect("empty config");
+    let engine = signet_core::Engine::open(signet_core::EngineOptions::new(
+        signet_core::Config::load(&fresh_config).expect("config"),
+        h.dir.path().join("data-2"),
+        signet_core::Vault::new(std::sync::Arc::new(h.memory.clone().expect("memory"))),
+    ))
+    .await
+    .expect("engine");
+    let first = engine
+        .add_easemob_account(&EasemobAccount {
+            password: Some("1".into()),
+            ttl: Some(0),
+            ..form(&h, "c")
+        })
+        .await
+        .expect("first");
+    assert_eq!(first.access_expires_at, None, "permanent");
+    h.server.add_easemob_user("d", "2", "Dora");
+    let second = engine
+        .add_easemob_account(&EasemobAccount {
+            password: Some("2".into()),
+            ..form(&h, "d")
+        })
+        .await
+        .expect("second");
+    assert_eq!(second.provider, first.provider, "the same app's entry");
+    assert!(
+        second.access_expires_at.is_some(),
+        "the second account's token expires (the default 60 days)"
+    );
+}
+
+/// A password that was never accepted is a wrong password, not one the server "no longer
+/// accepts"; and nothing is added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_on_a_first_add_says_so() {
+    let h = password_only().await;
+    let e = h
+        .engine
+        .add_easemob_account(&EasemobAccount {
+            password: Some("not-the-password".into()),
+            ..form(&h, "c")
+        })
+        .await
+        .expect_err("wrong password");
+    assert!(
+        e.message
+            .contains("did not accept this user ID and password")
+            && !e.message.contains("no longer"),
+        "{}",
+        e.message
+    );
+    assert!(h.engine.list().await.expect("list").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -227,8 +227,17 @@ async fn no_refresh_token_leads_to_a_consent_prompt_next_time() {
         "nothing half-added"
     );
 
-    // The next sign-in asks for consent, and gets a refresh token.
-    let again = h.sign_in().await;
+    // The next sign-in asks for consent, and gets a refresh token — also when it is made by
+    // another process (signetctl), which never saw the refusal.
+    let other = signet_core::Engine::open(signet_core::EngineOptions::new(
+        signet_core::Config::load(&h.dir.path().join("config.toml")).expect("config"),
+        h.dir.path().join("data"),
+        signet_core::Vault::new(std::sync::Arc::new(h.memory.clone().expect("memory"))),
+    ))
+    .await
+    .expect("another process");
+    let start = other.begin_sign_in("google", None).await.expect("begin");
+    let again = h.finish(start).await.1.expect("signed in with consent");
     let last = h
         .server
         .requests_to("/o/oauth2/v2/auth")

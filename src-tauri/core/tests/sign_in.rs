@@ -354,6 +354,31 @@ async fn the_secret_scan_finds_a_planted_token() {
     h.assert_no_secret_leaked();
 }
 
+/// OpenID Connect Core §11: a server ignores `offline_access` unless consent is asked for, and
+/// then issues no refresh token. Every OpenID Connect sign-in that asks for it asks for consent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_openid_connect_sign_in_asking_for_offline_access_asks_for_consent() {
+    let h = harness(Setup::oidc()).await;
+    let start = h
+        .engine
+        .begin_sign_in(&h.provider, None)
+        .await
+        .expect("begin");
+    let query: Vec<(String, String)> = start
+        .authorize_url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let value = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert!(
+        value("scope").is_some_and(|s| s.split(' ').any(|s| s == "offline_access")),
+        "{query:?}"
+    );
+    assert_eq!(value("prompt"), Some("consent"), "{query:?}");
+    let (_, done) = h.finish(start).await;
+    assert!(done.is_ok(), "{done:?}");
+}
+
 /// A provider without its client secret could never finish a sign-in: that is said before the
 /// browser opens (with how to add the secret), not after the person has signed in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -343,6 +343,26 @@ impl Easemob {
         )
     }
 
+    /// With app credentials, the users API adds the nickname to the token answer's profile;
+    /// a re-issue does the same, so the account keeps the name the person saw when adding it.
+    async fn with_users_profile(&self, mut grant: Grant) -> Grant {
+        let Some(subject) = grant.profile.as_ref().map(|p| p.subject.clone()) else {
+            return grant;
+        };
+        if self.app_credentials().is_none() {
+            return grant;
+        }
+        let ctx = ProfileCtx {
+            grant: Some(&grant),
+            nonce: None,
+            subject: Some(&subject),
+        };
+        if let Ok(p) = self.profile(&grant.access, ctx).await {
+            grant.profile = Some(p);
+        }
+        grant
+    }
+
     /// The documented errors → what they mean here.
     pub(crate) fn error(
         &self,
@@ -530,25 +550,19 @@ impl Provider for Easemob {
                 ))
             }
         };
-        let mut grant = self.user_token(&cred).await?;
-        let mut profile = grant.profile.clone().ok_or_else(|| self.unreadable())?;
-        // With app credentials the users API adds the nickname.
-        if self.app_credentials().is_some() {
-            if let Ok(p) = self
-                .profile(
-                    &grant.access,
-                    ProfileCtx {
-                        grant: Some(&grant),
-                        nonce: None,
-                        subject: Some(&profile.subject),
-                    },
-                )
-                .await
-            {
-                profile = p;
-                grant.profile = Some(profile.clone());
+        let first_password = matches!(cred, Credential::Password { .. });
+        let grant = self.user_token(&cred).await.map_err(|mut pe| {
+            // Never accepted, so not "no longer accepts": on an add, the ID or password is wrong.
+            if first_password && pe.code == "invalid_grant" {
+                pe.message = format!(
+                    "{} did not accept this user ID and password. Check both (user IDs are case-sensitive) and try again.",
+                    self.config.name
+                );
             }
-        }
+            pe
+        })?;
+        let grant = self.with_users_profile(grant).await;
+        let profile = grant.profile.clone().ok_or_else(|| self.unreadable())?;
         Ok((grant, profile))
     }
 
@@ -560,7 +574,8 @@ impl Provider for Easemob {
                 format!("The stored credential for this {} account cannot be read. Enter the password again.", self.config.name),
             )
         })?;
-        self.user_token(&cred).await
+        let grant = self.user_token(&cred).await?;
+        Ok(self.with_users_profile(grant).await)
     }
 
     async fn profile(

@@ -385,7 +385,11 @@ impl Provider for Oidc {
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
-        let consent: &[(&str, &str)] = if r.force_consent {
+        // OpenID Connect Core §11: `offline_access` is ignored unless the request asks for
+        // consent, and a standard server then issues no refresh token at all.
+        let e = self.endpoints().await.map_err(to_error)?;
+        let offline = self.scopes(e).iter().any(|s| s == "offline_access");
+        let consent: &[(&str, &str)] = if r.force_consent || offline {
             &[("prompt", "consent")]
         } else {
             &[]
