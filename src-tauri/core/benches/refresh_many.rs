@@ -254,16 +254,20 @@ async fn floor_round(
         let (client_id, secret) = (server.client_id(), server.client_secret());
         set.spawn(async move {
             let row = store.require(id).await.expect("row");
-            let _p = sem.acquire().await.expect("sem");
-            store.begin_refresh(id, 1).await.expect("sent mark");
-            let form = [
-                ("grant_type", "refresh_token"),
-                ("refresh_token", rt.as_str()),
-                ("client_id", client_id.as_str()),
-                ("client_secret", secret.as_str()),
-            ];
-            let resp = client.post(&url).form(&form).send().await.expect("send");
-            let v: serde_json::Value = resp.json().await.expect("json");
+            // The request's slot covers the "sent" mark and the request; the pointer update is
+            // written after the slot is free again, as the engine does.
+            let v: serde_json::Value = {
+                let _p = sem.acquire().await.expect("sem");
+                store.begin_refresh(id, 1).await.expect("sent mark");
+                let form = [
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", rt.as_str()),
+                    ("client_id", client_id.as_str()),
+                    ("client_secret", secret.as_str()),
+                ];
+                let resp = client.post(&url).form(&form).send().await.expect("send");
+                resp.json().await.expect("json")
+            };
             let timing = TokenTiming {
                 token_gen: row.token_gen + 1,
                 access_expires_at: Some(3_600_000),
