@@ -83,6 +83,8 @@ enum Command {
         /// Fixed loopback port for the redirect URI.
         #[arg(long)]
         port: Option<u16>,
+        #[command(flatten)]
+        endpoints: Box<Endpoints>,
     },
     /// Add an Easemob IM account (no browser). Secrets are read from standard input.
     AddEasemob {
@@ -151,6 +153,30 @@ enum Command {
     /// Chat actions: list spaces or chats, create a space, send a message.
     #[command(subcommand)]
     Chat(actions::Chat),
+}
+
+/// Endpoint overrides of `add-provider`, for hosts that differ from the documented defaults
+/// (a proxy, a private deployment, a test server).
+#[derive(clap::Args)]
+struct Endpoints {
+    /// The authorization endpoint (the browser's sign-in page).
+    #[arg(long)]
+    authorize_url: Option<String>,
+    /// The token endpoint.
+    #[arg(long)]
+    token_url: Option<String>,
+    /// The user-info (profile) endpoint.
+    #[arg(long)]
+    userinfo_url: Option<String>,
+    /// The revocation endpoint.
+    #[arg(long)]
+    revoke_url: Option<String>,
+    /// The base of the provider's API (Google Chat, Feishu open platform).
+    #[arg(long)]
+    api_base: Option<String>,
+    /// Feishu: the base of the accounts domain (its sign-in page).
+    #[arg(long)]
+    accounts_base: Option<String>,
 }
 
 /// Exit codes, for scripts: 0 ok, 1 error, 2 usage, 3 sign in again (or grant access), 4 keyring,
@@ -243,6 +269,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         scopes,
         redirect,
         port,
+        endpoints,
     } = &cli.command
     {
         return actions::add_provider(
@@ -258,6 +285,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 scopes: scopes.clone(),
                 redirect: redirect.clone(),
                 redirect_port: *port,
+                authorize_url: endpoints.authorize_url.clone(),
+                token_url: endpoints.token_url.clone(),
+                userinfo_url: endpoints.userinfo_url.clone(),
+                revoke_url: endpoints.revoke_url.clone(),
+                api_base: endpoints.api_base.clone(),
+                accounts_base: endpoints.accounts_base.clone(),
                 ..Default::default()
             },
         );

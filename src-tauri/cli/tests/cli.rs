@@ -615,3 +615,71 @@ async fn a_script_reads_one_sentence_per_error_and_aligned_columns() {
     let out = env.run(&["list", "--json"]);
     assert_eq!(text(&out.stdout).trim(), "[]", "removed locally ({issuer})");
 }
+
+/// A provider whose hosts differ from the documented ones is added with flags, not by editing
+/// the file; a flag that does not apply to the kind is refused and nothing is written.
+#[test]
+fn add_provider_takes_endpoint_overrides() {
+    let env = Env::new();
+    let out = env.run(&[
+        "add-provider",
+        "google",
+        "work",
+        "--client-id",
+        "id-1",
+        "--authorize-url",
+        "https://proxy.example.com/o/oauth2/v2/auth",
+        "--token-url",
+        "https://proxy.example.com/token",
+        "--userinfo-url",
+        "https://proxy.example.com/userinfo",
+        "--revoke-url",
+        "https://proxy.example.com/revoke",
+        "--api-base",
+        "https://chat-proxy.example.com",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let config = signet_core::Config::load(&env.config()).expect("config");
+    let p = config.provider("work").expect("added");
+    assert_eq!(
+        p.token_url.as_deref(),
+        Some("https://proxy.example.com/token")
+    );
+    assert_eq!(
+        p.authorize_url.as_deref(),
+        Some("https://proxy.example.com/o/oauth2/v2/auth")
+    );
+    assert_eq!(
+        p.userinfo_url.as_deref(),
+        Some("https://proxy.example.com/userinfo")
+    );
+    assert_eq!(
+        p.revoke_url.as_deref(),
+        Some("https://proxy.example.com/revoke")
+    );
+    assert_eq!(
+        p.api_base.as_deref(),
+        Some("https://chat-proxy.example.com")
+    );
+
+    let before = std::fs::read_to_string(env.config()).expect("config");
+    let out = env.run(&[
+        "add-provider",
+        "aihubmix",
+        "hub",
+        "--client-id",
+        "id-2",
+        "--accounts-base",
+        "https://accounts.example.com",
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("accounts_base"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.config()).expect("config"),
+        before
+    );
+}

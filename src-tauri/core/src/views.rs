@@ -280,6 +280,15 @@ pub struct NewProvider {
     /// Feishu: v2 | v3
     #[ts(optional)]
     pub token_version: Option<String>,
+    /// Endpoint overrides, for hosts that differ from the documented defaults.
+    #[ts(optional)]
+    pub authorize_url: Option<String>,
+    #[ts(optional)]
+    pub token_url: Option<String>,
+    #[ts(optional)]
+    pub userinfo_url: Option<String>,
+    #[ts(optional)]
+    pub revoke_url: Option<String>,
     #[ts(optional)]
     pub api_base: Option<String>,
     #[ts(optional)]

@@ -19,7 +19,11 @@ brand?: string,
 /**
  * Feishu: v2 | v3
  */
-tokenVersion?: string, apiBase?: string, accountsBase?: string, 
+tokenVersion?: string, 
+/**
+ * Endpoint overrides, for hosts that differ from the documented defaults.
+ */
+authorizeUrl?: string, tokenUrl?: string, userinfoUrl?: string, revokeUrl?: string, apiBase?: string, accountsBase?: string, 
 /**
  * Easemob
  */
