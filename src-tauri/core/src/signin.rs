@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::flow::{self, Callback, Flows, PendingFlow};
 use crate::provider::{AuthRequest, DirectSignIn, Grant, Profile, ProfileCtx, Provider};
 use crate::secret::Secret;
+use crate::store::Status;
 use crate::views::{AccountView, EngineEvent};
 
 /// A sign-in that was started: open `browser_url` in the system browser, then wait.
@@ -484,6 +485,12 @@ impl SignIns {
         }
         if let Some(b) = &profile.balance {
             add_balance(&self.base, id, b, now).await?;
+        }
+        if let Some(problem) = p.account_problem(&profile) {
+            self.base
+                .store
+                .record_failure(id, Status::Setup, "account_problem", &problem, None, now)
+                .await?;
         }
         self.wake.notify_one();
         self.base

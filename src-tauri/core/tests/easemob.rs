@@ -296,6 +296,42 @@ async fn a_failed_add_leaves_no_provider_and_accounts_keep_their_own_ttl() {
     );
 }
 
+/// A banned user (`activated: false`) is not added silently as "fresh": the list says what is
+/// wrong and what to do, and a sign-in after the re-activation clears it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_banned_user_is_flagged_where_the_list_shows_it() {
+    let h = harness(Setup::easemob()).await;
+    h.server.set_easemob_user_activated("c", false);
+    let a = h
+        .engine
+        .add_easemob_account(&EasemobAccount {
+            password: Some("1".into()),
+            ..form(&h, "c")
+        })
+        .await
+        .expect("added");
+    assert_eq!(a.status, Status::Setup);
+    let said = a.status_message.clone().unwrap_or_default();
+    assert!(
+        said.contains("banned") && said.contains("用户管理"),
+        "{said}"
+    );
+    let listed = h.engine.list().await.expect("list");
+    assert_eq!(listed[0].status, Status::Setup);
+
+    h.server.set_easemob_user_activated("c", true);
+    let again = h
+        .engine
+        .add_easemob_account(&EasemobAccount {
+            password: Some("1".into()),
+            ..form(&h, "c")
+        })
+        .await
+        .expect("signed in again");
+    assert_eq!(again.id, a.id);
+    assert_eq!(again.status, Status::Fresh, "{:?}", again.status_message);
+}
+
 /// A password that was never accepted is a wrong password, not one the server "no longer
 /// accepts"; and nothing is added.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

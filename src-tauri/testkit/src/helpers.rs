@@ -160,6 +160,16 @@ impl OAuthServer {
         ));
     }
 
+    /// Bans (`false`) or re-activates an Easemob user, as the console's 用户管理 does; the
+    /// token and users APIs then report `"activated": false`.
+    pub fn set_easemob_user_activated(&self, username: &str, activated: bool) {
+        let mut store = self.shared.store();
+        if let Some(mut user) = store.easemob_user(username).cloned() {
+            user.activated = activated;
+            store.put_easemob_user(user);
+        }
+    }
+
     /// Whether an Easemob user with that (case-insensitive) username exists.
     pub fn easemob_user_exists(&self, username: &str) -> bool {
         self.shared.store().easemob_user(username).is_some()

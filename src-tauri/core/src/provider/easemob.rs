@@ -518,6 +518,15 @@ impl Provider for Easemob {
         ))
     }
 
+    fn account_problem(&self, profile: &Profile) -> Option<String> {
+        (profile.extra["activated"] == serde_json::Value::Bool(false)).then(|| {
+            format!(
+                "{} reports this user as banned (activated: false): it cannot sign in to chat or send messages until an administrator re-activates it in the console (用户管理). Then sign in again here.",
+                self.config.name
+            )
+        })
+    }
+
     async fn sign_in_direct(&self, form: &DirectSignIn) -> Result<(Grant, Profile), ProviderError> {
         let username = form.username.trim().to_owned();
         let valid = !username.is_empty()

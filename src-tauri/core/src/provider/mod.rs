@@ -301,6 +301,12 @@ pub trait Provider: Send + Sync {
     fn reauth_hint(&self, _code: &str, _since_sign_in: Duration) -> Option<String> {
         None
     }
+    /// Something about the account the person must know as soon as it is added, when the
+    /// provider reports it in the profile (Easemob: the user is banned). The account is then
+    /// shown as a set-up problem with this sentence instead of "fresh".
+    fn account_problem(&self, _profile: &Profile) -> Option<String> {
+        None
+    }
     /// Why a sign-in brought no refresh token, when it is the provider's set-up and signing in
     /// again cannot help (`None`: the next sign-in asks for consent, which issues one).
     fn no_refresh_token_reason(&self) -> Option<String> {
