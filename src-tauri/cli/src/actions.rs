@@ -214,7 +214,11 @@ pub async fn add_easemob(engine: &Engine, a: EasemobArgs, json: bool) -> Result<
         );
     }
     // Added, but not usable as it is (a banned user): said where the script's author looks.
-    if let Some(problem) = v.status_message.as_deref().filter(|_| !v.status.is_active()) {
+    if let Some(problem) = v
+        .status_message
+        .as_deref()
+        .filter(|_| !v.status.is_active())
+    {
         esay!("Warning: {problem}");
     }
     Ok(())

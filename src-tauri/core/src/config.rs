@@ -87,6 +87,17 @@ pub enum RedirectMode {
     DeepLink,
 }
 
+/// How a client proves itself at the token and revocation endpoints (RFC 6749 §2.3.1, OpenID
+/// Connect Core §9): the client secret in an HTTP Basic header, in the form body, or not at all
+/// (a public client: PKCE only, RFC 8252 §8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenAuth {
+    Basic,
+    Post,
+    None,
+}
+
 /// One `[[providers]]` entry, as written in the file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +122,10 @@ pub struct ProviderConfig {
     pub redirect: Option<RedirectMode>,
     #[serde(default)]
     pub redirect_port: Option<u16>,
+    /// OpenID Connect: how Signet authenticates at the token and revocation endpoints
+    /// (`basic`, `post` or `none`); unset: chosen from discovery.
+    #[serde(default)]
+    pub token_auth: Option<TokenAuth>,
     /// Endpoint overrides, for hosts that differ from the documented defaults.
     #[serde(default)]
     pub authorize_url: Option<String>,
@@ -361,6 +376,7 @@ impl Config {
                     p.accounts_base.is_some(),
                     ProviderKind::Feishu,
                 ),
+                ("token_auth", p.token_auth.is_some(), ProviderKind::Oidc),
                 ("org_name", p.org_name.is_some(), ProviderKind::Easemob),
                 ("app_name", p.app_name.is_some(), ProviderKind::Easemob),
                 ("ttl", p.ttl.is_some(), ProviderKind::Easemob),

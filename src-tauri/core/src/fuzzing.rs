@@ -125,6 +125,7 @@ pub fn oidc(data: &[u8]) {
             revoke: None,
             scopes_supported: Vec::new(),
             iss_in_callback: false,
+            token_auth_methods: Vec::new(),
         };
         (
             Oidc::with_endpoints(provider_config("oidc"), None, http(), e.clone()),

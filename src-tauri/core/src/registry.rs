@@ -77,8 +77,10 @@ impl Registry {
                 .map(Secret::new),
             None => self.credentials.client_secret(name).await?,
         };
-        // Easemob's form sign-in takes its app credentials from the form, when at all.
-        if need_secret && secret.is_none() && cfg.kind != crate::config::ProviderKind::Easemob {
+        // Easemob's form sign-in takes its app credentials from the form, when at all; an
+        // OpenID Connect client may be public (the provider checks after discovery).
+        use crate::config::ProviderKind as K;
+        if need_secret && secret.is_none() && !matches!(cfg.kind, K::Easemob | K::Oidc) {
             return Err(provider::missing_secret(cfg).to_error());
         }
         if let Some((_, p)) = self

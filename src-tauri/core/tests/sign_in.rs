@@ -410,3 +410,60 @@ async fn a_missing_client_secret_is_found_before_the_browser_opens() {
         );
     }
 }
+
+/// OpenID Connect with three client registrations — `client_secret_post`, `client_secret_basic`
+/// and a public client (PKCE only, no secret) — each on a server that refuses any other client
+/// authentication: sign-in, a refresh with rotation, and revocation, the method chosen from the
+/// server's discovery document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_connect_signs_in_refreshes_and_revokes_as_post_basic_and_public_clients() {
+    use signet_testkit::{ClientAuth, ServerConfig};
+    for auth in [ClientAuth::Post, ClientAuth::Basic, ClientAuth::None] {
+        let setup = Setup {
+            server: ServerConfig {
+                client_auth: auth,
+                ..ServerConfig::oidc()
+            },
+            ..Setup::oidc()
+        };
+        let h = if auth == ClientAuth::None {
+            common::harness_env_secret(setup, "SIGNET_TEST_PUBLIC_CLIENT_HAS_NO_SECRET").await
+        } else {
+            harness(setup).await
+        };
+        let a = h
+            .try_sign_in(None)
+            .await
+            .unwrap_or_else(|e| panic!("{auth:?}: sign-in: {}", e.message));
+        h.engine
+            .refresh(a.id, true)
+            .await
+            .unwrap_or_else(|e| panic!("{auth:?}: refresh: {}", e.message));
+        assert_eq!(h.server.refresh_requests(), 1, "{auth:?}");
+        let revocation = h.engine.remove(a.id).await.expect("remove");
+        assert!(revocation.revoked(), "{auth:?}: {revocation:?}");
+        for r in h
+            .server
+            .requests_to("/token")
+            .iter()
+            .chain(h.server.requests_to("/revoke").iter())
+        {
+            let basic = r
+                .authorization
+                .as_deref()
+                .is_some_and(|a| a.starts_with("Basic "));
+            let in_body = r.form_value("client_secret").is_some();
+            match auth {
+                ClientAuth::Post => assert!(!basic && in_body, "{auth:?}: {}", r.path),
+                ClientAuth::Basic => assert!(basic && !in_body, "{auth:?}: {}", r.path),
+                ClientAuth::None => assert!(
+                    r.authorization.is_none() && !in_body,
+                    "{auth:?}: {}",
+                    r.path
+                ),
+            }
+        }
+        h.server.assert_no_violations();
+        h.assert_no_secret_leaked();
+    }
+}

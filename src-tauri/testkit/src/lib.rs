@@ -51,8 +51,8 @@ use crate::state::{Balance, Shared};
 
 pub use crate::tokens::{decode_jwt_claims, pkce_pair, pkce_s256, verify_jwt_hs256};
 pub use crate::types::{
-    Dialect, Fault, MintedTokens, RecordedRequest, SentMessage, ServerConfig, TokenState, User,
-    FEISHU_DEFAULT_SCOPES,
+    ClientAuth, Dialect, Fault, MintedTokens, RecordedRequest, SentMessage, ServerConfig,
+    TokenState, User, FEISHU_DEFAULT_SCOPES,
 };
 
 /// A running fake provider. Cheap to clone; the server stops when the last clone is dropped.

@@ -11,6 +11,7 @@ use crate::http::{
 };
 use crate::state::{CodeGrant, Issued, Shared};
 use crate::tokens::{is_valid_s256_challenge, jwt_hs256, unix_now};
+use crate::types::ClientAuth;
 
 pub(crate) const AUTHORIZE_PATH: &str = "/authorize";
 pub(crate) const TOKEN_PATH: &str = "/token";
@@ -80,8 +81,8 @@ fn discovery(shared: &Shared) -> Resp {
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["HS256"],
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post"],
-            "revocation_endpoint_auth_methods_supported": ["client_secret_post"],
+            "token_endpoint_auth_methods_supported": [shared.config.client_auth.method()],
+            "revocation_endpoint_auth_methods_supported": [shared.config.client_auth.method()],
             "scopes_supported": ["openid", "email", "profile", "offline_access"],
             "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "email",
                                  "email_verified", "name", "picture"],
@@ -223,7 +224,8 @@ fn authorize(shared: &Shared, req: &Req) -> Resp {
 
 // ---- token ---------------------------------------------------------------------------
 
-/// client_secret_post only (the discovery document's single auth method).
+/// The registered client's one authentication method (the discovery document's only one); any
+/// other is refused.
 fn authenticate(shared: &Shared, req: &Req, endpoint: &str) -> Result<(), Box<Resp>> {
     let cfg = &shared.config;
     let secret = req.form_value("client_secret");
@@ -231,6 +233,32 @@ fn authenticate(shared: &Shared, req: &Req, endpoint: &str) -> Result<(), Box<Re
         shared.violation(format!("{endpoint}: {what}"));
         Err(Box::new(error(status, code, what)))
     };
+    match cfg.client_auth {
+        ClientAuth::Post => {}
+        ClientAuth::Basic => return authenticate_basic(shared, req, endpoint),
+        ClientAuth::None => {
+            if req.header(http::header::AUTHORIZATION).is_some() || secret.is_some() {
+                return fail(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "a public client sends no secret (token_endpoint_auth_method none)",
+                );
+            }
+            return match req.form_nonempty("client_id") {
+                Some(id) if id == cfg.client_id => Ok(()),
+                Some(_) => fail(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "unknown client_id",
+                ),
+                None => fail(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "missing client_id",
+                ),
+            };
+        }
+    }
     if req.has_basic_auth() {
         if secret.is_some() {
             return fail(
@@ -277,6 +305,61 @@ fn authenticate(shared: &Shared, req: &Req, endpoint: &str) -> Result<(), Box<Re
             "wrong client_secret",
         ),
         Some(_) => Ok(()),
+    }
+}
+
+/// `client_secret_basic`: `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))`,
+/// and no secret in the body (a client_id there must match).
+fn authenticate_basic(shared: &Shared, req: &Req, endpoint: &str) -> Result<(), Box<Resp>> {
+    use base64::Engine as _;
+    let cfg = &shared.config;
+    let fail = |status, code, what: &str| {
+        shared.violation(format!("{endpoint}: {what}"));
+        Err(Box::new(error(status, code, what)))
+    };
+    if req.form_value("client_secret").is_some() {
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client_secret_post is not supported; use HTTP Basic",
+        );
+    }
+    let decoded = req
+        .header(http::header::AUTHORIZATION)
+        .filter(|_| req.has_basic_auth())
+        .and_then(|h| {
+            base64::engine::general_purpose::STANDARD
+                .decode(h[6..].trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok());
+    let Some((id, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed: HTTP Basic required",
+        );
+    };
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    if decode(id) != cfg.client_id || decode(secret) != cfg.client_secret {
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "wrong client credentials",
+        );
+    }
+    match req.form_nonempty("client_id") {
+        Some(body_id) if body_id != cfg.client_id => fail(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "client_id in the body differs from the Basic header",
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -474,6 +557,10 @@ fn revoke(shared: &Shared, req: &Req) -> Resp {
         return *resp;
     }
     note_unexpected(shared, req, "revoke", REVOKE_FIELDS);
+    // RFC 7009 §2.1: the client authenticates as at the token endpoint.
+    if let Err(resp) = authenticate(shared, req, "revoke") {
+        return *resp;
+    }
     let Some(token) = req.form_nonempty("token") else {
         shared.violation("revoke: missing token");
         return error(StatusCode::BAD_REQUEST, "invalid_request", "missing token");

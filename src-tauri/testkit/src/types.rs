@@ -68,6 +68,9 @@ pub struct ServerConfig {
     pub easemob_app: String,
     /// Easemob VIP5 cluster: `ttl` and `expires_in` are milliseconds. Default false.
     pub vip5_milliseconds: bool,
+    /// Oidc: how the registered client must authenticate at /token and /revoke; any other way
+    /// is refused with `invalid_client` (and recorded as a violation). Default `Post`.
+    pub client_auth: ClientAuth,
     /// Oidc: claims changed in every ID token issued — a key set to `null` is removed, any
     /// other value replaces the claim (a server that forgets `exp`, names two audiences …).
     pub id_token_overrides: serde_json::Map<String, serde_json::Value>,
@@ -92,6 +95,7 @@ impl ServerConfig {
             easemob_app: "demo".to_owned(),
             vip5_milliseconds: false,
             id_token_overrides: serde_json::Map::new(),
+            client_auth: ClientAuth::Post,
         }
     }
 
@@ -249,6 +253,29 @@ impl User {
                 )
             },
             Dialect::Easemob => User::new("c", "Cici", ""),
+        }
+    }
+}
+
+/// How an OAuth client authenticates at the token endpoint (RFC 6749 §2.3.1, OpenID Connect
+/// Core §9), as the client was registered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_secret_post`: client_id and client_secret in the form body.
+    Post,
+    /// `client_secret_basic`: both form-encoded in an HTTP Basic header, nothing in the body.
+    Basic,
+    /// `none`: a public client; client_id in the body, no secret anywhere (PKCE required).
+    None,
+}
+
+impl ClientAuth {
+    /// The name discovery lists.
+    pub fn method(self) -> &'static str {
+        match self {
+            ClientAuth::Post => "client_secret_post",
+            ClientAuth::Basic => "client_secret_basic",
+            ClientAuth::None => "none",
         }
     }
 }

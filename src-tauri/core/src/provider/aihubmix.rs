@@ -81,6 +81,7 @@ impl AiHubMix {
             token: self.endpoint(&self.config.token_url, "/api/oauth2/token")?,
             client_id: self.config.client_id.clone(),
             client_secret: self.client_secret.clone(),
+            auth: crate::config::TokenAuth::Post,
         })
     }
 

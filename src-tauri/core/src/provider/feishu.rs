@@ -420,6 +420,7 @@ impl Provider for Feishu {
             token: self.token_url().map_err(|e| e.to_error())?,
             client_id: self.config.client_id.clone(),
             client_secret: None,
+            auth: crate::config::TokenAuth::Post,
         };
         let consent: &[(&str, &str)] = if r.force_consent {
             &[("prompt", "consent")]

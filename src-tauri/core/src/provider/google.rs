@@ -140,6 +140,8 @@ impl Google {
                 revoke: Some(url(&config.revoke_url, REVOKE)?),
                 scopes_supported: Vec::new(),
                 iss_in_callback: false,
+                // Google takes both; the body is what its Desktop-app documentation shows.
+                token_auth_methods: vec!["client_secret_post".to_owned()],
             })
         })();
         let mut oidc_config = config.clone();

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{FailureClass, Grant, ProviderError};
+use crate::config::TokenAuth;
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
 
@@ -62,6 +63,8 @@ pub struct OAuthEndpoints {
     pub token: Url,
     pub client_id: String,
     pub client_secret: Option<Secret>,
+    /// How the client authenticates at the token endpoint.
+    pub auth: TokenAuth,
 }
 
 impl OAuthEndpoints {
@@ -69,9 +72,17 @@ impl OAuthEndpoints {
         let mut c = Client::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(AuthUrl::from_url(self.authorize.clone()))
             .set_token_uri(TokenUrl::from_url(self.token.clone()))
-            // client_secret_post: the secret goes in the form body, never also as Basic.
-            .set_auth_type(AuthType::RequestBody);
-        if let Some(s) = &self.client_secret {
+            // Basic: the secret in the Authorization header only; post: in the form body only;
+            // none: client_id in the body and no secret at all.
+            .set_auth_type(match self.auth {
+                TokenAuth::Basic => AuthType::BasicAuth,
+                TokenAuth::Post | TokenAuth::None => AuthType::RequestBody,
+            });
+        if let Some(s) = self
+            .client_secret
+            .as_ref()
+            .filter(|_| self.auth != TokenAuth::None)
+        {
             c = c.set_client_secret(ClientSecret::new(s.expose().to_owned()));
         }
         if let Some(r) = redirect_uri {
@@ -123,7 +134,7 @@ impl OAuthEndpoints {
         redirect_uri: &str,
         verifier: Option<&Secret>,
     ) -> Result<Grant, ProviderError> {
-        if self.client_secret.is_none() {
+        if self.client_secret.is_none() && self.auth != TokenAuth::None {
             return Err(missing_secret(&self.provider));
         }
         let client = self.client(Some(redirect_uri))?;
@@ -139,7 +150,7 @@ impl OAuthEndpoints {
     }
 
     pub async fn refresh(&self, http: &Http, refresh: &Secret) -> Result<Grant, ProviderError> {
-        if self.client_secret.is_none() {
+        if self.client_secret.is_none() && self.auth != TokenAuth::None {
             return Err(missing_secret(&self.provider));
         }
         let client = self.client(None)?;

@@ -13,7 +13,7 @@ use super::oauth::OAuthEndpoints;
 use super::{
     get_json, AuthRequest, FailureClass, Grant, Profile, ProfileCtx, Provider, ProviderError,
 };
-use crate::config::{ProviderConfig, ProviderKind};
+use crate::config::{ProviderConfig, ProviderKind, TokenAuth};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Http;
 use crate::secret::Secret;
@@ -33,6 +33,8 @@ pub struct Discovery {
     pub scopes_supported: Option<Vec<String>>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
 }
 
 /// Resolved endpoints: discovery, with the configuration's overrides on top.
@@ -48,6 +50,9 @@ pub(crate) struct Endpoints {
     pub revoke: Option<Url>,
     pub scopes_supported: Vec<String>,
     pub iss_in_callback: bool,
+    /// `token_endpoint_auth_methods_supported`; OpenID Connect Discovery's default when the
+    /// document says nothing is `client_secret_basic`.
+    pub token_auth_methods: Vec<String>,
 }
 
 pub struct Oidc {
@@ -261,6 +266,9 @@ impl Oidc {
             )?,
             scopes_supported: d.scopes_supported.unwrap_or_default(),
             iss_in_callback: d.authorization_response_iss_parameter_supported,
+            token_auth_methods: d
+                .token_endpoint_auth_methods_supported
+                .unwrap_or_else(|| vec!["client_secret_basic".to_owned()]),
         })
     }
 
@@ -271,7 +279,36 @@ impl Oidc {
             token: e.token.clone(),
             client_id: self.config.client_id.clone(),
             client_secret: self.client_secret.clone(),
+            auth: self.token_auth(e),
         }
+    }
+
+    /// How to authenticate at the token and revocation endpoints: as configured, else with a
+    /// client secret, HTTP Basic where the server lists it (RFC 6749 §2.3.1: every server must
+    /// take it; the body is "not recommended"), else the body; without a secret, as a public
+    /// client (PKCE only) where the server lists `none`. A secret method without a secret is
+    /// refused before the browser opens ([`Oidc::check_client`]).
+    fn token_auth(&self, e: &Endpoints) -> TokenAuth {
+        if let Some(configured) = self.config.token_auth {
+            return configured;
+        }
+        let lists = |m: &str| e.token_auth_methods.iter().any(|x| x == m);
+        match &self.client_secret {
+            Some(_) if lists("client_secret_basic") => TokenAuth::Basic,
+            Some(_) if lists("client_secret_post") => TokenAuth::Post,
+            Some(_) => TokenAuth::Basic,
+            None if lists("none") => TokenAuth::None,
+            None => TokenAuth::Post,
+        }
+    }
+
+    /// A client that needs a secret and has none cannot finish a sign-in: said before the
+    /// browser opens, with how to add it.
+    fn check_client(&self, e: &Endpoints) -> Result<(), ProviderError> {
+        if self.client_secret.is_none() && self.token_auth(e) != TokenAuth::None {
+            return Err(super::missing_secret(&self.config));
+        }
+        Ok(())
     }
 
     fn scopes(&self, e: &Endpoints) -> Vec<String> {
@@ -385,6 +422,8 @@ impl Provider for Oidc {
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
+        self.check_client(self.endpoints().await.map_err(to_error)?)
+            .map_err(|pe| pe.to_error())?;
         // OpenID Connect Core §11: `offline_access` is ignored unless the request asks for
         // consent, and a standard server then issues no refresh token at all.
         let e = self.endpoints().await.map_err(to_error)?;
@@ -491,16 +530,24 @@ impl Provider for Oidc {
             Some(r) => (r, "refresh_token"),
             None => (&tokens.access, "access_token"),
         };
-        let Some(secret) = &self.client_secret else {
-            return Err(super::missing_secret(&self.config));
-        };
-        let form = [
-            ("token", token.expose()),
-            ("token_type_hint", hint),
-            ("client_id", self.config.client_id.as_str()),
-            ("client_secret", secret.expose()),
-        ];
-        let req = self.http.reqwest().post(url.clone()).form(&form);
+        self.check_client(e)?;
+        // The client authenticates at the revocation endpoint as at the token endpoint.
+        let mut form = vec![("token", token.expose()), ("token_type_hint", hint)];
+        let mut req = self.http.reqwest().post(url.clone());
+        match (self.token_auth(e), &self.client_secret) {
+            (TokenAuth::Basic, Some(secret)) => {
+                req = req.basic_auth(
+                    form_encode(&self.config.client_id),
+                    Some(form_encode(secret.expose())),
+                );
+            }
+            (TokenAuth::Post, Some(secret)) => {
+                form.push(("client_id", self.config.client_id.as_str()));
+                form.push(("client_secret", secret.expose()));
+            }
+            _ => form.push(("client_id", self.config.client_id.as_str())),
+        }
+        let req = req.form(&form);
         let (status, headers, _) = self
             .http
             .send(req)
@@ -515,6 +562,11 @@ impl Provider for Oidc {
             ))
         }
     }
+}
+
+/// RFC 6749 §2.3.1: the client id and secret are form-encoded before they go into a Basic header.
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Lifetime of the access token Google and most servers report, when a server omits `expires_in`.
