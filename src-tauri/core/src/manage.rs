@@ -211,6 +211,13 @@ impl Setup {
                 "provider secret left behind"
             );
         }
+        // The app token it may have been given (`provider/<name>/…`, see `provider::Stash`).
+        let _ = self
+            .base
+            .credentials
+            .vault()
+            .delete(&format!("provider/{name}/app-token"))
+            .await;
     }
 
     /// Sets one key of a provider's entry in the configuration file (keeping the rest of the

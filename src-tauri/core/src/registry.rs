@@ -90,7 +90,8 @@ impl Registry {
         {
             return Ok(p.clone());
         }
-        let p = provider::build(cfg, secret.clone(), self.http.clone());
+        let stash = Arc::new(self.credentials.vault().clone());
+        let p = provider::build(cfg, secret.clone(), self.http.clone(), stash);
         self.built_map()
             .insert(name.to_owned(), (secret, p.clone()));
         Ok(p)

@@ -296,6 +296,52 @@ async fn a_failed_add_leaves_no_provider_and_accounts_keep_their_own_ttl() {
     );
 }
 
+/// The app (admin) token is kept in the keyring and reused by the next process until near its
+/// end, and asked for with a lifetime of its own: never the accounts' `ttl`, where 0 would make
+/// every admin token minted a permanent one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_token_is_kept_across_processes_and_never_permanent() {
+    let h = harness(Setup::easemob()).await;
+    let app_grants = |h: &Harness| -> Vec<serde_json::Value> {
+        h.server
+            .requests_to(&token_path(h))
+            .into_iter()
+            .filter_map(|r| r.json)
+            .filter(|j| j["grant_type"] == "client_credentials")
+            .collect()
+    };
+    // Added with the app credentials (the `inherit` grant needs the app token), ttl 0.
+    h.engine
+        .add_easemob_account(&EasemobAccount {
+            ttl: Some(0),
+            ..form(&h, "c")
+        })
+        .await
+        .expect("first");
+    assert_eq!(app_grants(&h).len(), 1);
+    assert_eq!(
+        app_grants(&h)[0]["ttl"],
+        serde_json::json!(86_400),
+        "a lifetime of its own, not the account's 0"
+    );
+    // Another process (signetctl) adds another user of the same app: no new admin token.
+    let other = signet_core::Engine::open(signet_core::EngineOptions::new(
+        signet_core::Config::load(&h.dir.path().join("config.toml")).expect("config"),
+        h.dir.path().join("data"),
+        signet_core::Vault::new(std::sync::Arc::new(h.memory.clone().expect("memory"))),
+    ))
+    .await
+    .expect("another process");
+    h.server.add_easemob_user("d", "2", "Dora");
+    other
+        .add_easemob_account(&form(&h, "d"))
+        .await
+        .expect("second, from another process");
+    assert_eq!(app_grants(&h).len(), 1, "the kept app token was reused");
+    h.server.assert_no_violations();
+    h.assert_no_secret_leaked();
+}
+
 /// A banned user (`activated: false`) is not added silently as "fresh": the list says what is
 /// wrong and what to do, and a sign-in after the re-activation clears it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

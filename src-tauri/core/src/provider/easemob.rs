@@ -1,5 +1,6 @@
 //! Easemob IM (seed 003): user tokens by password or app credentials (no browser), re-issued before they expire; profile; text messages.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -9,7 +10,7 @@ use url::Url;
 
 use super::{
     AccountCtx, AuthRequest, ChatSent, ChatSupport, DirectSignIn, FailureClass, Grant, Profile,
-    ProfileCtx, Provider, ProviderError, Recipient,
+    ProfileCtx, Provider, ProviderError, Recipient, Stash,
 };
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::{Error, Result};
@@ -25,6 +26,20 @@ pub struct Easemob {
     client_secret: Option<Secret>,
     http: Http,
     app_token: tokio::sync::Mutex<Option<(Secret, Option<Instant>)>>,
+    /// Keeps the app token between runs, so each `signetctl` does not mint another.
+    stash: Option<Arc<dyn Stash>>,
+}
+
+/// The app (admin) token's own lifetime, whatever the accounts' `ttl`: a `ttl` of 0 would make
+/// every admin token minted permanent.
+const APP_TOKEN_TTL_SECS: u64 = 24 * 3600;
+
+/// The app token as kept in the keyring: for which Client ID, and until when (Unix ms).
+#[derive(Serialize, Deserialize)]
+struct StashedAppToken {
+    client_id: String,
+    token: String,
+    until_ms: u64,
 }
 
 /// What re-issues an account's token; stored in the keyring where other providers keep the
@@ -117,6 +132,37 @@ impl Easemob {
             client_secret,
             http,
             app_token: tokio::sync::Mutex::new(None),
+            stash: None,
+        }
+    }
+
+    /// Keeps the app token in `stash` between runs.
+    pub fn with_stash(mut self, stash: Arc<dyn Stash>) -> Self {
+        self.stash = Some(stash);
+        self
+    }
+
+    fn stash_key(&self) -> String {
+        format!("provider/{}/app-token", self.config.name)
+    }
+
+    /// The app token another run kept, if it is for this Client ID and not near its end.
+    async fn stashed_app_token(&self, client_id: &str) -> Option<(Secret, Instant)> {
+        let kept = self.stash.as_ref()?.get(&self.stash_key()).await?;
+        let kept: StashedAppToken = serde_json::from_str(kept.expose()).ok()?;
+        let left = Duration::from_millis(kept.until_ms).checked_sub(unix_now())?;
+        (kept.client_id == client_id).then(|| (Secret::new(kept.token), Instant::now() + left))
+    }
+
+    async fn stash_app_token(&self, client_id: &str, token: &Secret, left: Duration) {
+        let Some(stash) = &self.stash else { return };
+        let kept = StashedAppToken {
+            client_id: client_id.to_owned(),
+            token: token.expose().to_owned(),
+            until_ms: (unix_now() + left).as_millis() as u64,
+        };
+        if let Ok(text) = serde_json::to_string(&kept) {
+            stash.put(&self.stash_key(), &Secret::new(text)).await;
         }
     }
 
@@ -229,11 +275,13 @@ impl Easemob {
                     return Ok(t.clone());
                 }
             }
+            if let Some((t, until)) = self.stashed_app_token(id).await {
+                *cache = Some((t.clone(), Some(until)));
+                return Ok(t);
+            }
         }
         let mut body = json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret.expose()});
-        if let Some(ttl) = self.ttl(None) {
-            body["ttl"] = json!(ttl);
-        }
+        body["ttl"] = json!(self.ttl(Some(APP_TOKEN_TTL_SECS)));
         let (status, headers, bytes) = self.post_json(self.token_url()?, &body, None).await?;
         if status != 200 {
             return Err(self.error(status, &headers, &bytes, Call::AppToken));
@@ -241,11 +289,11 @@ impl Easemob {
         let a: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| self.unreadable())?;
         let token = Secret::new(a.access_token);
         // Renew a tenth before the stated end (or after an hour if it never ends).
-        let until = self
+        let left = self
             .lifetime(a.expires_in.as_ref())
-            .map(|l| Instant::now() + l.mul_f64(0.9))
-            .or_else(|| Some(Instant::now() + Duration::from_secs(3600)));
-        *cache = Some((token.clone(), until));
+            .map_or(Duration::from_secs(3600), |l| l.mul_f64(0.9));
+        *cache = Some((token.clone(), Some(Instant::now() + left)));
+        self.stash_app_token(id, &token, left).await;
         Ok(token)
     }
 
@@ -689,6 +737,12 @@ impl Provider for Easemob {
             created: sent.timestamp.map(|t| t.to_string()),
         })
     }
+}
+
+fn unix_now() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -357,12 +357,36 @@ pub trait Provider: Send + Sync {
     }
 }
 
+/// Where a provider keeps a secret of its own between runs (Easemob's app token): the keyring.
+/// Best effort: a value that cannot be read or stored is simply made again.
+#[async_trait]
+pub trait Stash: Send + Sync {
+    async fn get(&self, key: &str) -> Option<Secret>;
+    async fn put(&self, key: &str, value: &Secret);
+}
+
+#[async_trait]
+impl Stash for crate::vault::Vault {
+    async fn get(&self, key: &str) -> Option<Secret> {
+        self.get_secret(key).await.ok().flatten()
+    }
+    async fn put(&self, key: &str, value: &Secret) {
+        if let Err(e) = self.put_secret(key, value).await {
+            tracing::info!(
+                code = e.code.as_str(),
+                "provider value not kept in the keyring"
+            );
+        }
+    }
+}
+
 /// Builds the provider for one configuration entry. `client_secret` comes from the keyring or
 /// the environment; without it, sign-in and refresh report a set-up problem saying how to add it.
 pub fn build(
     config: &ProviderConfig,
     client_secret: Option<Secret>,
     http: Http,
+    stash: Arc<dyn Stash>,
 ) -> Arc<dyn Provider> {
     match config.kind {
         ProviderKind::Oidc => Arc::new(oidc::Oidc::new(config.clone(), client_secret, http)),
@@ -372,7 +396,7 @@ pub fn build(
             Arc::new(aihubmix::AiHubMix::new(config.clone(), client_secret, http))
         }
         ProviderKind::Easemob => {
-            Arc::new(easemob::Easemob::new(config.clone(), client_secret, http))
+            Arc::new(easemob::Easemob::new(config.clone(), client_secret, http).with_stash(stash))
         }
     }
 }
