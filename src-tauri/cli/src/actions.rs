@@ -1,10 +1,10 @@
 //! `signetctl` subcommands that act through an account or add one without a browser: profile, top-up, chat, Easemob, provider entries.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
 use signet_core::views::{EasemobAccount, NewProvider, Recipient};
-use signet_core::{Engine, Error};
+use signet_core::{Engine, Error, Secret};
 
 #[derive(Subcommand)]
 pub enum Chat {
@@ -236,6 +236,93 @@ pub fn add_provider(path: &std::path::Path, p: &NewProvider) -> Result<(), Error
         )
     };
     esay!("Added {} to {}. Next: {next}.", p.name, path.display());
+    Ok(())
+}
+
+/// `signetctl topup ACCOUNT`: the provider's top-up page, printed and opened.
+pub async fn topup(engine: &Engine, account: &str, no_browser: bool) -> Result<(), Error> {
+    let row = engine.resolve(account).await?;
+    let url = engine.topup_url(row.id).await?;
+    say!("{url}");
+    if !no_browser {
+        crate::accounts::open_browser(engine, url.as_str());
+    }
+    Ok(())
+}
+
+/// `signetctl secret-set PROVIDER`: the client secret from standard input to the keyring.
+pub async fn secret_set(engine: &Engine, provider: &str) -> Result<(), Error> {
+    let secret = read_secret(provider)?;
+    engine.set_client_secret(provider, &secret).await?;
+    esay!("Stored the client secret for {provider} in the system keyring.");
+    Ok(())
+}
+
+/// `signetctl providers`.
+pub fn providers(config: &signet_core::Config, json: bool) -> Result<(), Error> {
+    if json {
+        let v: Vec<_> = config.providers.iter().map(|p| serde_json::json!({"name": p.name, "kind": p.kind.as_str(), "clientId": p.client_id})).collect();
+        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(());
+    }
+    if config.providers.is_empty() {
+        esay!(
+            "No providers configured in {}. Add one with `signetctl add-provider` or edit the file.",
+            config.path.display()
+        );
+    }
+    for p in &config.providers {
+        say!(
+            "{:<16} {:<10} client_id={}",
+            p.name,
+            p.kind.as_str(),
+            p.client_id
+        );
+    }
+    Ok(())
+}
+
+/// A client secret from standard input (a prompt on a terminal).
+fn read_secret(provider: &str) -> Result<Secret, Error> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Client secret for {provider}, then Enter: ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let s = line.trim_end_matches(['\r', '\n']).to_owned();
+    if s.is_empty() {
+        return Err(Error::config("No secret was given on standard input."));
+    }
+    Ok(Secret::new(s))
+}
+
+/// `signetctl add-oidc`: an OpenID Connect provider entry by its issuer.
+pub fn add_oidc(
+    path: &std::path::Path,
+    name: &str,
+    issuer: &str,
+    client_id: &str,
+    scopes: Option<&[String]>,
+    port: Option<u16>,
+) -> Result<(), Error> {
+    let provider = signet_core::views::NewProvider {
+        name: name.to_owned(),
+        kind: "oidc".into(),
+        client_id: client_id.to_owned(),
+        issuer: Some(issuer.to_owned()),
+        redirect: Some("loopback".into()),
+        redirect_port: port,
+        scopes: scopes.map(<[String]>::to_vec),
+        ..Default::default()
+    };
+    signet_core::config::append_provider(path, &provider)?;
+    esay!(
+        "Added {name} to {}. Next: `signetctl secret-set {name}`, then `signetctl add {name}`.",
+        path.display()
+    );
     Ok(())
 }
 

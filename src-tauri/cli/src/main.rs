@@ -1,6 +1,6 @@
 //! `signetctl`: Signet for scripts — providers, sign-in, list, token, refresh, remove — on the same engine as the app.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// `println!` with control characters replaced (names come from providers and other people:
@@ -16,10 +16,11 @@ macro_rules! esay {
     ($($arg:tt)*) => { eprintln!("{}", signet_core::printable::clean(&format!($($arg)*))) };
 }
 
+mod accounts;
 mod actions;
 
 use clap::{Parser, Subcommand};
-use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, Revocation, Secret, Vault};
+use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, Vault};
 
 #[derive(Parser)]
 #[command(name = "signetctl", version, about = "Signet from the command line: sign in, list accounts, print fresh access tokens.", long_about = None)]
@@ -192,22 +193,6 @@ fn exit_code(e: &Error) -> u8 {
     }
 }
 
-/// Ctrl+C, or SIGTERM where there is one.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -256,7 +241,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         port,
     } = &cli.command
     {
-        return add_oidc(&path, name, issuer, client_id, scopes.as_deref(), *port);
+        return actions::add_oidc(&path, name, issuer, client_id, scopes.as_deref(), *port);
     }
     if let Command::AddProvider {
         kind,
@@ -297,7 +282,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
     }
     let config = Config::load(&path)?;
     if let Command::Providers = cli.command {
-        return providers(&config, cli.json);
+        return actions::providers(&config, cli.json);
     }
     let engine = Engine::open(EngineOptions::new(
         config,
@@ -335,346 +320,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Topup {
             account,
             no_browser,
-        } => {
-            let row = engine.resolve(&account).await?;
-            let url = engine.topup_url(row.id).await?;
-            say!("{url}");
-            if !no_browser {
-                open_browser(&engine, url.as_str());
-            }
-            Ok(())
-        }
+        } => actions::topup(&engine, &account, no_browser).await,
         Command::Chat(cmd) => actions::chat(&engine, cmd, cli.json).await,
-        Command::SecretSet { provider } => {
-            let secret = read_secret(&provider)?;
-            engine.set_client_secret(&provider, &secret).await?;
-            esay!("Stored the client secret for {provider} in the system keyring.");
-            Ok(())
-        }
+        Command::SecretSet { provider } => actions::secret_set(&engine, &provider).await,
         Command::Add {
             provider,
             no_browser,
             account,
             paste,
-        } => {
-            let reauth = match account {
-                Some(a) => Some(engine.resolve(&a).await?.id),
-                None => None,
-            };
-            let deep_link = engine
-                .config()
-                .provider(&provider)
-                .is_some_and(|p| p.redirect_mode() == signet_core::RedirectMode::DeepLink);
-            if deep_link && !paste {
-                return Err(Error::config(format!(
-                    "{provider} sends the sign-in back to the Signet app (a signet:// link), so add {provider} accounts in the app. \
-                     To do it here anyway, use `signetctl add {provider} --paste` and paste the signet:// link the browser shows."
-                )));
-            }
-            let start = engine.begin_sign_in(&provider, reauth).await?;
-            esay!(
-                "Open this address to sign in to {provider}:\n\n  {}\n",
-                start.authorize_url
-            );
-            if !no_browser && !deep_link {
-                open_browser(&engine, start.browser_url.as_str());
-            }
-            let view = if start.redirect_uri.starts_with("http://127.0.0.1") {
-                esay!(
-                    "Waiting for the browser to come back to {} …",
-                    start.redirect_uri
-                );
-                start.waiter.wait().await?
-            } else {
-                esay!("After signing in, the browser offers to open a signet:// link: copy that link (do not open it) and paste it here:");
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| Error::internal(e.to_string()))?;
-                engine.handle_deep_link(line.trim()).await?
-            };
-            if cli.json {
-                say!(
-                    "{}",
-                    serde_json::to_string_pretty(&view).unwrap_or_default()
-                );
-            } else {
-                say!(
-                    "Signed in: {} — {} ({}), account {}",
-                    view.display_name,
-                    view.email.as_deref().unwrap_or("-"),
-                    view.provider,
-                    view.id
-                );
-            }
-            Ok(())
-        }
-        Command::List => {
-            let accounts = engine.list().await?;
-            if cli.json {
-                say!(
-                    "{}",
-                    serde_json::to_string_pretty(&accounts).unwrap_or_default()
-                );
-                return Ok(());
-            }
-            for line in table(&accounts, engine.now()) {
-                say!("{line}");
-            }
-            Ok(())
-        }
-        Command::Token { account } => {
-            let row = engine.resolve(&account).await?;
-            let token = engine.access_token(row.id).await?;
-            // The one place a token is printed on purpose: stdout, for the calling script.
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", token.expose());
-            Ok(())
-        }
-        Command::Refresh { account, all } => {
-            let outcomes = if all || account.is_none() {
-                // Refresh all sends nothing for accounts that need the person: their refresh
-                // token is dead (sign in again) or the provider's set-up is wrong.
-                for a in engine.list().await? {
-                    if !a.status.is_active() {
-                        esay!(
-                            "account {}: skipped — {}",
-                            a.id,
-                            match a.status {
-                                signet_core::Status::Reauth => "it needs signing in again",
-                                _ => "its provider's set-up needs fixing",
-                            }
-                        );
-                    }
-                }
-                // All at once, as the app's Refresh all: the engine's concurrency and the
-                // providers' rate limits pace them. Ctrl+C or SIGTERM quits as the app does:
-                // nothing new is sent, and every answer already on its way is stored.
-                let storm = engine.clone();
-                let mut all = tokio::spawn(async move { storm.refresh_all().await });
-                tokio::select! {
-                    done = &mut all => done.map_err(|e| Error::internal(e.to_string()))??,
-                    () = interrupted() => {
-                        esay!("signetctl: stopping — refreshes already sent are being stored…");
-                        let report = engine.quit().await;
-                        report.log();
-                        esay!("signetctl: {}", report.sentence());
-                        all.await.map_err(|e| Error::internal(e.to_string()))??
-                    }
-                }
-            } else {
-                let id = engine
-                    .resolve(account.as_deref().unwrap_or_default())
-                    .await?
-                    .id;
-                vec![(id, engine.refresh(id, true).await)]
-            };
-            report_refreshes(&engine, outcomes, !(all || account.is_none()))
-        }
-        Command::Remove { account } => {
-            let row = engine.resolve(&account).await?;
-            match engine.remove(row.id).await? {
-                Revocation::Revoked => {
-                    esay!(
-                        "Removed {} and revoked its access at {}.",
-                        row.label(),
-                        row.provider
-                    );
-                    Ok(())
-                }
-                Revocation::NotOffered => {
-                    esay!("Removed {}.", row.label());
-                    Ok(())
-                }
-                // Removed here, but still usable there: the script must not take it for done.
-                Revocation::Failed(e) => Err(Error::new(
-                    ErrorCode::Internal,
-                    format!(
-                        "Removed {} from Signet, but {} did not confirm the revocation ({}): the tokens Signet had may keep working there until they expire. To be sure, remove Signet's access in your {} account's security settings.",
-                        row.label(),
-                        row.provider,
-                        e.message.trim_end_matches('.'),
-                        row.provider
-                    ),
-                )),
-            }
-        }
-    }
-}
-
-/// Prints one line per account refreshed (on stderr; stdout stays for data). A lone account's
-/// error is left to `main` to print, once; with several, each failure is named on its line and
-/// the error returned sums them up.
-fn report_refreshes(
-    engine: &Engine,
-    outcomes: Vec<(i64, Result<signet_core::RefreshOutcome, Error>)>,
-    lone: bool,
-) -> Result<(), Error> {
-    let total = outcomes.len();
-    let mut failed: Vec<Error> = Vec::new();
-    for (id, outcome) in outcomes {
-        match outcome {
-            Ok(o) => esay!(
-                "account {id}: {}",
-                match o {
-                    signet_core::RefreshOutcome::Refreshed => "refreshed",
-                    signet_core::RefreshOutcome::AlreadyRefreshed =>
-                        "refreshed (by another Signet process)",
-                    signet_core::RefreshOutcome::NotDue => "not due",
-                }
-            ),
-            Err(e) => {
-                if !lone {
-                    esay!("account {id}: {}", e.message);
-                }
-                failed.push(e);
-            }
-        }
-    }
-    tracing::info!(
-        keyring_calls = engine.vault().calls(),
-        "refresh: keyring calls"
-    );
-    match failed.len() {
-        0 => Ok(()),
-        1 if lone => Err(failed.remove(0)),
-        n => {
-            // The exit code is the first failure's; the sentence counts them all.
-            let code = failed[0].code;
-            Err(Error::new(
-                code,
-                format!("{n} of {total} accounts could not be refreshed; each is named above."),
-            ))
-        }
-    }
-}
-
-/// `list` as aligned columns, each as wide as its widest cell (in terminal columns: a Chinese
-/// name is twice as wide as its characters).
-fn table(accounts: &[signet_core::AccountView], now: i64) -> Vec<String> {
-    let mut rows = vec![[
-        "ID",
-        "PROVIDER",
-        "ACCOUNT",
-        "STATUS",
-        "EXPIRES",
-        "NEXT REFRESH",
-    ]
-    .map(String::from)];
-    let clean = signet_core::printable::clean;
-    for a in accounts {
-        rows.push([
-            a.id.to_string(),
-            clean(&a.provider).into_owned(),
-            clean(a.email.as_deref().unwrap_or(&a.display_name)).into_owned(),
-            a.status.as_str().to_owned(),
-            relative(a.access_expires_at, now),
-            relative(a.next_refresh_at, now),
-        ]);
-    }
-    let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
-    let widths: Vec<usize> = (0..6)
-        .map(|c| rows.iter().map(|r| width(&r[c])).max().unwrap_or(0))
-        .collect();
-    rows.iter()
-        .map(|r| {
-            let cells: Vec<String> = r
-                .iter()
-                .zip(&widths)
-                .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - width(cell))))
-                .collect();
-            cells.join("  ").trim_end().to_owned()
-        })
-        .collect()
-}
-
-fn relative(at: Option<i64>, now: i64) -> String {
-    let Some(at) = at else { return "-".into() };
-    let s = (at - now) / 1000;
-    let (sign, s) = if s < 0 { ("-", -s) } else { ("in ", s) };
-    let body = if s >= 86_400 {
-        format!("{}d", s / 86_400)
-    } else if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{}m{:02}s", s / 60, s % 60)
-    };
-    if sign == "-" {
-        format!("{body} ago")
-    } else {
-        format!("{sign}{body}")
-    }
-}
-
-fn providers(config: &Config, json: bool) -> Result<(), Error> {
-    if json {
-        let v: Vec<_> = config.providers.iter().map(|p| serde_json::json!({"name": p.name, "kind": p.kind.as_str(), "clientId": p.client_id})).collect();
-        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        return Ok(());
-    }
-    if config.providers.is_empty() {
-        esay!(
-            "No providers configured in {}. Add one with `signetctl add-provider` or edit the file.",
-            config.path.display()
-        );
-    }
-    for p in &config.providers {
-        say!(
-            "{:<16} {:<10} client_id={}",
-            p.name,
-            p.kind.as_str(),
-            p.client_id
-        );
-    }
-    Ok(())
-}
-
-fn read_secret(provider: &str) -> Result<Secret, Error> {
-    if std::io::stdin().is_terminal() {
-        eprint!("Client secret for {provider}, then Enter: ");
-    }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::internal(e.to_string()))?;
-    let s = line.trim_end_matches(['\r', '\n']).to_owned();
-    if s.is_empty() {
-        return Err(Error::config("No secret was given on standard input."));
-    }
-    Ok(Secret::new(s))
-}
-
-fn add_oidc(
-    path: &std::path::Path,
-    name: &str,
-    issuer: &str,
-    client_id: &str,
-    scopes: Option<&[String]>,
-    port: Option<u16>,
-) -> Result<(), Error> {
-    let provider = signet_core::views::NewProvider {
-        name: name.to_owned(),
-        kind: "oidc".into(),
-        client_id: client_id.to_owned(),
-        issuer: Some(issuer.to_owned()),
-        redirect: Some("loopback".into()),
-        redirect_port: port,
-        scopes: scopes.map(<[String]>::to_vec),
-        ..Default::default()
-    };
-    signet_core::config::append_provider(path, &provider)?;
-    esay!(
-        "Added {name} to {}. Next: `signetctl secret-set {name}`, then `signetctl add {name}`.",
-        path.display()
-    );
-    Ok(())
-}
-
-/// Opens `url` in the browser through the engine's opener (the same as the app's).
-fn open_browser(engine: &Engine, url: &str) {
-    if let Err(e) = signet_core::browser::open(url, &engine.config().secret_env_names()) {
-        esay!("({} Open the address above yourself.)", e.message);
+        } => accounts::add(&engine, &provider, account, no_browser, paste, cli.json).await,
+        Command::List => accounts::list(&engine, cli.json).await,
+        Command::Token { account } => accounts::token(&engine, &account).await,
+        Command::Refresh { account, all } => accounts::refresh(&engine, account, all).await,
+        Command::Remove { account } => accounts::remove(&engine, &account).await,
     }
 }
