@@ -325,13 +325,7 @@ async fn the_app_token_is_kept_across_processes_and_never_permanent() {
         "a lifetime of its own, not the account's 0"
     );
     // Another process (signetctl) adds another user of the same app: no new admin token.
-    let other = signet_core::Engine::open(signet_core::EngineOptions::new(
-        signet_core::Config::load(&h.dir.path().join("config.toml")).expect("config"),
-        h.dir.path().join("data"),
-        signet_core::Vault::new(std::sync::Arc::new(h.memory.clone().expect("memory"))),
-    ))
-    .await
-    .expect("another process");
+    let other = h.another_process().await;
     h.server.add_easemob_user("d", "2", "Dora");
     other
         .add_easemob_account(&form(&h, "d"))

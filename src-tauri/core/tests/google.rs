@@ -229,13 +229,7 @@ async fn no_refresh_token_leads_to_a_consent_prompt_next_time() {
 
     // The next sign-in asks for consent, and gets a refresh token — also when it is made by
     // another process (signetctl), which never saw the refusal.
-    let other = signet_core::Engine::open(signet_core::EngineOptions::new(
-        signet_core::Config::load(&h.dir.path().join("config.toml")).expect("config"),
-        h.dir.path().join("data"),
-        signet_core::Vault::new(std::sync::Arc::new(h.memory.clone().expect("memory"))),
-    ))
-    .await
-    .expect("another process");
+    let other = h.another_process().await;
     let start = other.begin_sign_in("google", None).await.expect("begin");
     let again = h.finish(start).await.1.expect("signed in with consent");
     let last = h

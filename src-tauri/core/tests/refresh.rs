@@ -558,13 +558,7 @@ async fn a_change_by_another_process_is_announced_as_soon_as_it_is_written() {
             .await
     });
     tokio::time::sleep(std::time::Duration::from_millis(60)).await;
-    let other = signet_core::Engine::open(signet_core::EngineOptions::new(
-        signet_core::Config::load(&h.dir.path().join("config.toml")).expect("config"),
-        h.dir.path().join("data"),
-        signet_core::Vault::new(std::sync::Arc::new(h.memory.clone().expect("memory"))),
-    ))
-    .await
-    .expect("second engine");
+    let other = h.another_process().await;
     other
         .set_client_secret("corp", &signet_core::Secret::new(h.server.client_secret()))
         .await

@@ -252,6 +252,19 @@ pub fn now_ms() -> i64 {
 }
 
 impl Harness {
+    /// Another Signet process on the same files and keyring (`signetctl` beside the app): its
+    /// own engine, with nothing in memory from this one.
+    pub async fn another_process(&self) -> Engine {
+        let vault = Vault::new(Arc::new(self.memory.clone().expect("memory vault")));
+        Engine::open(EngineOptions::new(
+            Config::load(&self.dir.path().join("config.toml")).expect("config"),
+            self.dir.path().join("data"),
+            vault,
+        ))
+        .await
+        .expect("another process")
+    }
+
     /// Signs in through the browser as the server's current user, delivering the callback the
     /// way the provider is configured (loopback: the browser follows the redirect; deep link:
     /// the OS hands the URL to Signet).
