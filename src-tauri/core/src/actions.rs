@@ -188,6 +188,39 @@ impl Actions {
     }
 }
 
+/// After a refresh, a provider with a balance (AIHubMix) is asked for it again with the new
+/// token, so the history gains a sample with every refresh, in whichever process refreshed.
+/// A failure here never fails the refresh.
+pub(crate) async fn sample_balance(
+    base: &Base,
+    provider: &dyn crate::provider::Provider,
+    row: &AccountRow,
+    access: &Secret,
+) {
+    let ctx = crate::provider::ProfileCtx {
+        grant: None,
+        nonce: None,
+        subject: Some(&row.subject),
+    };
+    let sampled = match provider.profile(access, ctx).await {
+        Ok(profile) if profile.subject == row.subject => {
+            store_profile(base, row.id, &profile).await
+        }
+        Ok(_) => Err(Error::new(
+            ErrorCode::SubjectMismatch,
+            "the provider answered for another user",
+        )),
+        Err(pe) => Err(pe.to_error()),
+    };
+    if let Err(e) = sampled {
+        tracing::info!(
+            account = row.id,
+            code = e.code.as_str(),
+            "balance not sampled"
+        );
+    }
+}
+
 /// Writes a profile (and its balance sample) for an account.
 pub(crate) async fn store_profile(base: &Base, id: i64, profile: &Profile) -> Result<()> {
     let now = base.now();

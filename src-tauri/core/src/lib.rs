@@ -11,7 +11,7 @@
 //! | [`base::Base`] | nothing: the handles every service is given (database, credentials, providers, clock, [`base::Events`], [`base::QuitGate`]) | — |
 //! | [`credentials::Credentials`] | the token-generation protocol (commit, crash repair, forget), the token cache by generation, client secrets until they change | [`vault::Vault`], [`store::Store`] |
 //! | [`vault::Vault`] | keyring calls: one queue, honest time limits, encoding, [`keyring_health`] | a [`vault::SecretBackend`] |
-//! | [`store::Store`] | SQLite: accounts, balances, activity, settings, migrations | the database file |
+//! | [`store::Store`] | SQLite: accounts, balances, activity, settings, migrations; the refresh path's writes committed in groups by one task (`store/group.rs`) | the database file |
 //! | [`registry::Registry`] | the configuration as last read; providers built with their client secrets | [`Config`], [`credentials::Credentials`], [`http::Http`] |
 //! | [`signin::SignIns`] | sign-ins in progress ([`flow`]), their listeners and waiters, storing the account they bring | `Base`, the scheduler's wake-up |
 //! | [`loopback`] | a sign-in's local listener; hands callbacks over a channel, never holds a service | the sign-in that started it |

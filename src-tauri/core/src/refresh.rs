@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::base::Base;
+use crate::base::{Base, InFlight};
 use crate::due::{backoff, timing, tokens_from_grant};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lock::AccountLocks;
-use crate::provider::{FailureClass, Provider, ProviderError};
+use crate::provider::{FailureClass, Grant, Provider, ProviderError};
 use crate::rate::RateLimits;
 use crate::secret::Secret;
 use crate::store::{AccountRow, Status};
@@ -233,24 +233,7 @@ impl Refresher {
                 .await?;
             return Err(Error::new(ErrorCode::ReauthRequired, msg));
         };
-        // Counted in flight from "sent" until the answer is stored (quitting waits for it).
-        let (_in_flight, answer) = {
-            // The request's own slot, then the provider's rate, then nothing else before it is
-            // sent: what the provider sees is at most `max_concurrent` requests at its rate.
-            let _request = self
-                .requests
-                .acquire()
-                .await
-                .map_err(|_| Error::internal("closed"))?;
-            let per_second = self.base.registry.config().refresh.per_provider_per_second;
-            self.rates.until_ready(&row.provider, per_second).await;
-            self.base.gate.refuse_if_quitting()?;
-            self.base.store.begin_refresh(id, self.base.now()).await?;
-            self.base
-                .emit(EngineEvent::AccountChanged { account_id: id });
-            let in_flight = self.base.gate.sent();
-            (in_flight, provider.refresh(&refresh_token).await)
-        };
+        let (_in_flight, answer) = self.send(&row, &*provider, &refresh_token).await?;
         match answer {
             Ok(grant) => {
                 let now = self.base.now();
@@ -260,7 +243,8 @@ impl Refresher {
                 if let Some(profile) = &grant.profile {
                     crate::actions::store_profile(&self.base, id, profile).await?;
                 } else if provider.has_balance() {
-                    self.sample_balance(&*provider, &row, &tokens.access).await;
+                    crate::actions::sample_balance(&self.base, &*provider, &row, &tokens.access)
+                        .await;
                 }
                 Ok(RefreshOutcome::Refreshed)
             }
@@ -268,32 +252,41 @@ impl Refresher {
         }
     }
 
-    /// After a refresh, a provider with a balance (AIHubMix) is asked for it again with the new
-    /// token, so the history gains a sample with every refresh, in whichever process refreshed.
-    /// A failure here never fails the refresh.
-    async fn sample_balance(&self, provider: &dyn Provider, row: &AccountRow, access: &Secret) {
-        let ctx = crate::provider::ProfileCtx {
-            grant: None,
-            nonce: None,
-            subject: Some(&row.subject),
-        };
-        let sampled = match provider.profile(access, ctx).await {
-            Ok(profile) if profile.subject == row.subject => {
-                crate::actions::store_profile(&self.base, row.id, &profile).await
-            }
-            Ok(_) => Err(Error::new(
-                ErrorCode::SubjectMismatch,
-                "the provider answered for another user",
-            )),
-            Err(pe) => Err(pe.to_error()),
-        };
-        if let Err(e) = sampled {
-            tracing::info!(
-                account = row.id,
-                code = e.code.as_str(),
-                "balance not sampled"
-            );
+    /// Marks the refresh sent, then waits for a request slot and the provider's rate, and sends
+    /// it. The mark is committed before the slot is taken, so a slot is held by the request
+    /// alone (the provider, not the database, sets the pace); a refresh that is then not sent
+    /// (Signet is quitting) takes its mark back. Counted in flight from the mark until the
+    /// answer is stored, so quitting waits for it.
+    async fn send(
+        &self,
+        row: &AccountRow,
+        provider: &dyn Provider,
+        refresh_token: &Secret,
+    ) -> Result<(InFlight<'_>, std::result::Result<Grant, ProviderError>)> {
+        let in_flight = self.base.gate.sent();
+        self.base
+            .store
+            .begin_refresh(row.id, self.base.now())
+            .await?;
+        self.base
+            .emit(EngineEvent::AccountChanged { account_id: row.id });
+        // The request's own slot, then the provider's rate, then nothing else before it is
+        // sent: what the provider sees is at most `max_concurrent` requests at its rate.
+        let _request = self
+            .requests
+            .acquire()
+            .await
+            .map_err(|_| Error::internal("closed"))?;
+        let per_second = self.base.registry.config().refresh.per_provider_per_second;
+        self.rates.until_ready(&row.provider, per_second).await;
+        if let Err(e) = self.base.gate.refuse_if_quitting() {
+            self.base.store.unmark_refresh(row).await?;
+            self.base
+                .emit(EngineEvent::AccountChanged { account_id: row.id });
+            return Err(e);
         }
+        let answer = provider.refresh(refresh_token).await;
+        Ok((in_flight, answer))
     }
 
     /// The answer to the last refresh never arrived, and the provider may still be working on

@@ -13,6 +13,10 @@ use sqlx::{FromRow, SqlitePool};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 
+mod group;
+mod history;
+use group::{Arg, GroupCommit, GroupRead, Write};
+
 /// Where an account stands, as the person sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
@@ -154,6 +158,10 @@ pub const ACTIVITY_CAP: i64 = 200_000;
 pub struct Store {
     pool: SqlitePool,
     writer: SqlitePool,
+    /// The refresh path's writes, committed in groups on the writer connection.
+    group: GroupCommit,
+    /// Reads of one account, grouped on the reading connections.
+    reads: GroupRead,
     checkpoints: Arc<Checkpoints>,
     options: SqliteConnectOptions,
     /// Activity lines written by this process (pruning runs every 256th).
@@ -226,9 +234,15 @@ impl Store {
         // pool (WAL readers never wait for the writer).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(
+                options
+                    .clone()
+                    .statement_cache_capacity(group::WRITER_STATEMENTS),
+            )
             .await?;
         Ok(Store {
+            group: GroupCommit::start(writer.clone()),
+            reads: GroupRead::start(pool.clone()),
             pool,
             writer,
             checkpoints: Default::default(),
@@ -255,6 +269,19 @@ impl Store {
             let _ = self.checkpoint_beside();
         }
         &self.writer
+    }
+
+    /// Runs `write` on the writer connection in one transaction with the writes queued beside it
+    /// (see [`group`]): for the statements a storm makes per account.
+    async fn grouped(&self, sql: &'static str, args: Vec<Arg>) -> Result<()> {
+        let _ = self.writer();
+        self.group.write(Write::new(sql, args)).await
+    }
+
+    /// (transactions, writes) of the grouped writes since the store opened: how well a storm's
+    /// writes were gathered.
+    pub fn grouped_counts(&self) -> (u64, u64) {
+        self.group.counts()
     }
 
     /// A batch of work ended: the write-ahead log is copied back into the database if this
@@ -296,11 +323,9 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// The account `id` (read in one query with the reads queued beside it: see [`group`]).
     pub async fn get(&self, id: i64) -> Result<Option<AccountRow>> {
-        Ok(sqlx::query_as("SELECT * FROM accounts WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        self.reads.get(id).await
     }
 
     pub async fn require(&self, id: i64) -> Result<AccountRow> {
@@ -426,9 +451,8 @@ impl Store {
 
     /// After a refresh's tokens were stored in the vault: points the account at them (as
     /// [`Store::record_tokens`], in one statement: all-or-nothing) and records the granted
-    /// scopes; then the activity line. Two statements, no explicit transaction: sqlx charges a
-    /// round trip per statement, and BEGIN/COMMIT would double them (measured in
-    /// BENCHMARKS.md); the activity line is not part of the account's consistency.
+    /// scopes, and writes the activity line: one transaction, grouped with the writes queued
+    /// beside it (a storm makes one of these per account).
     pub async fn record_refresh(
         &self,
         id: i64,
@@ -438,9 +462,8 @@ impl Store {
         outcome: &str,
         now: Millis,
     ) -> Result<()> {
-        // One round trip for both statements (sqlx binds the arguments in order across them):
-        // a storm makes one of these per account.
-        sqlx::query(
+        // Both statements in one transaction, with the other writes queued at the time.
+        self.grouped(
             "UPDATE accounts SET stale_gen = NULLIF(token_gen, ?), pending_gen = NULL,
                  token_gen = ?, access_expires_at = ?,
                  refresh_expires_at = COALESCE(?, refresh_expires_at),
@@ -452,22 +475,23 @@ impl Store {
              WHERE id = ?;
              INSERT INTO activity (at, account_id, account, kind, outcome)
                  VALUES (?, ?, ?, 'refresh', ?);",
+            vec![
+                t.token_gen.into(),
+                t.token_gen.into(),
+                t.access_expires_at.into(),
+                t.refresh_expires_at.into(),
+                t.access_lifetime_ms.into(),
+                t.next_refresh_at.into(),
+                now.into(),
+                scopes.into(),
+                now.into(),
+                id.into(),
+                now.into(),
+                id.into(),
+                label.into(),
+                outcome.into(),
+            ],
         )
-        .bind(t.token_gen)
-        .bind(t.token_gen)
-        .bind(t.access_expires_at)
-        .bind(t.refresh_expires_at)
-        .bind(t.access_lifetime_ms)
-        .bind(t.next_refresh_at)
-        .bind(now)
-        .bind(scopes)
-        .bind(now)
-        .bind(id)
-        .bind(now)
-        .bind(id)
-        .bind(label)
-        .bind(outcome)
-        .execute(self.writer())
         .await?;
         self.prune_activity_now_and_then().await
     }
@@ -475,12 +499,27 @@ impl Store {
     /// Marks a refresh as sent: status "refreshing" and "in doubt" until its answer is stored,
     /// and the next token generation as pending (written before anything points at it).
     pub async fn begin_refresh(&self, id: i64, now: Millis) -> Result<()> {
-        sqlx::query("UPDATE accounts SET refresh_in_doubt = 1, status = 'refreshing', pending_gen = token_gen + 1, updated_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(self.writer())
-            .await?;
-        Ok(())
+        self.grouped(
+            "UPDATE accounts SET refresh_in_doubt = 1, status = 'refreshing',
+                 pending_gen = token_gen + 1, updated_at = ? WHERE id = ?",
+            vec![now.into(), id.into()],
+        )
+        .await
+    }
+
+    /// Takes back [`Store::begin_refresh`] for a refresh that was not sent after all: the
+    /// account is as it was in `before`.
+    pub async fn unmark_refresh(&self, before: &AccountRow) -> Result<()> {
+        self.grouped(
+            "UPDATE accounts SET refresh_in_doubt = ?, status = ?, pending_gen = ? WHERE id = ?",
+            vec![
+                before.refresh_in_doubt.into(),
+                before.status.as_str().into(),
+                before.pending_gen.into(),
+                before.id.into(),
+            ],
+        )
+        .await
     }
 
     pub async fn set_in_doubt(&self, id: i64, in_doubt: bool) -> Result<()> {
@@ -513,22 +552,22 @@ impl Store {
         next_refresh_at: Option<Millis>,
         now: Millis,
     ) -> Result<()> {
-        sqlx::query(
+        self.grouped(
             "UPDATE accounts SET status = ?, status_code = ?, status_message = ?,
                  next_refresh_at = ?, failure_streak = failure_streak + 1,
                  failing_since = COALESCE(failing_since, ?), updated_at = ?
              WHERE id = ?",
+            vec![
+                status.as_str().into(),
+                code.into(),
+                message.into(),
+                next_refresh_at.into(),
+                now.into(),
+                now.into(),
+                id.into(),
+            ],
         )
-        .bind(status.as_str())
-        .bind(code)
-        .bind(message)
-        .bind(next_refresh_at)
-        .bind(now)
-        .bind(now)
-        .bind(id)
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Marks the current failure episode as alerted; returns true if it was not already.
@@ -576,192 +615,5 @@ impl Store {
             .execute(self.writer())
             .await?;
         Ok(())
-    }
-
-    pub async fn add_balance(&self, id: i64, sample: &BalanceSample) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO balance_samples (account_id, sampled_at, quota, used_quota, formatted)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(sample.sampled_at)
-        .bind(sample.quota)
-        .bind(sample.used_quota)
-        .bind(&sample.formatted)
-        .execute(self.writer())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn latest_balance(&self, id: i64) -> Result<Option<BalanceSample>> {
-        Ok(sqlx::query_as(
-            "SELECT sampled_at, quota, used_quota, formatted FROM balance_samples
-             WHERE account_id = ? ORDER BY sampled_at DESC, id DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    /// The latest balance sample of every account that has one, in one query.
-    pub async fn latest_balances(&self) -> Result<std::collections::HashMap<i64, BalanceSample>> {
-        #[derive(FromRow)]
-        struct Latest {
-            account_id: i64,
-            #[sqlx(flatten)]
-            sample: BalanceSample,
-        }
-        let rows: Vec<Latest> = sqlx::query_as(
-            "SELECT b.account_id, b.sampled_at, b.quota, b.used_quota, b.formatted
-             FROM balance_samples b
-             WHERE b.id = (SELECT id FROM balance_samples WHERE account_id = b.account_id
-                           ORDER BY sampled_at DESC, id DESC LIMIT 1)",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(|l| (l.account_id, l.sample)).collect())
-    }
-
-    pub async fn balance_history(&self, id: i64, limit: i64) -> Result<Vec<BalanceSample>> {
-        Ok(sqlx::query_as(
-            "SELECT sampled_at, quota, used_quota, formatted FROM balance_samples
-             WHERE account_id = ? ORDER BY sampled_at DESC, id DESC LIMIT ?",
-        )
-        .bind(id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub async fn log(
-        &self,
-        at: Millis,
-        account_id: Option<i64>,
-        account: Option<&str>,
-        kind: &str,
-        outcome: &str,
-        code: Option<&str>,
-        message: Option<&str>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO activity (at, account_id, account, kind, outcome, code, message)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(at)
-        .bind(account_id)
-        .bind(account)
-        .bind(kind)
-        .bind(outcome)
-        .bind(code)
-        .bind(message)
-        .execute(self.writer())
-        .await?;
-        self.prune_activity_now_and_then().await
-    }
-
-    /// Logs a refusal (a callback nobody is waiting for, a forged link): when the same refusal
-    /// was logged less than `window` ago, that line's count goes up instead of a new row.
-    pub async fn log_repeated(
-        &self,
-        at: Millis,
-        kind: &str,
-        outcome: &str,
-        code: &str,
-        message: &str,
-        window: Millis,
-    ) -> Result<()> {
-        let bumped = sqlx::query(
-            "UPDATE activity SET count = count + 1, at = ?1, message = ?5
-             WHERE id = (SELECT id FROM activity
-                         WHERE at >= ?2 AND kind = ?3 AND outcome = ?4 AND code = ?6
-                           AND account_id IS NULL
-                         ORDER BY id DESC LIMIT 1)",
-        )
-        .bind(at)
-        .bind(at - window)
-        .bind(kind)
-        .bind(outcome)
-        .bind(message)
-        .bind(code)
-        .execute(self.writer())
-        .await?
-        .rows_affected();
-        if bumped == 0 {
-            self.log(at, None, None, kind, outcome, Some(code), Some(message))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Keeps the activity table to its newest `ACTIVITY_CAP` lines: checked once every 256
-    /// lines written by this process (and at open), so the cost stays off the refresh path.
-    async fn prune_activity_now_and_then(&self) -> Result<()> {
-        let n = self
-            .activity_writes
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n.is_multiple_of(256) {
-            self.prune_activity().await?;
-        }
-        Ok(())
-    }
-
-    /// Deletes all but the newest `ACTIVITY_CAP` activity lines.
-    pub async fn prune_activity(&self) -> Result<u64> {
-        Ok(sqlx::query(
-            "DELETE FROM activity WHERE id <= (SELECT id FROM activity ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        )
-        .bind(ACTIVITY_CAP)
-        .execute(self.writer())
-        .await?
-        .rows_affected())
-    }
-
-    pub async fn activity(&self, limit: i64) -> Result<Vec<ActivityRow>> {
-        Ok(
-            sqlx::query_as("SELECT * FROM activity ORDER BY at DESC, id DESC LIMIT ?")
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?,
-        )
-    }
-}
-
-impl Store {
-    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    pub async fn delete_setting(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM settings WHERE key = ?")
-            .bind(key)
-            .execute(self.writer())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(self.writer())
-            .await?;
-        Ok(())
-    }
-
-    /// The activity of one account, newest first.
-    pub async fn account_activity(&self, id: i64, limit: i64) -> Result<Vec<ActivityRow>> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM activity WHERE account_id = ? ORDER BY at DESC, id DESC LIMIT ?",
-        )
-        .bind(id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
     }
 }

@@ -54,6 +54,12 @@ pub trait SecretBackend: Send + Sync + 'static {
     fn set(&self, key: &str, value: &str) -> std::result::Result<(), BackendError>;
     /// Deleting a missing entry is not an error.
     fn delete(&self, key: &str) -> std::result::Result<(), BackendError>;
+    /// True for a backend that never blocks (in memory): it is called on the asking task, since
+    /// a hand-over to a blocking thread would be all its cost. A real keyring blocks on D-Bus or
+    /// the OS and is called on a blocking thread, under the vault's timeout.
+    fn answers_at_once(&self) -> bool {
+        false
+    }
 }
 
 /// The OS keyring via the `keyring` crate (Secret Service, macOS Keychain, Windows Credential Manager).
@@ -151,6 +157,9 @@ impl SecretBackend for Counted {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.inner.delete(key)
     }
+    fn answers_at_once(&self) -> bool {
+        self.inner.answers_at_once()
+    }
 }
 
 /// An in-memory keyring for fast unit tests. Never used by the app or the CLI.
@@ -194,6 +203,9 @@ impl SecretBackend for MemoryBackend {
             .map_err(|_| BackendError::Other("poisoned".into()))?;
         m.remove(key);
         Ok(())
+    }
+    fn answers_at_once(&self) -> bool {
+        true
     }
 }
 
@@ -314,6 +326,11 @@ impl Vault {
             calls: self.calls.clone(),
         };
         let health = self.health.clone();
+        if backend.answers_at_once() {
+            let out = f(&backend).map_err(backend_error);
+            health.record(out.as_ref().err());
+            return out;
+        }
         let call = Arc::new(Mutex::new(CallState::default()));
         let shared = call.clone();
         let task = tokio::task::spawn_blocking(move || {
