@@ -15,6 +15,7 @@ fn main() {
         "cancel_sign_in",
         "remove_account",
         "open_topup",
+        "set_low_balance",
         "add_easemob_account",
         "chat_list",
         "chat_create_space",

@@ -35,6 +35,21 @@ pub async fn get_account(
     reply(&app, "get_account", engine.detail(id).await)
 }
 
+/// Sets the account's low-balance alert (money as the balance is shown), or removes it (`null`).
+#[tauri::command]
+pub async fn set_low_balance(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+    amount: Option<f64>,
+) -> Reply<AccountView> {
+    reply(
+        &app,
+        "set_low_balance",
+        engine.set_low_balance(id, amount).await,
+    )
+}
+
 /// The account's picture as a `data:` URL, fetched by the engine (the window loads no remote image).
 #[tauri::command]
 pub async fn get_avatar(

@@ -67,6 +67,7 @@ pub fn run() {
             commands::cancel_sign_in,
             commands::remove_account,
             commands::open_topup,
+            commands::set_low_balance,
             commands::add_easemob_account,
             commands::chat_list,
             commands::chat_create_space,

@@ -299,6 +299,7 @@ mod tests {
             next_refresh_at: None,
             last_refresh_at: None,
             balance: None,
+            low_balance_below: None,
             profile: serde_json::Value::Null,
         }
     }

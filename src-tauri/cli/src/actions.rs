@@ -93,8 +93,19 @@ pub async fn chat(engine: &Engine, cmd: Chat, json: bool) -> Result<(), Error> {
 pub async fn profile(engine: &Engine, account: &str, json: bool) -> Result<(), Error> {
     let row = engine.resolve(account).await?;
     let v = engine.sync_profile(row.id).await?;
+    let forecast = match v.balance {
+        Some(_) => engine.detail(row.id).await?.forecast,
+        None => None,
+    };
     if json {
-        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        let mut out = serde_json::to_value(&v).unwrap_or_default();
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert(
+                "forecast".into(),
+                serde_json::to_value(&forecast).unwrap_or_default(),
+            );
+        }
+        say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(());
     }
     say!("{} ({})", v.display_name, v.provider);
@@ -129,6 +140,52 @@ pub async fn profile(engine: &Engine, account: &str, json: bool) -> Result<(), E
         if let (Some(q), Some(u)) = (b.quota, b.used_quota) {
             say!("  quota    {q} (used {u})");
         }
+        say!("  forecast {}", forecast_line(forecast.as_ref()));
+        if let Some(t) = v.low_balance_below {
+            say!("  alert    when below {t:.2}");
+        }
+    }
+    Ok(())
+}
+
+/// "about 12 days left at the last 7 days' rate (1.20 a day)", in words for the terminal.
+fn forecast_line(f: Option<&signet_core::billing::BalanceForecast>) -> String {
+    let Some(f) = f else {
+        return "not enough history yet (a forecast needs an hour of balance samples)".into();
+    };
+    let basis = if f.basis_days >= 1.0 {
+        format!("the last {:.0} days", f.basis_days.round())
+    } else {
+        format!("the last {:.0} hours", (f.basis_days * 24.0).round())
+    };
+    match f.days_left {
+        Some(d) => format!(
+            "about {d:.0} days left at the rate of {basis} ({:.2} a day)",
+            f.spent_per_day
+        ),
+        None => format!("nothing spent in {basis}"),
+    }
+}
+
+/// Sets or removes an account's low-balance alert.
+pub async fn low_balance(engine: &Engine, account: &str, amount: &str) -> Result<(), Error> {
+    let row = engine.resolve(account).await?;
+    let amount = match amount.trim() {
+        "off" | "none" => None,
+        text => Some(text.parse::<f64>().map_err(|_| {
+            Error::config(format!(
+                "\"{text}\" is not an amount: give one such as 5 or 12.50, or off."
+            ))
+        })?),
+    };
+    let v = engine.set_low_balance(row.id, amount).await?;
+    match v.low_balance_below {
+        Some(t) => say!(
+            "{} ({}): Signet will notify you when the balance falls below {t:.2}.",
+            v.display_name,
+            v.provider
+        ),
+        None => say!("{} ({}): no low-balance alert.", v.display_name, v.provider),
     }
     Ok(())
 }

@@ -28,7 +28,7 @@ struct Cli {
     /// Configuration file (default: $SIGNET_CONFIG or <config dir>/signet/config.toml).
     #[arg(long, global = true, env = "SIGNET_CONFIG")]
     config: Option<std::path::PathBuf>,
-    /// Print JSON instead of text (list, providers, add).
+    /// Print JSON instead of text (list, providers, add, profile).
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
@@ -145,6 +145,8 @@ enum Command {
     Remove { account: String },
     /// Fetch an account's profile and balance again and print them.
     Profile { account: String },
+    /// Notify when an account's balance falls below AMOUNT (AIHubMix; `off` removes the alert).
+    LowBalance { account: String, amount: String },
     /// Open the provider's top-up page for an account (AIHubMix), or print it.
     Topup {
         account: String,
@@ -317,6 +319,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
             actions::add_easemob(&engine, args, cli.json).await
         }
         Command::Profile { account } => actions::profile(&engine, &account, cli.json).await,
+        Command::LowBalance { account, amount } => {
+            actions::low_balance(&engine, &account, &amount).await
+        }
         Command::Topup {
             account,
             no_browser,

@@ -260,6 +260,7 @@ fn every_command_has_help() {
         "add-provider",
         "add-easemob",
         "profile",
+        "low-balance",
         "topup",
         "chat",
         "chat list",
@@ -273,6 +274,63 @@ fn every_command_has_help() {
         assert!(out.status.success(), "{cmd}");
         assert!(text(&out.stdout).contains("Usage: signetctl"), "{cmd}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_sets_a_low_balance_alert_and_reads_the_forecast() {
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::aihubmix()).await;
+    std::fs::write(
+        env.config(),
+        format!(
+            "[[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\nredirect = \"loopback\"\n",
+            server.client_id(),
+            server.base_url()
+        ),
+    )
+    .expect("config");
+    let out = secret_stdin(
+        &env,
+        &["secret-set", "aihubmix"],
+        &format!("{}\n", server.client_secret()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    server.set_balance(6_500_000, 100, "13.00");
+    let out = env
+        .cmd(&["add", "aihubmix"])
+        .env("BROWSER", fake_browser(env.dir.path()))
+        .output()
+        .expect("add");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = env.run(&["low-balance", "1", "15"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("when the balance falls below 15.00"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = env.run(&["profile", "1"]);
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(shown.contains("balance  13.00"), "{shown}");
+    assert!(shown.contains("alert    when below 15.00"), "{shown}");
+    assert!(shown.contains("forecast not enough history yet"), "{shown}");
+
+    let out = env.run(&["profile", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["lowBalanceBelow"], 15.0);
+    assert!(v["forecast"].is_null());
+
+    let out = env.run(&["low-balance", "1", "lots"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(
+        one_sentence(&out),
+        "signetctl: \"lots\" is not an amount: give one such as 5 or 12.50, or off."
+    );
+    let out = env.run(&["low-balance", "1", "off"]);
+    assert!(text(&out.stdout).contains("no low-balance alert"));
+    assert!(!text(&env.run(&["profile", "1"]).stdout).contains("alert    when below"));
 }
 
 fn secret_stdin(env: &Env, args: &[&str], lines: &str) -> Output {

@@ -144,6 +144,13 @@ impl Accounts {
     /// Everything the account detail view shows.
     pub async fn detail(&self, id: i64) -> Result<crate::views::AccountDetail> {
         let account = self.account(id).await?;
+        let now = self.base.now();
+        let recent = self
+            .base
+            .store
+            .balance_since(id, now - crate::billing::FORECAST_WINDOW_MS)
+            .await?;
+        let forecast = crate::billing::forecast(&recent, now);
         let balance_history = self
             .base
             .store
@@ -164,6 +171,7 @@ impl Accounts {
         Ok(crate::views::AccountDetail {
             account,
             balance_history,
+            forecast,
             activity,
             can_top_up: kind == Some(K::Aihubmix),
             can_revoke: matches!(kind, Some(K::Oidc | K::Google | K::Feishu)),
@@ -171,6 +179,24 @@ impl Accounts {
             missing_scopes,
             direct: kind.is_some_and(|k| !k.uses_browser()),
         })
+    }
+
+    /// Sets the account's low-balance alert at `amount` (money, as the balance is shown), or
+    /// removes it with `None`. Only for an account with a balance.
+    pub async fn set_low_balance(&self, id: i64, amount: Option<f64>) -> Result<AccountView> {
+        let row = self.base.store.require(id).await?;
+        let has_balance = self.base.store.latest_balance(id).await?.is_some()
+            || crate::config::ProviderKind::parse(&row.provider_kind)
+                == Some(crate::config::ProviderKind::Aihubmix);
+        if !has_balance {
+            return Err(Error::config(format!(
+                "{} shows no balance for this account, so there is nothing to alert on.",
+                row.provider
+            )));
+        }
+        let below = amount.map(crate::billing::threshold_quota).transpose()?;
+        crate::billing::set_threshold(&self.base, id, below).await?;
+        self.account(id).await
     }
 
     /// The activity log, newest first.
@@ -212,6 +238,9 @@ fn view(r: AccountRow, balance: Option<crate::store::BalanceSample>) -> AccountV
         next_refresh_at: r.next_refresh_at,
         last_refresh_at: r.last_refresh_at,
         balance,
+        low_balance_below: r
+            .low_balance_below
+            .map(|q| q as f64 / crate::billing::QUOTA_PER_UNIT),
         profile: serde_json::from_str(&r.profile_json).unwrap_or(serde_json::Value::Null),
     }
 }

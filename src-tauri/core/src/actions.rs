@@ -245,15 +245,13 @@ pub(crate) fn profile_fields(profile: &Profile) -> ProfileFields {
 
 /// A balance the provider reported, as a new sample in the account's history.
 pub(crate) async fn add_balance(base: &Base, id: i64, b: &Balance, now: Millis) -> Result<()> {
-    base.store
-        .add_balance(
-            id,
-            &BalanceSample {
-                sampled_at: now,
-                quota: b.quota,
-                used_quota: b.used_quota,
-                formatted: b.formatted.clone(),
-            },
-        )
-        .await
+    let sample = BalanceSample {
+        sampled_at: now,
+        quota: b.quota,
+        used_quota: b.used_quota,
+        formatted: b.formatted.clone(),
+    };
+    base.store.add_balance(id, &sample).await?;
+    let row = base.store.require(id).await?;
+    crate::billing::check_sample(base, &row, &sample).await
 }

@@ -328,6 +328,9 @@ impl Engine {
     pub async fn avatar(&self, id: i64) -> Result<Option<String>> {
         self.inner.accounts.avatar(id).await
     }
+    pub async fn set_low_balance(&self, id: i64, amount: Option<f64>) -> Result<AccountView> {
+        self.inner.accounts.set_low_balance(id, amount).await
+    }
     pub async fn topup_url(&self, id: i64) -> Result<Url> {
         self.inner.accounts.topup_url(id).await
     }

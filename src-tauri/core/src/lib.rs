@@ -17,7 +17,7 @@
 //! | [`loopback`] | a sign-in's local listener; hands callbacks over a channel, never holds a service | the sign-in that started it |
 //! | [`refresh::Refresher`] | refreshing one account: its locks ([`lock::AccountLocks`]), the concurrency permits, [`rate::RateLimits`], failures and alerts, the balance sample after it; due times in [`due`] | `Base`, the account locks |
 //! | [`scheduler::Scheduler`] | when accounts are refreshed: a tick, Refresh all, the loop | `Base`, the refresher, a wake-up |
-//! | [`accounts::Accounts`] | accounts as the window and CLI see them: views, lookup, removal, top-up, [`avatars`] | `Base`, the refresher, [`http::Http`] |
+//! | [`accounts::Accounts`] | accounts as the window and CLI see them: views, lookup, removal, top-up, low-balance alerts ([`billing`]), [`avatars`] | `Base`, the refresher, [`http::Http`] |
 //! | [`actions::Actions`] | profile and balance sync, chat actions | `Base`, the refresher |
 //! | [`manage::Setup`] | providers and preferences (Settings) | `Base`, the sign-ins (an Easemob form signs in) |
 //! | [`watch::DatabaseWatch`] | other processes' commits → [`EngineEvent::ExternalChange`] | `Base`, the data folder |
@@ -31,6 +31,7 @@ pub mod avatars;
 pub mod background;
 pub mod base;
 pub mod batch;
+pub mod billing;
 pub mod browser;
 pub mod clock;
 pub mod config;

@@ -89,6 +89,10 @@ pub struct AccountRow {
     pub updated_at: i64,
     /// When the person last completed a sign-in for it.
     pub signed_in_at: Option<i64>,
+    /// Alert when the balance falls below this many quota units (see `billing`).
+    pub low_balance_below: Option<i64>,
+    /// The balance is below that threshold and the alert was shown.
+    pub low_balance_alerted: i64,
 }
 
 impl AccountRow {
@@ -323,7 +327,7 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// The account `id` (read in one query with the reads queued beside it: see [`group`]).
+    /// The account `id` (read in one query with the reads queued beside it: `store/group.rs`).
     pub async fn get(&self, id: i64) -> Result<Option<AccountRow>> {
         self.reads.get(id).await
     }

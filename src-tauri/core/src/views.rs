@@ -50,14 +50,17 @@ pub enum AlertKind {
     SetupProblem,
     CannotRefresh,
     EndsSoon,
+    /// The balance fell below the threshold the person set.
+    LowBalance,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 4] = [
+    pub const ALL: [AlertKind; 5] = [
         AlertKind::SignInAgain,
         AlertKind::SetupProblem,
         AlertKind::CannotRefresh,
         AlertKind::EndsSoon,
+        AlertKind::LowBalance,
     ];
 
     /// The title of one notification for `n` (more than one) accounts.
@@ -67,6 +70,7 @@ impl AlertKind {
             AlertKind::SetupProblem => format!("{n} accounts have a provider set-up problem"),
             AlertKind::CannotRefresh => format!("{n} accounts cannot be refreshed"),
             AlertKind::EndsSoon => format!("{n} accounts' sign-ins end soon"),
+            AlertKind::LowBalance => format!("{n} accounts are low on balance"),
         }
     }
 }
@@ -90,6 +94,8 @@ pub struct AccountView {
     pub next_refresh_at: Option<Millis>,
     pub last_refresh_at: Option<Millis>,
     pub balance: Option<BalanceView>,
+    /// The low-balance alert threshold, in money as the balance is shown (`None`: no alert).
+    pub low_balance_below: Option<f64>,
     #[ts(type = "Record<string, unknown>")]
     pub profile: serde_json::Value,
 }
@@ -112,6 +118,8 @@ pub struct AccountDetail {
     pub account: AccountView,
     /// Newest first.
     pub balance_history: Vec<BalanceView>,
+    /// How long the balance lasts at the last 7 days' rate (`None`: too little history).
+    pub forecast: Option<crate::billing::BalanceForecast>,
     /// Newest first.
     pub activity: Vec<ActivityView>,
     pub can_top_up: bool,

@@ -1,4 +1,4 @@
-//! AIHubMix beyond sign-in: the balance sampled into history on every refresh, a refused token refreshed once, profile fields, errors, another user refused.
+//! AIHubMix beyond sign-in: the balance sampled into history on every refresh, the low-balance alert and the forecast, a refused token refreshed once, profile fields, errors, another user refused.
 
 mod common;
 
@@ -45,6 +45,92 @@ async fn the_balance_is_sampled_into_history_on_every_refresh() {
     );
     assert_eq!(d.account.balance.expect("latest").quota, Some(780_000));
     assert!(d.can_top_up);
+    h.server.assert_no_violations();
+}
+
+/// The balance falls $2 a day; the person asked to hear when it is under $15. One alert as it
+/// crosses, none while it stays under, none from a later sample that only confirms it, and one
+/// again after a top-up and a second fall. The forecast reads the last 7 days' spending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_balance_alerts_once_per_fall_and_the_forecast_reads_the_last_week() {
+    let h = harness(Setup::aihubmix()).await;
+    let dollars = |d: i64| d * 500_000;
+    h.server.set_balance(dollars(20), 0, "20.00");
+    let a = h.sign_in().await;
+    let mut events = h.engine.subscribe();
+    let set = h
+        .engine
+        .set_low_balance(a.id, Some(15.0))
+        .await
+        .expect("threshold set");
+    assert_eq!(set.low_balance_below, Some(15.0));
+    assert_eq!(
+        h.engine.detail(a.id).await.expect("detail").forecast,
+        None,
+        "one sample is no history"
+    );
+
+    let mut alerts = Vec::new();
+    for (day, left) in [
+        (1, 18),
+        (2, 16),
+        (3, 14),
+        (4, 12),
+        (5, 40),
+        (6, 38),
+        (7, 13),
+    ] {
+        let _ = day;
+        h.server
+            .set_balance(dollars(left), 0, &format!("{left}.00"));
+        h.clock.advance_secs(86_400);
+        h.engine.refresh(a.id, true).await.expect("refresh samples");
+        while let Ok(ev) = events.try_recv() {
+            if let signet_core::EngineEvent::Alert { kind, message, .. } = ev {
+                alerts.push((left, kind, message));
+            }
+        }
+    }
+    let lows: Vec<i64> = alerts
+        .iter()
+        .filter(|(_, k, _)| *k == signet_core::views::AlertKind::LowBalance)
+        .map(|(left, _, _)| *left)
+        .collect();
+    assert_eq!(
+        lows,
+        [14, 13],
+        "once under 15, again after the top-up and a new fall"
+    );
+    let msg = &alerts.iter().find(|(l, _, _)| *l == 14).expect("alert").2;
+    assert!(msg.contains("14.00") && msg.contains("15.00"), "{msg}");
+
+    // Last 7 days: 20→18→16→14→12 (8 spent), top-up to 40, →38→13 (27 spent): 35 in 7 days.
+    let f = h
+        .engine
+        .detail(a.id)
+        .await
+        .expect("detail")
+        .forecast
+        .expect("a week of history");
+    assert!((f.spent_per_day - 5.0).abs() < 1e-6, "{f:?}");
+    assert!((f.days_left.expect("spending") - 13.0 / 5.0).abs() < 1e-6);
+    assert!((f.basis_days - 7.0).abs() < 1e-6);
+
+    // Removing the alert: no more notifications, and the view says so.
+    let off = h
+        .engine
+        .set_low_balance(a.id, None)
+        .await
+        .expect("threshold removed");
+    assert_eq!(off.low_balance_below, None);
+    assert_eq!(
+        h.engine
+            .set_low_balance(a.id, Some(-3.0))
+            .await
+            .expect_err("refused")
+            .code,
+        ErrorCode::Config
+    );
     h.server.assert_no_violations();
 }
 

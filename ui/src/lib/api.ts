@@ -60,6 +60,9 @@ export const windowReady = (phases: Record<string, number>) => invoke<null>("win
 
 /** The keyring as last seen; `onKeyringChanged` reports every change after. */
 export const keyringStatus = () => invoke<KeyringStatus>("keyring_status");
+/** Sets the account's low-balance alert (money, as the balance is shown), or removes it with null. */
+export const setLowBalance = (id: number, amount: number | null) =>
+  invoke<AccountView>("set_low_balance", { id, amount });
 /** The account's picture as a `data:` URL (fetched by Signet, never by the window), or null. */
 export const getAvatar = (id: number) => invoke<string | null>("get_avatar", { id });
 

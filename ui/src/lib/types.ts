@@ -3,6 +3,7 @@ export type { AccountDetail } from "./bindings/AccountDetail";
 export type { AccountView } from "./bindings/AccountView";
 export type { AccountsChanged } from "./bindings/AccountsChanged";
 export type { ActivityView } from "./bindings/ActivityView";
+export type { BalanceForecast } from "./bindings/BalanceForecast";
 export type { BalanceView } from "./bindings/BalanceView";
 export type { ChatSent } from "./bindings/ChatSent";
 export type { ChatSupport } from "./bindings/ChatSupport";

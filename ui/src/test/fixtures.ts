@@ -25,6 +25,7 @@ export function account(overrides: Partial<AccountView> = {}): AccountView {
     nextRefreshAt: NOW + 4 * 60_000,
     lastRefreshAt: NOW - 55 * 60_000,
     balance: null,
+    lowBalanceBelow: null,
     profile: {},
     ...overrides,
   };
@@ -34,6 +35,7 @@ export function detail(overrides: Partial<AccountDetail> = {}): AccountDetail {
   return {
     account: account(),
     balanceHistory: [],
+    forecast: null,
     activity: [],
     canTopUp: false,
     canRevoke: true,

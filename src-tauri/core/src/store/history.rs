@@ -51,6 +51,18 @@ impl Store {
         Ok(rows.into_iter().map(|l| (l.account_id, l.sample)).collect())
     }
 
+    /// The account's balance samples taken at or after `since`, oldest first.
+    pub async fn balance_since(&self, id: i64, since: Millis) -> Result<Vec<BalanceSample>> {
+        Ok(sqlx::query_as(
+            "SELECT sampled_at, quota, used_quota, formatted FROM balance_samples
+             WHERE account_id = ? AND sampled_at >= ? ORDER BY sampled_at, id LIMIT 20000",
+        )
+        .bind(id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn balance_history(&self, id: i64, limit: i64) -> Result<Vec<BalanceSample>> {
         Ok(sqlx::query_as(
             "SELECT sampled_at, quota, used_quota, formatted FROM balance_samples

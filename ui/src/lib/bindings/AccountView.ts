@@ -5,4 +5,8 @@ import type { Status } from "./Status";
 /**
  * An account as the UI and the CLI show it.
  */
-export type AccountView = { id: number, provider: string, providerKind: string, displayName: string, email: string | null, avatarUrl: string | null, status: Status, statusCode: string | null, statusMessage: string | null, accessExpiresAt: number | null, refreshExpiresAt: number | null, nextRefreshAt: number | null, lastRefreshAt: number | null, balance: BalanceView | null, profile: Record<string, unknown>, };
+export type AccountView = { id: number, provider: string, providerKind: string, displayName: string, email: string | null, avatarUrl: string | null, status: Status, statusCode: string | null, statusMessage: string | null, accessExpiresAt: number | null, refreshExpiresAt: number | null, nextRefreshAt: number | null, lastRefreshAt: number | null, balance: BalanceView | null, 
+/**
+ * The low-balance alert threshold, in money as the balance is shown (`None`: no alert).
+ */
+lowBalanceBelow: number | null, profile: Record<string, unknown>, };

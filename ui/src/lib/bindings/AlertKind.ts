@@ -3,4 +3,4 @@
 /**
  * What an alert is about; alerts of one kind are grouped into one notification.
  */
-export type AlertKind = "signInAgain" | "setupProblem" | "cannotRefresh" | "endsSoon";
+export type AlertKind = "signInAgain" | "setupProblem" | "cannotRefresh" | "endsSoon" | "lowBalance";

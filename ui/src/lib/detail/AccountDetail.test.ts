@@ -1,5 +1,5 @@
 // The detail pane against a mocked engine: fields, live countdowns, balance plot, actions, removal.
-import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { mockBackend } from "../../test/backend";
 import { NOW, account, activity, detail } from "../../test/fixtures";
@@ -92,6 +92,69 @@ describe("AccountDetail", () => {
     // Oldest (highest) first, at the left and top; newest (lowest) at the right and bottom.
     expect(line).toEqual(["0,6", "150,50", "300,94"]);
     expect(plot.querySelector("svg")?.getAttribute("aria-label")).toContain("highest $5.00, lowest $3.00, latest $3.00");
+  });
+
+  it("forecasts the days left and sets, shows and removes a low-balance alert", async () => {
+    const balance = { formatted: "$13.00", quota: 6_500_000, usedQuota: 0, sampledAt: NOW };
+    let below: number | null = null;
+    const backend = mockBackend({
+      get_account: () =>
+        detail({
+          account: account({ provider: "aihubmix", balance, lowBalanceBelow: below }),
+          balanceHistory: [balance],
+          forecast: { daysLeft: 2.6, spentPerDay: 5, basisDays: 7 },
+        }),
+      set_low_balance: (args) => {
+        below = args.amount as number | null;
+        return account({ provider: "aihubmix", balance, lowBalanceBelow: below });
+      },
+    });
+    renderDetail();
+
+    expect((await screen.findByTestId("balance-forecast")).textContent).toBe(
+      "About 2 days left at the rate of the last 7 days (5.00 a day).",
+    );
+    expect(screen.queryByTestId("balance-alert-state")).toBeNull();
+
+    const input = screen.getByLabelText("Alert me when the balance falls below");
+    await fireEvent.input(input, { target: { value: "-4" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Set alert" }));
+    expect(screen.getByRole("alert").textContent).toContain("zero or more");
+    expect(backend.called("set_low_balance")).toEqual([]);
+
+    await fireEvent.input(input, { target: { value: "15" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Set alert" }));
+    await waitFor(() =>
+      expect(screen.getByTestId("balance-alert-state").textContent).toContain(
+        "The balance is below your alert level of 15.00.",
+      ),
+    );
+    expect(backend.called("set_low_balance").map((c) => c.args)).toEqual([{ id: 1, amount: 15 }]);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Remove alert" }));
+    await waitFor(() => expect(screen.queryByTestId("balance-alert-state")).toBeNull());
+    expect(backend.called("set_low_balance").map((c) => c.args)[1]).toEqual({ id: 1, amount: null });
+  });
+
+  it("says when nothing was spent, or when there is too little history for a forecast", async () => {
+    const balance = { formatted: "$13.00", quota: 6_500_000, usedQuota: 0, sampledAt: NOW };
+    let forecast: { daysLeft: number | null; spentPerDay: number; basisDays: number } | null = {
+      daysLeft: null,
+      spentPerDay: 0,
+      basisDays: 0.25,
+    };
+    mockBackend({
+      get_account: () =>
+        detail({ account: account({ provider: "aihubmix", balance }), balanceHistory: [balance], forecast }),
+    });
+    renderDetail();
+    expect((await screen.findByTestId("balance-forecast")).textContent).toBe("Nothing spent in the last 6 hours.");
+    forecast = null;
+    cleanup();
+    renderDetail();
+    await waitFor(() =>
+      expect(screen.getByTestId("balance-forecast").textContent).toBe("Not enough history for a forecast yet."),
+    );
   });
 
   it("refreshes now and shows the new last-refresh time", async () => {
