@@ -18,6 +18,7 @@ macro_rules! esay {
 
 mod accounts;
 mod actions;
+mod providers;
 
 use clap::{Parser, Subcommand};
 use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, Vault};
@@ -86,6 +87,44 @@ enum Command {
         port: Option<u16>,
         #[command(flatten)]
         endpoints: Box<Endpoints>,
+    },
+    /// Change a provider's entry: only the values given change; an empty value ("") is removed,
+    /// so the documented default applies again. Its accounts stay. (Secrets: `secret-set`.)
+    EditProvider {
+        name: String,
+        #[arg(long)]
+        client_id: Option<String>,
+        /// OpenID Connect issuer URL (kind oidc).
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Feishu: feishu or lark.
+        #[arg(long)]
+        brand: Option<String>,
+        /// Feishu: v2 or v3 token endpoint.
+        #[arg(long)]
+        token_version: Option<String>,
+        /// AIHubMix / Easemob base URL.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Space-separated scopes ("" for the provider's own list).
+        #[arg(long)]
+        scopes: Option<String>,
+        /// loopback | deep-link
+        #[arg(long)]
+        redirect: Option<String>,
+        /// Fixed loopback port for the redirect URI (0: any free port).
+        #[arg(long)]
+        port: Option<u16>,
+        #[command(flatten)]
+        endpoints: Box<Endpoints>,
+    },
+    /// Remove a provider, and with it its accounts (revoked at the provider where it can be,
+    /// deleted from this computer) and its client secret. Asks first when it has accounts.
+    RemoveProvider {
+        name: String,
+        /// Remove its accounts without asking (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
     /// Add an Easemob IM account (no browser). Secrets are read from standard input.
     AddEasemob {
@@ -328,6 +367,38 @@ async fn run(cli: Cli) -> Result<(), Error> {
         } => actions::topup(&engine, &account, no_browser).await,
         Command::Chat(cmd) => actions::chat(&engine, cmd, cli.json).await,
         Command::SecretSet { provider } => actions::secret_set(&engine, &provider).await,
+        Command::EditProvider {
+            name,
+            client_id,
+            issuer,
+            brand,
+            token_version,
+            base_url,
+            scopes,
+            redirect,
+            port,
+            endpoints,
+        } => {
+            let change = signet_core::views::NewProvider {
+                client_id: client_id.unwrap_or_default(),
+                issuer,
+                brand,
+                token_version,
+                base_url,
+                scopes: scopes.map(|s| s.split_whitespace().map(str::to_owned).collect()),
+                redirect,
+                redirect_port: port,
+                authorize_url: endpoints.authorize_url,
+                token_url: endpoints.token_url,
+                userinfo_url: endpoints.userinfo_url,
+                revoke_url: endpoints.revoke_url,
+                api_base: endpoints.api_base,
+                accounts_base: endpoints.accounts_base,
+                ..Default::default()
+            };
+            providers::edit(&engine, &name, change).await
+        }
+        Command::RemoveProvider { name, yes } => providers::remove(&engine, &name, yes).await,
         Command::Add {
             provider,
             no_browser,

@@ -261,6 +261,8 @@ fn every_command_has_help() {
         "add-easemob",
         "profile",
         "low-balance",
+        "edit-provider",
+        "remove-provider",
         "topup",
         "chat",
         "chat list",
@@ -609,6 +611,49 @@ fn sign_in_oidc(env: &Env, server: &OAuthServer, name: &str) {
         .output()
         .expect("add");
     assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// A script changes a provider's scopes (its account stays), is told that removing a provider
+/// with an account needs --yes, and removes it with --yes: the account is revoked and gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_edits_and_removes_a_provider_with_its_account() {
+    let env = Env::new();
+    let server = OAuthServer::start(ServerConfig::oidc()).await;
+    sign_in_oidc(&env, &server, "corp");
+
+    let out = env.run(&["edit-provider", "corp", "--scopes", "openid email"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Its account stays signed in."));
+    let file = std::fs::read_to_string(env.config()).expect("config");
+    assert!(file.contains("scopes = [\"openid\", \"email\"]"), "{file}");
+    let out = env.run(&[
+        "edit-provider",
+        "corp",
+        "--issuer",
+        "http://idp.example.com",
+    ]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(one_sentence(&out).contains("plain http"));
+    assert_eq!(std::fs::read_to_string(env.config()).expect("config"), file);
+
+    let out = env.run(&["remove-provider", "corp"]);
+    assert_eq!(out.status.code(), Some(5));
+    let said = one_sentence(&out);
+    assert!(
+        said.contains("removes its account from Signet too") && said.contains("--yes"),
+        "{said}"
+    );
+    assert!(text(&env.run(&["list"]).stdout).contains("corp"));
+
+    let out = env.run(&["remove-provider", "corp", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr).trim(), "Removed corp and its account.");
+    assert_eq!(server.revoked_tokens().len(), 1, "revoked at the provider");
+    assert!(!text(&env.run(&["list"]).stdout).contains("corp"));
+    assert!(!std::fs::read_to_string(env.config())
+        .expect("config")
+        .contains("[[providers]]"));
+    server.assert_no_violations();
 }
 
 /// Exactly one line on stderr, free of colour codes: what a script logs and a person reads.

@@ -29,7 +29,7 @@ use crate::store::{AccountRow, Store};
 use crate::vault::Vault;
 use crate::views::{
     AccountDetail, AccountView, ActivityView, ChatSent, ChatTarget, EasemobAccount, EngineEvent,
-    NewProvider, ProviderView, Recipient, Revocation, Settings,
+    NewProvider, ProviderRemoved, ProviderView, Recipient, Revocation, Settings,
 };
 use crate::watch::DatabaseWatch;
 
@@ -121,7 +121,7 @@ pub(crate) struct Inner {
     pub(crate) refresher: Arc<Refresher>,
     pub(crate) scheduler: Arc<Scheduler>,
     pub(crate) sign_ins: Arc<SignIns>,
-    pub(crate) accounts: Accounts,
+    pub(crate) accounts: Arc<Accounts>,
     pub(crate) actions: Arc<Actions>,
     pub(crate) setup: Setup,
     pub(crate) database_watch: Arc<DatabaseWatch>,
@@ -168,6 +168,7 @@ impl Engine {
         let refresher = Arc::new(Refresher::new(base.clone(), locks, max_concurrent));
         let actions = Arc::new(Actions::new(base.clone(), refresher.clone()));
         let sign_ins = Arc::new(SignIns::new(base.clone(), wake.clone()));
+        let accounts = Arc::new(Accounts::new(base.clone(), refresher.clone(), http));
         Ok(Engine {
             inner: Arc::new(Inner {
                 scheduler: Arc::new(Scheduler::new(
@@ -175,8 +176,8 @@ impl Engine {
                     refresher.clone(),
                     wake.clone(),
                 )),
-                accounts: Accounts::new(base.clone(), refresher.clone(), http),
-                setup: Setup::new(base.clone(), sign_ins.clone()),
+                accounts: accounts.clone(),
+                setup: Setup::new(base.clone(), sign_ins.clone(), accounts),
                 database_watch: Arc::new(DatabaseWatch::new(base.clone(), opts.data_dir)),
                 keyring_watch: Arc::new(KeyringWatch::new(base.clone(), wake)),
                 refresher,
@@ -355,6 +356,12 @@ impl Engine {
     }
     pub async fn add_provider(&self, p: &NewProvider) -> Result<ProviderView> {
         self.inner.setup.add_provider(p).await
+    }
+    pub async fn update_provider(&self, name: &str, p: &NewProvider) -> Result<ProviderView> {
+        self.inner.setup.update_provider(name, p).await
+    }
+    pub async fn remove_provider(&self, name: &str) -> Result<ProviderRemoved> {
+        self.inner.setup.remove_provider(name).await
     }
     pub async fn add_easemob_account(&self, form: &EasemobAccount) -> Result<AccountView> {
         self.inner.setup.add_easemob_account(form).await

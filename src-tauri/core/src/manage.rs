@@ -2,24 +2,33 @@
 
 use std::sync::Arc;
 
+use crate::accounts::Accounts;
 use crate::base::Base;
 use crate::config::{self, Brand, Config, ProviderKind};
 use crate::error::{Error, Result};
 use crate::provider::DirectSignIn;
 use crate::secret::Secret;
 use crate::signin::SignIns;
-use crate::views::{AccountView, EasemobAccount, NewProvider, ProviderView, Settings};
+use crate::views::{
+    AccountView, EasemobAccount, NewProvider, ProviderRemoved, ProviderView, Revocation, Settings,
+};
 
 /// The providers and preferences Settings shows and changes.
 pub struct Setup {
     base: Base,
     /// Adding an Easemob account from its form ends with a direct sign-in.
     sign_ins: Arc<SignIns>,
+    /// Removing a provider removes its accounts (revoking them where the provider can).
+    accounts: Arc<Accounts>,
 }
 
 impl Setup {
-    pub fn new(base: Base, sign_ins: Arc<SignIns>) -> Self {
-        Setup { base, sign_ins }
+    pub fn new(base: Base, sign_ins: Arc<SignIns>, accounts: Arc<Accounts>) -> Self {
+        Setup {
+            base,
+            sign_ins,
+            accounts,
+        }
     }
 
     fn config(&self) -> Config {
@@ -29,6 +38,10 @@ impl Setup {
     /// The configured providers, with whether a client secret is available (never the secret).
     pub async fn providers(&self) -> Result<Vec<ProviderView>> {
         let config = self.config();
+        let mut counts = std::collections::HashMap::<String, u32>::new();
+        for row in self.base.store.list().await? {
+            *counts.entry(row.provider).or_default() += 1;
+        }
         let mut out = Vec::new();
         for p in &config.providers {
             // A keyring in trouble does not hide the providers: each says it could not check
@@ -71,6 +84,8 @@ impl Setup {
                         p.app_name.as_deref().unwrap_or("")
                     )
                 }),
+                accounts: counts.get(&p.name).copied().unwrap_or(0),
+                entry: entry(p),
             });
         }
         Ok(out)
@@ -101,6 +116,59 @@ impl Setup {
             .into_iter()
             .find(|v| v.name == p.name)
             .ok_or_else(|| Error::internal("provider vanished after being added"))
+    }
+
+    /// Changes a provider's entry as `p` says (an absent value is kept, an empty one removed:
+    /// see `config::with_provider_changed`); a new client secret, if given, is stored first.
+    /// Nothing is written if the changed entry is invalid. Its accounts stay.
+    pub async fn update_provider(&self, name: &str, p: &NewProvider) -> Result<ProviderView> {
+        let path = self.config().path.clone();
+        let (text, config) = config::with_provider_changed(&path, name, p)?;
+        if let Some(secret) = p.client_secret.as_deref().filter(|s| !s.is_empty()) {
+            self.base
+                .credentials
+                .set_client_secret(name, &Secret::new(secret))
+                .await?;
+        }
+        config::write(&path, &text)?;
+        self.base.registry.replace(config, Some(name));
+        self.providers()
+            .await?
+            .into_iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| Error::internal("provider vanished after being changed"))
+    }
+
+    /// Removes a provider: first its accounts (each revoked at the provider where it can be, then
+    /// deleted from this computer), then its entry, its client secret and anything it kept.
+    pub async fn remove_provider(&self, name: &str) -> Result<ProviderRemoved> {
+        if self.config().provider(name).is_none() {
+            return Err(Error::not_found(format!(
+                "There is no provider named \"{name}\"."
+            )));
+        }
+        let mut removed = ProviderRemoved {
+            accounts: 0,
+            not_revoked: 0,
+        };
+        for row in self.base.store.list().await? {
+            if row.provider != name {
+                continue;
+            }
+            if let Revocation::Failed(_) = self.accounts.remove(row.id).await? {
+                removed.not_revoked += 1;
+            }
+            removed.accounts += 1;
+        }
+        let path = self.config().path.clone();
+        let config = config::remove_provider(&path, name)?;
+        self.base.registry.replace(config, Some(name));
+        self.forget_secrets(name).await;
+        let _ = self
+            .base
+            .log(None, Some(name), "remove_provider", "ok", None, None)
+            .await;
+        Ok(removed)
     }
 
     /// Adds an Easemob account from the form: the provider entry for its app is created (or
@@ -204,6 +272,12 @@ impl Setup {
                 "provider entry left behind"
             ),
         }
+        self.forget_secrets(name).await;
+    }
+
+    /// Deletes what the keyring holds for a provider: its client secret and the app token it
+    /// may have been given (`provider/<name>/…`, see `provider::Stash`).
+    async fn forget_secrets(&self, name: &str) {
         if let Err(e) = self.base.credentials.delete_client_secret(name).await {
             tracing::warn!(
                 provider = name,
@@ -211,7 +285,6 @@ impl Setup {
                 "provider secret left behind"
             );
         }
-        // The app token it may have been given (`provider/<name>/…`, see `provider::Stash`).
         let _ = self
             .base
             .credentials
@@ -271,5 +344,51 @@ impl Setup {
         let json = serde_json::to_string(s).map_err(|e| Error::internal(e.to_string()))?;
         self.base.store.set_setting("preferences", &json).await?;
         Ok(s.clone())
+    }
+}
+
+/// A provider's entry as written, in the form an edit sends back (never its secret).
+fn entry(p: &config::ProviderConfig) -> NewProvider {
+    use config::{RedirectMode, TokenVersion};
+    NewProvider {
+        name: p.name.clone(),
+        kind: p.kind.as_str().to_owned(),
+        client_id: p.client_id.clone(),
+        client_secret: None,
+        issuer: p.issuer.clone(),
+        base_url: p.base_url.clone(),
+        redirect: p.redirect.map(|r| {
+            match r {
+                RedirectMode::Loopback => "loopback",
+                RedirectMode::DeepLink => "deep-link",
+            }
+            .to_owned()
+        }),
+        redirect_port: p.redirect_port,
+        scopes: p.scopes.clone(),
+        brand: p.brand.map(|b| {
+            match b {
+                Brand::Feishu => "feishu",
+                Brand::Lark => "lark",
+            }
+            .to_owned()
+        }),
+        token_version: p.token_version.map(|v| {
+            match v {
+                TokenVersion::V2 => "v2",
+                TokenVersion::V3 => "v3",
+            }
+            .to_owned()
+        }),
+        authorize_url: p.authorize_url.clone(),
+        token_url: p.token_url.clone(),
+        userinfo_url: p.userinfo_url.clone(),
+        revoke_url: p.revoke_url.clone(),
+        api_base: p.api_base.clone(),
+        accounts_base: p.accounts_base.clone(),
+        org_name: p.org_name.clone(),
+        app_name: p.app_name.clone(),
+        ttl: p.ttl,
+        vip5: p.vip5,
     }
 }

@@ -162,6 +162,10 @@ pub struct ProviderView {
     pub direct: bool,
     /// Easemob: `org_name#app_name`.
     pub app_key: Option<String>,
+    /// Accounts signed in through this provider (removing it removes them too).
+    pub accounts: u32,
+    /// The entry as written in the configuration file, for editing (never a secret).
+    pub entry: NewProvider,
 }
 
 /// The chat actions an account offers (what the account view shows).
@@ -260,8 +264,10 @@ impl std::fmt::Debug for EasemobAccount {
     }
 }
 
-/// A provider to add from the UI. The secret goes to the keyring; everything else to the config file.
-#[derive(Clone, Default, Deserialize, TS)]
+/// A provider to add (or, with absent values kept and empty ones removed, the change to make
+/// to one) from the UI. The secret goes to the keyring; everything else to the config file.
+/// Also what Settings is given to edit an entry: the secret is never serialized.
+#[derive(Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NewProvider {
@@ -270,45 +276,63 @@ pub struct NewProvider {
     pub kind: String,
     pub client_id: String,
     #[ts(optional)]
+    #[serde(skip_serializing, default)]
     pub client_secret: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// loopback | deep-link
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_port: Option<u16>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// Feishu: feishu | lark
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
     /// Feishu: v2 | v3
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_version: Option<String>,
     /// Endpoint overrides, for hosts that differ from the documented defaults.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorize_url: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_url: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoke_url: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accounts_base: Option<String>,
     /// Easemob
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl: Option<u64>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vip5: Option<bool>,
 }
 
@@ -382,6 +406,18 @@ impl Revocation {
     pub fn revoked(&self) -> bool {
         *self == Revocation::Revoked
     }
+}
+
+/// Outcome of removing a provider: its accounts went with it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderRemoved {
+    /// Accounts removed from Signet with the provider.
+    pub accounts: u32,
+    /// Of those, the ones whose access the provider did not confirm revoked (it may keep
+    /// working there until it expires).
+    pub not_revoked: u32,
 }
 
 /// Outcome of removing an account.

@@ -115,3 +115,131 @@ async fn preferences_persist() {
         ErrorCode::Config
     );
 }
+
+/// Editing a provider changes only what was sent (absent kept, empty removed), stores a new
+/// secret, refuses a new kind, a new name and an invalid entry without touching the file, and
+/// keeps the accounts. Removing it removes its accounts (revoked at the provider), its entry and
+/// its secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_is_edited_and_removed_with_its_accounts() {
+    let h = harness(Setup::oidc()).await;
+    let a = h.sign_in().await;
+    let path = h.dir.path().join("config.toml");
+    let view = h
+        .engine
+        .providers()
+        .await
+        .expect("providers")
+        .into_iter()
+        .find(|p| p.name == h.provider)
+        .expect("listed");
+    assert_eq!(view.accounts, 1);
+    assert_eq!(view.entry.client_id, h.server.client_id());
+    assert_eq!(view.entry.redirect.as_deref(), Some("loopback"));
+    assert_eq!(view.entry.client_secret, None);
+
+    let change = NewProvider {
+        scopes: Some(vec!["openid".into(), "email".into()]),
+        redirect: Some(String::new()),
+        // The secret as rotated in the provider's console (the test server's own).
+        client_secret: Some(h.server.client_secret()),
+        ..Default::default()
+    };
+    let changed = h
+        .engine
+        .update_provider(&h.provider, &change)
+        .await
+        .expect("changed");
+    assert_eq!(
+        changed.entry.scopes,
+        Some(vec!["openid".to_owned(), "email".to_owned()])
+    );
+    assert_eq!(
+        changed.entry.redirect, None,
+        "an empty value removes the key"
+    );
+    assert_eq!(
+        changed.entry.issuer,
+        Some(h.server.issuer()),
+        "absent: kept"
+    );
+    assert_eq!(changed.accounts, 1);
+    let file = std::fs::read_to_string(&path).expect("config");
+    assert!(file.contains("scopes = [\"openid\", \"email\"]"), "{file}");
+    assert!(
+        !file.contains("rotated-secret"),
+        "the secret is not in the file"
+    );
+    assert!(h
+        .memory
+        .as_ref()
+        .expect("memory")
+        .keys()
+        .contains(&format!("provider/{}/client_secret", h.provider)));
+
+    for (bad, why) in [
+        (
+            NewProvider {
+                kind: "google".into(),
+                ..Default::default()
+            },
+            "cannot change",
+        ),
+        (
+            NewProvider {
+                name: "renamed".into(),
+                ..Default::default()
+            },
+            "cannot be renamed",
+        ),
+        (
+            NewProvider {
+                issuer: Some("http://idp.example.com".into()),
+                ..Default::default()
+            },
+            "plain http",
+        ),
+    ] {
+        let e = h
+            .engine
+            .update_provider(&h.provider, &bad)
+            .await
+            .expect_err("refused");
+        assert_eq!(e.code, ErrorCode::Config);
+        assert!(e.message.contains(why), "{}", e.message);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("config"),
+            file,
+            "nothing written"
+        );
+    }
+
+    let refresh_token = h.refresh_token(a.id).await;
+    let removed = h
+        .engine
+        .remove_provider(&h.provider)
+        .await
+        .expect("removed");
+    assert_eq!((removed.accounts, removed.not_revoked), (1, 0));
+    assert!(h.server.revoked_tokens().contains(&refresh_token));
+    assert!(h.engine.list().await.expect("list").is_empty());
+    assert!(h.engine.providers().await.expect("providers").is_empty());
+    assert!(!std::fs::read_to_string(&path)
+        .expect("config")
+        .contains("[[providers]]"));
+    assert!(!h
+        .memory
+        .as_ref()
+        .expect("memory")
+        .keys()
+        .iter()
+        .any(|k| k.starts_with(&format!("provider/{}/", h.provider))));
+    assert_eq!(
+        h.engine
+            .remove_provider(&h.provider)
+            .await
+            .expect_err("gone")
+            .code,
+        ErrorCode::NotFound
+    );
+}

@@ -12,18 +12,6 @@ async fn account(h: &Harness, id: i64) -> signet_core::AccountView {
     h.engine.account(id).await.expect("account")
 }
 
-async fn stored_refresh_token(h: &Harness, id: i64) -> String {
-    let row = h.engine.store().require(id).await.expect("row");
-    let t = h
-        .engine
-        .vault()
-        .get_tokens(id, row.token_gen)
-        .await
-        .expect("vault")
-        .expect("tokens");
-    t.refresh.expect("refresh token").expose().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_happens_before_expiry_on_the_scheduler_tick() {
     let h = harness(Setup::oidc().redirect("deep-link")).await;
@@ -96,13 +84,13 @@ async fn a_wall_clock_jump_of_hours_is_caught_within_one_tick() {
 async fn two_hundred_rotations_lose_nothing() {
     let h = harness(Setup::aihubmix()).await; // rotating, single-use refresh tokens
     let a = h.sign_in().await;
-    let mut previous = stored_refresh_token(&h, a.id).await;
+    let mut previous = h.refresh_token(a.id).await;
     for _ in 0..200 {
         assert_eq!(
             h.engine.refresh(a.id, true).await.expect("refresh"),
             RefreshOutcome::Refreshed
         );
-        let current = stored_refresh_token(&h, a.id).await;
+        let current = h.refresh_token(a.id).await;
         assert_ne!(current, previous, "rotated");
         assert_eq!(h.server.token_state(&previous), Some(TokenState::Consumed));
         previous = current;
@@ -334,7 +322,7 @@ async fn a_truncated_answer_is_retried_not_trusted() {
     h.engine.refresh(a.id, true).await.expect("next one works");
     // Without rotation the refresh response carries no refresh_token: the stored one is kept.
     assert_eq!(
-        h.server.token_state(&stored_refresh_token(&h, a.id).await),
+        h.server.token_state(&h.refresh_token(a.id).await),
         Some(TokenState::Live)
     );
 }
@@ -343,7 +331,7 @@ async fn a_truncated_answer_is_retried_not_trusted() {
 async fn remove_revokes_and_deletes_everything() {
     let h = harness(Setup::oidc().redirect("deep-link")).await;
     let a = h.sign_in().await;
-    let rt = stored_refresh_token(&h, a.id).await;
+    let rt = h.refresh_token(a.id).await;
     assert!(
         h.engine.remove(a.id).await.expect("remove").revoked(),
         "revoked at the provider"
@@ -426,7 +414,7 @@ async fn quitting_waits_for_a_refresh_in_flight_to_be_stored() {
     );
     // The rotated token is the stored one: nothing was lost by quitting.
     assert_eq!(
-        h.server.token_state(&stored_refresh_token(&h, a.id).await),
+        h.server.token_state(&h.refresh_token(a.id).await),
         Some(TokenState::Live)
     );
 }

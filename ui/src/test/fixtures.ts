@@ -61,6 +61,8 @@ export function provider(overrides: Partial<ProviderView> = {}): ProviderView {
     requiresSecret: true,
     direct: false,
     appKey: null,
+    accounts: 0,
+    entry: { name: "aihubmix", kind: "aihubmix", clientId: "client-123", baseUrl: "https://aihubmix.com", redirect: "deep-link" },
     ...overrides,
   };
 }

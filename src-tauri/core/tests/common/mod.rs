@@ -268,6 +268,19 @@ impl Harness {
     /// Signs in through the browser as the server's current user, delivering the callback the
     /// way the provider is configured (loopback: the browser follows the redirect; deep link:
     /// the OS hands the URL to Signet).
+    /// The refresh token the keyring holds for account `id` now.
+    pub async fn refresh_token(&self, id: i64) -> String {
+        let row = self.engine.store().require(id).await.expect("row");
+        let t = self
+            .engine
+            .vault()
+            .get_tokens(id, row.token_gen)
+            .await
+            .expect("vault")
+            .expect("tokens");
+        t.refresh.expect("refresh token").expose().to_owned()
+    }
+
     pub async fn sign_in(&self) -> AccountView {
         self.try_sign_in(None).await.expect("sign-in finishes")
     }
