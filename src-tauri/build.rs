@@ -10,6 +10,8 @@ fn main() {
         "refresh_all",
         "list_providers",
         "add_provider",
+        "update_provider",
+        "remove_provider",
         "set_client_secret",
         "begin_sign_in",
         "cancel_sign_in",

@@ -3,8 +3,9 @@
 use serde::Serialize;
 use signet_core::keyring_health::KeyringStatus;
 use signet_core::views::{
-    AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider, ProviderView,
-    Recipient, RefreshAllResult, RemoveResult, Settings, SignInStarted,
+    AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider,
+    ProviderRemoved, ProviderView, Recipient, RefreshAllResult, RemoveResult, Settings,
+    SignInStarted,
 };
 use signet_core::{AccountView, Engine, Error, Secret};
 use tauri::{AppHandle, State};
@@ -92,6 +93,31 @@ pub async fn add_provider(
     provider: NewProvider,
 ) -> Reply<ProviderView> {
     reply(&app, "add_provider", engine.add_provider(&provider).await)
+}
+
+/// Changes a provider's entry: values given change, empty ones are removed, absent ones kept.
+#[tauri::command]
+pub async fn update_provider(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    name: String,
+    provider: NewProvider,
+) -> Reply<ProviderView> {
+    reply(
+        &app,
+        "update_provider",
+        engine.update_provider(&name, &provider).await,
+    )
+}
+
+/// Removes a provider with its accounts (revoked where the provider can) and its secrets.
+#[tauri::command]
+pub async fn remove_provider(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    name: String,
+) -> Reply<ProviderRemoved> {
+    reply(&app, "remove_provider", engine.remove_provider(&name).await)
 }
 
 #[tauri::command]

@@ -62,6 +62,8 @@ pub fn run() {
             commands::refresh_all,
             commands::list_providers,
             commands::add_provider,
+            commands::update_provider,
+            commands::remove_provider,
             commands::set_client_secret,
             commands::begin_sign_in,
             commands::cancel_sign_in,

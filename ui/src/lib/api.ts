@@ -13,6 +13,7 @@ import type {
   KeyringStatus,
   NewProvider,
   Notice,
+  ProviderRemoved,
   ProviderView,
   Recipient,
   RefreshAllResult,
@@ -32,6 +33,11 @@ export const openTopUp = (id: number) => invoke<null>("open_topup", { id });
 export const listProviders = () => invoke<ProviderView[]>("list_providers");
 export const addProvider = (provider: NewProvider) =>
   invoke<ProviderView>("add_provider", { provider });
+/** Changes a provider's entry: values given change, empty ones are removed, absent ones kept. */
+export const updateProvider = (name: string, provider: NewProvider) =>
+  invoke<ProviderView>("update_provider", { name, provider });
+/** Removes a provider with its accounts (revoked where the provider can) and its secrets. */
+export const removeProvider = (name: string) => invoke<ProviderRemoved>("remove_provider", { name });
 /** Write-only: the engine stores it in the keyring and never hands it back. */
 export const setClientSecret = (provider: string, secret: string) =>
   invoke<null>("set_client_secret", { provider, secret });

@@ -14,6 +14,7 @@ export type { Error } from "./bindings/Error";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { NewProvider } from "./bindings/NewProvider";
 export type { Notice } from "./bindings/Notice";
+export type { ProviderRemoved } from "./bindings/ProviderRemoved";
 export type { ProviderView } from "./bindings/ProviderView";
 export type { Recipient } from "./bindings/Recipient";
 export type { RefreshAllResult } from "./bindings/RefreshAllResult";

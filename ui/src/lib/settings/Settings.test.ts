@@ -143,3 +143,71 @@ describe("Settings: preferences", () => {
     expect(props.onsettings).toHaveBeenLastCalledWith(settings());
   });
 });
+
+describe("Settings: editing and removing a provider", () => {
+  it("edits an entry in place: kind and name fixed, an emptied field sent empty, the secret kept unless typed", async () => {
+    const oidc = provider({
+      name: "corp",
+      kind: "oidc",
+      issuer: "https://login.example.com",
+      baseUrl: null,
+      redirectUri: "http://127.0.0.1:*/callback/corp",
+      entry: {
+        name: "corp",
+        kind: "oidc",
+        clientId: "client-123",
+        issuer: "https://login.example.com",
+        scopes: ["openid", "email"],
+        redirect: "loopback",
+        redirectPort: 8400,
+      },
+    });
+    const backend = mockBackend({ update_provider: () => oidc });
+    const props = renderSettings({ providers: [oidc] });
+
+    await fireEvent.click(screen.getByTestId("btn-edit-provider"));
+    const form = screen.getByTestId("provider-form");
+    expect((within(form).getByTestId("provider-kind") as HTMLSelectElement).disabled).toBe(true);
+    const name = within(form).getByTestId("provider-name") as HTMLInputElement;
+    expect(name.value).toBe("corp");
+    expect(name.readOnly).toBe(true);
+    expect((within(form).getByTestId("provider-issuer") as HTMLInputElement).value).toBe("https://login.example.com");
+    const scopes = within(form).getByTestId("provider-scopes") as HTMLInputElement;
+    expect(scopes.value).toBe("openid email");
+    expect((within(form).getByTestId("provider-client-secret") as HTMLInputElement).value).toBe("");
+
+    await fireEvent.input(scopes, { target: { value: "" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    await waitFor(() => expect(backend.called("update_provider")).toHaveLength(1));
+    const sent = backend.called("update_provider")[0].args as { name: string; provider: Record<string, unknown> };
+    expect(sent.name).toBe("corp");
+    expect(sent.provider).toMatchObject({ name: "corp", kind: "oidc", clientId: "client-123", scopes: [], redirectPort: 8400 });
+    expect(sent.provider.clientSecret).toBeUndefined();
+    await waitFor(() => expect(screen.queryByTestId("provider-form")).toBeNull());
+    expect(props.onproviderschanged).toHaveBeenCalled();
+  });
+
+  it("says what happens to the accounts before removing, and removes only when confirmed", async () => {
+    const backend = mockBackend({ remove_provider: () => ({ accounts: 3, notRevoked: 1 }) });
+    const props = renderSettings({ providers: [provider({ accounts: 3 })] });
+    expect(screen.getByTestId("provider-accounts").textContent).toBe("3");
+
+    await fireEvent.click(screen.getByTestId("btn-remove-provider"));
+    expect(screen.getByTestId("provider-remove-consequence").textContent).toBe(
+      "Its 3 accounts are removed from Signet too: access is revoked at aihubmix where it can be, and their tokens are deleted from this computer.",
+    );
+    await fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(backend.called("remove_provider")).toEqual([]);
+
+    await fireEvent.click(screen.getByTestId("btn-remove-provider"));
+    await fireEvent.click(screen.getByRole("button", { name: "Remove provider and accounts" }));
+    await waitFor(() =>
+      expect(screen.getByTestId("provider-removed").textContent).toBe(
+        "aihubmix was removed, with its accounts (3). aihubmix did not confirm the revocation of 1 of them: their access may keep working there until it expires.",
+      ),
+    );
+    expect(backend.called("remove_provider").map((c) => c.args)).toEqual([{ name: "aihubmix" }]);
+    expect(props.onproviderschanged).toHaveBeenCalled();
+  });
+});

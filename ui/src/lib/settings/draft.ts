@@ -133,6 +133,38 @@ export function easemobBase(host: string): string {
   return h.includes("://") ? h : `https://${h}`;
 }
 
+/** A configured provider's entry as a draft to edit (its secret is never sent: the field stays empty). */
+export function draftFrom(entry: NewProvider): ProviderDraft {
+  const kind = entry.kind as Kind;
+  const base = newDraft(kind);
+  return {
+    ...base,
+    name: entry.name,
+    clientId: entry.clientId,
+    issuer: entry.issuer ?? "",
+    scopes: (entry.scopes ?? []).join(" "),
+    baseUrl: kind === "aihubmix" ? (entry.baseUrl ?? AIHUBMIX_BASE) : base.baseUrl,
+    redirect: entry.redirect === "deep-link" || entry.redirect === "loopback" ? entry.redirect : base.redirect,
+    port: entry.redirectPort ? String(entry.redirectPort) : base.port,
+    brand: entry.brand === "lark" ? "lark" : "feishu",
+    tokenVersion: entry.tokenVersion === "v3" ? "v3" : "v2",
+    host: kind === "easemob" ? (entry.baseUrl ?? "").replace(/^https:\/\//, "") : "",
+    orgName: entry.orgName ?? "",
+    appName: entry.appName ?? "",
+    ttl: entry.ttl != null ? String(entry.ttl) : "",
+    vip5: entry.vip5 ?? false,
+  };
+}
+
+/** The change to send for an edited draft: as [`toNewProvider`], and a field emptied is sent
+ * empty, so the engine removes it and its default applies again. */
+export function toChange(draft: ProviderDraft): NewProvider {
+  const p = toNewProvider(draft);
+  if (draft.kind === "oidc" && !p.scopes) p.scopes = [];
+  if (p.redirect === "loopback" && p.redirectPort === undefined) p.redirectPort = 0;
+  return p;
+}
+
 /** The provider to add: only the fields that matter for its kind, nothing empty. */
 export function toNewProvider(draft: ProviderDraft): NewProvider {
   const p: NewProvider = { name: draft.name.trim(), kind: draft.kind, clientId: draft.clientId.trim() };
