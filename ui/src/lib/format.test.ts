@@ -22,31 +22,31 @@ const DAY = 24 * HOUR;
 
 describe("relativeTime", () => {
   it.each([
-    [NOW + 5 * MIN, "in 5 min"],
-    [NOW - 3 * MIN, "3 min ago"],
-    [NOW, "in 0 s"],
-    [NOW + 30 * SEC, "in 30 s"],
-    [NOW + 59.6 * SEC, "in 1 min"],
-    [NOW + 59 * MIN + 40 * SEC, "in 1 h"],
-    [NOW - 2 * HOUR, "2 h ago"],
-    [NOW + 23 * HOUR, "in 23 h"],
-    [NOW + 3 * DAY, "in 3 d"],
-    [NOW - 10 * DAY, "10 d ago"],
+    [NOW + 5 * MIN, "in 5 minutes"],
+    [NOW - 3 * MIN, "3 minutes ago"],
+    [NOW, "in 0 seconds"],
+    [NOW + 30 * SEC, "in 30 seconds"],
+    [NOW + 59.6 * SEC, "in 1 minute"],
+    [NOW + 59 * MIN + 40 * SEC, "in 1 hour"],
+    [NOW - 2 * HOUR, "2 hours ago"],
+    [NOW + 23 * HOUR, "in 23 hours"],
+    [NOW + 3 * DAY, "in 3 days"],
+    [NOW - 10 * DAY, "10 days ago"],
   ])("formats %d relative to now as %s", (at, expected) => {
     expect(relativeTime(at, NOW)).toBe(expected);
   });
 
   it("speaks Chinese when the language is zh-CN", () => {
     setLang("zh-CN");
-    expect(relativeTime(NOW + 5 * MIN, NOW)).toBe("5 分钟后");
-    expect(relativeTime(NOW - 3 * MIN, NOW)).toBe("3 分钟前");
+    expect(relativeTime(NOW + 5 * MIN, NOW)).toBe("5分钟后");
+    expect(relativeTime(NOW - 3 * MIN, NOW)).toBe("3分钟前");
   });
 });
 
 describe("expiryText", () => {
   it("says when the access token expires or expired", () => {
-    expect(expiryText(NOW + 5 * MIN, NOW)).toBe("expires in 5 min");
-    expect(expiryText(NOW - 3 * MIN, NOW)).toBe("expired 3 min ago");
+    expect(expiryText(NOW + 5 * MIN, NOW)).toBe("expires in 5 minutes");
+    expect(expiryText(NOW - 3 * MIN, NOW)).toBe("expired 3 minutes ago");
   });
 });
 

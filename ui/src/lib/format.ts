@@ -1,5 +1,5 @@
 // Pure helpers that turn engine data into words: times, countdowns, statuses, errors.
-import { errorCodeKey, getLang, t, type Key } from "./i18n";
+import { errorCodeKey, getLang, t, tp, type Key } from "./i18n";
 import type { AccountStatus, RefreshAllResult } from "./types";
 
 const SECOND = 1000;
@@ -7,22 +7,31 @@ const MINUTE = 60;
 const HOUR = 60;
 const DAY = 24;
 
-/** Splits a duration into its largest sensible unit, rounding as it goes. */
-function amount(ms: number): string {
-  const seconds = Math.round(Math.abs(ms) / SECOND);
-  if (seconds < MINUTE) return t("unit.s", { n: seconds });
-  const minutes = Math.round(seconds / MINUTE);
-  if (minutes < HOUR) return t("unit.min", { n: minutes });
-  const hours = Math.round(minutes / HOUR);
-  if (hours < DAY) return t("unit.h", { n: hours });
-  return t("unit.d", { n: Math.round(hours / DAY) });
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
+/** The UI language's relative-time format ("in 5 minutes", "5分钟后"), made once per language. */
+function relativeFormat(): Intl.RelativeTimeFormat {
+  const lang = getLang();
+  let f = relativeFormats.get(lang);
+  if (!f) {
+    f = new Intl.RelativeTimeFormat(lang, { numeric: "always", style: "long" });
+    relativeFormats.set(lang, f);
+  }
+  return f;
 }
 
-/** "in 5 min" when `at` is after `now`, "3 min ago" when before (both unix ms). */
+/** `at` relative to `now` (both unix ms) in its largest sensible unit, rounding as it goes:
+ * "in 5 minutes", "3 hours ago" — worded by Intl.RelativeTimeFormat in the UI language. */
 export function relativeTime(at: number, now: number): string {
-  return at >= now
-    ? t("time.future", { amount: amount(at - now) })
-    : t("time.past", { amount: amount(now - at) });
+  const sign = at >= now ? 1 : -1;
+  const seconds = Math.round(Math.abs(at - now) / SECOND);
+  const f = relativeFormat();
+  if (seconds < MINUTE) return f.format(sign * seconds, "second");
+  const minutes = Math.round(seconds / MINUTE);
+  if (minutes < HOUR) return f.format(sign * minutes, "minute");
+  const hours = Math.round(minutes / HOUR);
+  if (hours < DAY) return f.format(sign * hours, "hour");
+  return f.format(sign * Math.round(hours / DAY), "day");
 }
 
 /** "expires in 5 min" / "expired 3 min ago". */
@@ -76,9 +85,9 @@ export function statusLabel(status: AccountStatus): string {
   return t(STATUS_KEYS[status] ?? "status.setup");
 }
 
-/** "1 account" / "3 accounts". */
+/** "1 account" / "3 accounts" (the plural picked by Intl.PluralRules). */
 export function accountCount(n: number): string {
-  return t(n === 1 ? "accounts.one" : "accounts.other", { n });
+  return tp("accounts", n);
 }
 
 /** "12 refreshed, 1 failed" (or just "12 refreshed"). */

@@ -1,6 +1,6 @@
 // Tests for language choice, string lookup, and that both tables say the same things.
 import { describe, expect, it } from "vitest";
-import { applyLanguagePref, errorCodeKey, getLang, pickLang, setLang, t, tables } from "./i18n";
+import { applyLanguagePref, errorCodeKey, getLang, pickLang, setLang, t, tables, tp } from "./i18n";
 
 describe("pickLang", () => {
   it.each([
@@ -19,6 +19,17 @@ describe("t", () => {
   it("fills placeholders and leaves unknown ones alone", () => {
     expect(t("accounts.other", { n: 3 })).toBe("3 accounts");
     expect(t("accounts.other")).toBe("{n} accounts");
+  });
+
+  it("picks plurals with Intl.PluralRules in the UI language", () => {
+    setLang("en");
+    expect(tp("accounts", 1)).toBe("1 account");
+    expect(tp("accounts", 3)).toBe("3 accounts");
+    expect(tp("providers.removeAccounts", 1, { name: "corp" })).toContain("Its account is removed");
+    setLang("zh-CN");
+    expect(tp("accounts", 1)).toBe("1 个账户");
+    expect(tp("accounts", 3)).toBe("3 个账户");
+    setLang("en");
   });
 
   it("switches table with the language and marks the document's language", () => {

@@ -43,8 +43,8 @@ describe("AccountList", () => {
     const providers = screen.getAllByTestId("account-provider").map((el) => el.textContent?.trim());
     expect(providers).toEqual(["google", "feishu", "aihubmix"]);
 
-    expect(rows[0].textContent).toContain("expires in 5 min");
-    expect(rows[1].textContent).toContain("expired 3 min ago");
+    expect(rows[0].textContent).toContain("expires in 5 minutes");
+    expect(rows[1].textContent).toContain("expired 3 minutes ago");
   });
 
   it("shows e-mail only when present and balance only when present", () => {
