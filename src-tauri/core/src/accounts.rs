@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::avatars::Avatars;
 use crate::base::Base;
 use crate::error::{Error, Result};
@@ -113,13 +114,20 @@ impl Accounts {
         self.base.credentials.forget(&row).await?;
         self.base.store.delete(id).await?;
         let (outcome, code) = match &revocation {
-            Revocation::Revoked => ("revoked", None),
-            Revocation::NotOffered => ("ok", None),
-            Revocation::Failed(e) => ("not_revoked", Some(e.code.as_str())),
+            Revocation::Revoked => (ActivityOutcome::Revoked, None),
+            Revocation::NotOffered => (ActivityOutcome::Ok, None),
+            Revocation::Failed(e) => (ActivityOutcome::NotRevoked, Some(e.code.as_str())),
         };
         let _ = self
             .base
-            .log(None, Some(&row.label()), "remove", outcome, code, None)
+            .log(
+                None,
+                Some(&row.label()),
+                ActivityKind::Remove,
+                outcome,
+                code,
+                None,
+            )
             .await;
         self.base
             .emit(EngineEvent::AccountRemoved { account_id: id });

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crate::accounts::account_view;
+use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::base::Base;
 use crate::clock::Millis;
 use crate::error::{Error, ErrorCode, Result};
@@ -136,7 +137,8 @@ impl Actions {
             Ok(t) => format!("Created the space \"{}\" ({})", t.name, t.id),
             Err(e) => e.message.clone(),
         };
-        self.log_action(&row, "create_space", &result, &note).await;
+        self.log_action(&row, ActivityKind::CreateSpace, &result, &note)
+            .await;
         result
     }
 
@@ -163,14 +165,21 @@ impl Actions {
             Ok(s) => format!("Message sent to {} ({})", s.to, s.message_id),
             Err(e) => e.message.clone(),
         };
-        self.log_action(&row, "send_message", &result, &note).await;
+        self.log_action(&row, ActivityKind::SendMessage, &result, &note)
+            .await;
         result
     }
 
-    async fn log_action<T>(&self, row: &AccountRow, kind: &str, result: &Result<T>, note: &str) {
+    async fn log_action<T>(
+        &self,
+        row: &AccountRow,
+        kind: ActivityKind,
+        result: &Result<T>,
+        note: &str,
+    ) {
         let (outcome, code) = match result {
-            Ok(_) => ("ok", None),
-            Err(e) => ("failed", Some(e.code.as_str())),
+            Ok(_) => (ActivityOutcome::Ok, None),
+            Err(e) => (ActivityOutcome::Failed, Some(e.code.as_str())),
         };
         let _ = self
             .base

@@ -43,13 +43,21 @@ impl Base {
         &self,
         account_id: Option<i64>,
         label: Option<&str>,
-        kind: &str,
-        outcome: &str,
+        kind: crate::activity::ActivityKind,
+        outcome: crate::activity::ActivityOutcome,
         code: Option<&str>,
         message: Option<&str>,
     ) -> Result<()> {
         self.store
-            .log(self.now(), account_id, label, kind, outcome, code, message)
+            .log(
+                self.now(),
+                account_id,
+                label,
+                kind.as_str(),
+                outcome.as_str(),
+                code,
+                message,
+            )
             .await
     }
 

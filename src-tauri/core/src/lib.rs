@@ -27,6 +27,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod activity;
 pub mod avatars;
 pub mod background;
 pub mod base;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::accounts::Accounts;
+use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::base::Base;
 use crate::config::{self, Brand, Config, ProviderKind};
 use crate::error::{Error, Result};
@@ -166,7 +167,14 @@ impl Setup {
         self.forget_secrets(name).await;
         let _ = self
             .base
-            .log(None, Some(name), "remove_provider", "ok", None, None)
+            .log(
+                None,
+                Some(name),
+                ActivityKind::RemoveProvider,
+                ActivityOutcome::Ok,
+                None,
+                None,
+            )
             .await;
         Ok(removed)
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::base::{Base, InFlight};
 use crate::due::{backoff, timing, tokens_from_grant};
 use crate::error::{Error, ErrorCode, Result};
@@ -224,7 +225,8 @@ impl Refresher {
         let id = row.id;
         // Tokens held because the keyring refused them: store them before anything else.
         if self.base.credentials.holds_unsaved(id) {
-            self.persist(&row, &old, "keyring_recovered", false).await?;
+            self.persist(&row, &old, ActivityOutcome::KeyringRecovered, false)
+                .await?;
             return Ok(RefreshOutcome::Refreshed);
         }
         let Some(refresh_token) = old.refresh.clone() else {
@@ -239,7 +241,8 @@ impl Refresher {
                 let now = self.base.now();
                 let tokens =
                     tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
-                self.persist(&row, &tokens, "refreshed", true).await?;
+                self.persist(&row, &tokens, ActivityOutcome::Refreshed, true)
+                    .await?;
                 if let Some(profile) = &grant.profile {
                     crate::actions::store_profile(&self.base, id, profile).await?;
                 } else if provider.has_balance() {
@@ -392,7 +395,7 @@ impl Refresher {
         &self,
         row: &AccountRow,
         tokens: &Tokens,
-        outcome: &str,
+        outcome: ActivityOutcome,
         pending_named: bool,
     ) -> Result<()> {
         let id = row.id;
@@ -412,7 +415,14 @@ impl Refresher {
                     async move {
                         let t = timing(tokens, generation, now, id);
                         store
-                            .record_refresh(id, &t, tokens.scope.as_deref(), label, outcome, now)
+                            .record_refresh(
+                                id,
+                                &t,
+                                tokens.scope.as_deref(),
+                                label,
+                                outcome.as_str(),
+                                now,
+                            )
                             .await
                     }
                 },
@@ -497,11 +507,11 @@ impl Refresher {
                 .log(
                     Some(row.id),
                     Some(&row.label()),
-                    "refresh",
+                    ActivityKind::Refresh,
                     if row.status() == Status::Reauth {
-                        "reauth"
+                        ActivityOutcome::Reauth
                     } else {
-                        "setup"
+                        ActivityOutcome::Setup
                     },
                     Some(code),
                     Some(message),
@@ -519,13 +529,13 @@ impl Refresher {
             .log(
                 Some(row.id),
                 Some(&row.label()),
-                "refresh",
+                ActivityKind::Refresh,
                 outcome,
                 Some(code),
                 Some(message),
             )
             .await;
-        tracing::warn!(account = row.id, provider = %row.provider, code, outcome, "refresh failed");
+        tracing::warn!(account = row.id, provider = %row.provider, code, outcome = outcome.as_str(), "refresh failed");
         let failing_since = row.failing_since.unwrap_or(now);
         let alert = match class {
             FailureClass::Transient => now - failing_since >= ALERT_GRACE_MS,
@@ -547,7 +557,7 @@ fn next_state(
     class: FailureClass,
     pe: Option<&ProviderError>,
     now: Millis,
-) -> (Status, Option<Millis>, &'static str) {
+) -> (Status, Option<Millis>, ActivityOutcome) {
     match class {
         FailureClass::Transient => {
             // An answer that may have been lost is settled by the very next attempt (fresh
@@ -564,11 +574,15 @@ fn next_state(
             (
                 Status::Retrying,
                 Some(now + wait.as_millis() as Millis),
-                "retrying",
+                ActivityOutcome::Retrying,
             )
         }
-        FailureClass::Reauth | FailureClass::ScopeMissing => (Status::Reauth, None, "reauth"),
-        FailureClass::Setup | FailureClass::Refused => (Status::Setup, None, "setup"),
+        FailureClass::Reauth | FailureClass::ScopeMissing => {
+            (Status::Reauth, None, ActivityOutcome::Reauth)
+        }
+        FailureClass::Setup | FailureClass::Refused => {
+            (Status::Setup, None, ActivityOutcome::Setup)
+        }
     }
 }
 

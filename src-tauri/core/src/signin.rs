@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::accounts::account_view;
 use crate::actions::{add_balance, profile_fields};
+use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::base::Base;
 use crate::clock::Millis;
 use crate::config::RedirectMode;
@@ -249,8 +250,8 @@ impl SignIns {
                     .store
                     .log_repeated(
                         self.base.now(),
-                        "sign_in",
-                        "refused",
+                        ActivityKind::SignIn.as_str(),
+                        ActivityOutcome::Refused.as_str(),
                         e.code.as_str(),
                         &e.message,
                         10 * 60 * 1000,
@@ -276,8 +277,8 @@ impl SignIns {
                     .log(
                         Some(v.id),
                         Some(&format!("{} ({})", v.display_name, v.provider)),
-                        "sign_in",
-                        "ok",
+                        ActivityKind::SignIn,
+                        ActivityOutcome::Ok,
                         None,
                         None,
                     )
@@ -290,8 +291,8 @@ impl SignIns {
                     .log(
                         flow.reauth_account,
                         None,
-                        "sign_in",
-                        "failed",
+                        ActivityKind::SignIn,
+                        ActivityOutcome::Failed,
                         Some(e.code.as_str()),
                         Some(&e.message),
                     )
@@ -362,8 +363,12 @@ impl SignIns {
             Err(e) => Err(e.to_error()),
         };
         let (outcome, code, message) = match &result {
-            Ok(_) => ("ok", None, None),
-            Err(e) => ("failed", Some(e.code.as_str()), Some(e.message.as_str())),
+            Ok(_) => (ActivityOutcome::Ok, None, None),
+            Err(e) => (
+                ActivityOutcome::Failed,
+                Some(e.code.as_str()),
+                Some(e.message.as_str()),
+            ),
         };
         let label = result
             .as_ref()
@@ -374,7 +379,7 @@ impl SignIns {
             .log(
                 result.as_ref().ok().map(|v| v.id).or(reauth),
                 label.as_deref(),
-                "sign_in",
+                ActivityKind::SignIn,
                 outcome,
                 code,
                 message,

@@ -138,7 +138,9 @@ pub struct ActivityRow {
     pub at: i64,
     pub account_id: Option<i64>,
     pub account: Option<String>,
+    #[ts(as = "crate::activity::ActivityKind")]
     pub kind: String,
+    #[ts(as = "crate::activity::ActivityOutcome")]
     pub outcome: String,
     pub code: Option<String>,
     pub message: Option<String>,

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { mockBackend } from "../../test/backend";
 import { activity } from "../../test/fixtures";
 import { setLang } from "../i18n";
+import { tables } from "../i18n";
 import ActivityScreen from "./ActivityScreen.svelte";
+import { KIND_LABELS, OUTCOME_LABELS, activityKind, activityOutcome } from "./labels";
 
 describe("ActivityScreen", () => {
   it("lists the latest entries with localized kinds and outcomes", async () => {
@@ -44,5 +46,18 @@ describe("ActivityScreen", () => {
     mockBackend({ list_activity: () => [] });
     render(ActivityScreen);
     expect(await screen.findByText("Nothing has happened yet.")).toBeTruthy();
+  });
+
+  it("has a label in both languages for every kind and outcome the engine can write", () => {
+    for (const lang of ["en", "zh-CN"] as const) {
+      for (const key of [...Object.values(KIND_LABELS), ...Object.values(OUTCOME_LABELS)]) {
+        expect(tables[lang][key]?.trim(), `${lang} ${key}`).toBeTruthy();
+      }
+    }
+    setLang("en");
+    expect(activityOutcome("keyring_recovered")).toBe("Saved once the keyring was back");
+    expect(activityKind("remove_provider")).toBe("Provider removed");
+    // A word from an older Signet is shown as it was written, not hidden.
+    expect(activityOutcome("something_old")).toBe("something_old");
   });
 });

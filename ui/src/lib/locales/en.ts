@@ -353,6 +353,7 @@ export const en = {
   "activity.kind.remove": "Removal",
   "activity.kind.create_space": "Create space",
   "activity.kind.send_message": "Send message",
+  "activity.kind.remove_provider": "Provider removed",
   "activity.outcome.ok": "OK",
   "activity.outcome.refreshed": "Refreshed",
   "activity.outcome.retrying": "Will retry",
@@ -361,6 +362,8 @@ export const en = {
   "activity.outcome.refused": "Refused",
   "activity.outcome.failed": "Failed",
   "activity.outcome.revoked": "Revoked",
+  "activity.outcome.keyring_recovered": "Saved once the keyring was back",
+  "activity.outcome.not_revoked": "Removed here, not confirmed revoked",
 
   "error.unknown": "Something went wrong while talking to Signet.",
   "errorCode.keyring_unavailable": "The system keyring is not available, so Signet cannot keep sign-ins. Start a keyring service (such as GNOME Keyring) and try again.",

@@ -353,6 +353,7 @@ export const zhCN: Record<Key, string> = {
   "activity.kind.remove": "移除",
   "activity.kind.create_space": "创建聊天空间",
   "activity.kind.send_message": "发送消息",
+  "activity.kind.remove_provider": "移除服务",
   "activity.outcome.ok": "成功",
   "activity.outcome.refreshed": "已刷新",
   "activity.outcome.retrying": "将重试",
@@ -361,6 +362,8 @@ export const zhCN: Record<Key, string> = {
   "activity.outcome.refused": "已拒绝",
   "activity.outcome.failed": "失败",
   "activity.outcome.revoked": "已撤销",
+  "activity.outcome.keyring_recovered": "钥匙串恢复后已保存",
+  "activity.outcome.not_revoked": "已在本机移除，未确认撤销",
 
   "error.unknown": "与 Signet 通信时出错。",
   "errorCode.keyring_unavailable": "系统钥匙串不可用，Signet 无法保存登录信息。请启动钥匙串服务（例如 GNOME Keyring）后重试。",
