@@ -6,6 +6,7 @@ mod events;
 mod logging;
 mod scheme;
 mod tray;
+mod words;
 
 use signet_core::views::{RefreshAllResult, Settings, SignInStarted};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -326,6 +327,8 @@ pub(crate) async fn apply_settings(
 ) -> Result<Settings, Error> {
     let engine = app.state::<Engine>().inner().clone();
     let saved = engine.set_settings(settings).await?;
+    // The tray speaks the app's language: a new choice shows at once.
+    tray::update(app).await;
     let autostart = app.autolaunch();
     let applied = if saved.launch_at_login {
         autostart.enable()
@@ -344,9 +347,11 @@ async fn notifications(
     app: AppHandle,
     mut alerts: tokio::sync::mpsc::UnboundedReceiver<Vec<signet_core::batch::Alert>>,
 ) {
-    use signet_core::batch::{gather_alerts, group_alerts, ALERT_MAX_WAIT, ALERT_QUIET};
+    use signet_core::batch::{gather_alerts, ALERT_MAX_WAIT, ALERT_QUIET};
     while let Some(held) = gather_alerts(&mut alerts, ALERT_QUIET, ALERT_MAX_WAIT).await {
-        for (title, body) in group_alerts(&held) {
+        let engine = app.state::<Engine>().inner().clone();
+        let words = crate::words::Words::of(&engine).await;
+        for (title, body) in words.notifications(&held) {
             notify(&app, &title, &body).await;
         }
     }
@@ -372,6 +377,11 @@ async fn notify(app: &AppHandle, title: &str, body: &str) {
         return;
     }
     tracing::info!(title, "notification requested");
+    events::capture(
+        app,
+        "notification",
+        &serde_json::json!({ "title": title, "body": body }),
+    );
     // Names in alerts come from providers: no control characters reach the notification daemon.
     let title = signet_core::printable::one_line(title);
     let body = signet_core::printable::clean(body);

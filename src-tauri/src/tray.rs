@@ -5,6 +5,8 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
 
+use crate::words::Words;
+
 pub const TRAY_ID: &str = "signet";
 
 /// Tray menu entries (account lines carry their id).
@@ -48,16 +50,6 @@ fn mark(status: Status) -> &'static str {
     }
 }
 
-fn status_text(status: Status) -> &'static str {
-    match status {
-        Status::Fresh => "fresh",
-        Status::Refreshing => "refreshing",
-        Status::Retrying => "retrying",
-        Status::Reauth => "sign in again",
-        Status::Setup => "setup problem",
-    }
-}
-
 /// Account lines the tray shows at most: a menu that fits on a screen at 1,000 accounts.
 pub const MAX_LINES: usize = 15;
 
@@ -80,60 +72,36 @@ fn attention(status: Status) -> u8 {
     }
 }
 
-pub fn lines(accounts: &[AccountView]) -> TrayLines<'_> {
+pub fn lines(words: Words, accounts: &[AccountView]) -> TrayLines<'_> {
     let mut ordered: Vec<&AccountView> = accounts.iter().collect();
     // Stable: within a status, the list's own order (provider, name).
     ordered.sort_by_key(|a| attention(a.status));
     let more = ordered.len().saturating_sub(MAX_LINES);
     ordered.truncate(MAX_LINES);
     TrayLines {
-        summary: summary(accounts),
+        summary: summary(words, accounts),
         shown: ordered,
         more,
     }
 }
 
-/// "1,000 accounts — 3 need you, 2 retrying".
-pub fn summary(accounts: &[AccountView]) -> String {
-    let n = accounts.len();
+/// "1,000 accounts — 3 need you, 2 retrying", in the app's language.
+pub fn summary(words: Words, accounts: &[AccountView]) -> String {
     let count = |s: &[Status]| accounts.iter().filter(|a| s.contains(&a.status)).count();
-    let need = count(&[Status::Reauth, Status::Setup]);
-    let retrying = count(&[Status::Retrying]);
-    let mut s = format!("{} account{}", grouped(n), if n == 1 { "" } else { "s" });
-    let mut parts = Vec::new();
-    if need > 0 {
-        parts.push(format!(
-            "{} need{} you",
-            grouped(need),
-            if need == 1 { "s" } else { "" }
-        ));
-    }
-    if retrying > 0 {
-        parts.push(format!("{} retrying", grouped(retrying)));
-    }
-    if !parts.is_empty() {
-        s.push_str(" — ");
-        s.push_str(&parts.join(", "));
-    }
-    s
+    words.summary(
+        accounts.len(),
+        count(&[Status::Reauth, Status::Setup]),
+        count(&[Status::Retrying]),
+    )
 }
 
-/// 1000 → "1,000".
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::Wry>> {
+fn menu(
+    app: &AppHandle,
+    words: Words,
+    accounts: &[AccountView],
+) -> tauri::Result<Menu<tauri::Wry>> {
     let menu = Menu::new(app)?;
-    let lines = lines(accounts);
+    let lines = lines(words, accounts);
     if !accounts.is_empty() {
         menu.append(&MenuItem::with_id(
             app,
@@ -146,7 +114,7 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
     menu.append(&MenuItem::with_id(
         app,
         TrayItem::RefreshAll.id(),
-        "Refresh all",
+        words.refresh_all(),
         true,
         None::<&str>,
     )?)?;
@@ -158,7 +126,7 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
             mark(a.status),
             who,
             a.provider,
-            status_text(a.status)
+            words.status(a.status)
         ));
         menu.append(&MenuItem::with_id(
             app,
@@ -172,7 +140,7 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
         menu.append(&MenuItem::with_id(
             app,
             TrayItem::Open.id(),
-            format!("… and {} more in Signet", grouped(lines.more)),
+            words.more(lines.more),
             true,
             None::<&str>,
         )?)?;
@@ -183,14 +151,14 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
     menu.append(&MenuItem::with_id(
         app,
         TrayItem::Open.id(),
-        "Open Signet",
+        words.open(),
         true,
         None::<&str>,
     )?)?;
     menu.append(&MenuItem::with_id(
         app,
         TrayItem::Quit.id(),
-        "Quit",
+        words.quit(),
         true,
         None::<&str>,
     )?)?;
@@ -200,7 +168,7 @@ fn menu(app: &AppHandle, accounts: &[AccountView]) -> tauri::Result<Menu<tauri::
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let mut tray = TrayIconBuilder::with_id(TRAY_ID)
         .tooltip("Signet")
-        .menu(&menu(app, &[])?)
+        .menu(&menu(app, Words::for_setting("system"), &[])?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match TrayItem::parse(event.id().as_ref()) {
             Some(TrayItem::RefreshAll) => {
@@ -239,10 +207,19 @@ pub async fn update(app: &AppHandle) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    if let Ok(m) = menu(app, &accounts) {
+    let words = Words::of(&engine).await;
+    if let Ok(m) = menu(app, words, &accounts) {
+        // The menu's words as the tray shows them (for the tests' IPC capture; no-op otherwise).
+        if let Ok(items) = m.items() {
+            let labels: Vec<String> = items
+                .iter()
+                .filter_map(|i| i.as_menuitem().and_then(|m| m.text().ok()))
+                .collect();
+            crate::events::capture(app, "tray-menu", &labels);
+        }
         let _ = tray.set_menu(Some(m));
     }
-    let _ = tray.set_tooltip(Some(format!("Signet — {}", summary(&accounts))));
+    let _ = tray.set_tooltip(Some(format!("Signet — {}", summary(words, &accounts))));
     if let Some(c) = app.try_state::<crate::Counters>() {
         c.tray_rebuilds
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -256,11 +233,11 @@ pub async fn show_outcome(app: &AppHandle, outcome: &signet_core::views::Refresh
         return;
     };
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let words = Words::of(&engine).await;
         let text = format!(
-            "Signet — {}\nRefresh all: {} refreshed, {} failed",
-            summary(&accounts),
-            outcome.refreshed,
-            outcome.failed
+            "Signet — {}\n{}",
+            summary(words, &accounts),
+            words.refreshed(outcome.refreshed, outcome.failed)
         );
         let _ = tray.set_tooltip(Some(text));
     }
@@ -311,15 +288,17 @@ mod tests {
         accounts[900].status = Status::Setup;
         accounts[999].status = Status::Reauth;
         accounts[10].status = Status::Retrying;
-        let l = lines(&accounts);
+        let l = lines(Words::En, &accounts);
         assert_eq!(l.summary, "1,000 accounts — 3 need you, 1 retrying");
         assert_eq!(l.shown.len(), MAX_LINES);
         assert_eq!(l.more, 985);
         let first: Vec<i64> = l.shown.iter().take(4).map(|a| a.id).collect();
         assert_eq!(first, vec![500, 999, 900, 10]);
         let few = &accounts[..3];
-        assert_eq!(lines(few).more, 0);
-        assert_eq!(lines(few).summary, "3 accounts");
-        assert_eq!(summary(&accounts[..1]), "1 account");
+        assert_eq!(lines(Words::En, few).more, 0);
+        assert_eq!(lines(Words::En, few).summary, "3 accounts");
+        assert_eq!(summary(Words::En, &accounts[..1]), "1 account");
+        let zh = lines(Words::Zh, &accounts);
+        assert_eq!(zh.summary, "1,000 个账户 — 3 个需要你处理，1 个正在重试");
     }
 }

@@ -104,13 +104,33 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
     .await;
     assert_eq!(server.refresh_requests(), requests + 2);
 
+    // 简体中文: the window, the tray's menu and the notification that follows all speak it.
+    app.click("[data-testid=nav-settings]").await;
+    let select = app.find("[data-testid=select-language]").await;
+    select
+        .select_by_value("zh-CN")
+        .await
+        .expect("choose Chinese");
+    app.wait_text("[data-testid=nav-accounts]", "navigation in Chinese", |t| {
+        t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    })
+    .await;
+    app.screenshot("06-settings-zh").await;
+    let tray = wait_capture(&capture, "tray-menu", "全部刷新").await;
+    assert!(
+        tray.contains("退出") && tray.contains("打开 Signet") && tray.contains("1 个账户"),
+        "the tray's menu in Chinese: {tray}"
+    );
+
     // The provider stops accepting the refresh token: "sign in again", and a notification.
+    app.click("[data-testid=nav-accounts]").await;
+    app.click("[data-testid=account-row]").await;
     server.revoke_all();
     app.click("[data-testid=btn-refresh-now]").await;
     app.wait_text(
         "[data-testid=account-status]",
         "status becomes sign in again",
-        |t| t.to_lowercase().contains("sign in again"),
+        |t| t.contains("需要重新登录"),
     )
     .await;
     app.screenshot("04-sign-in-again").await;
@@ -118,22 +138,20 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
         .map(std::path::PathBuf::from)
         .expect("XDG_DATA_HOME set by with-keyring.sh");
     // Alerts wait a moment for others of their kind (a storm is one notification), so the
-    // notification follows the status by about two seconds.
-    let requested = async {
-        loop {
-            let logs = String::from_utf8_lossy(&read_tree(&log_dir, Some("log"))).into_owned();
-            if logs.contains("notification requested") {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-    };
-    assert!(
-        tokio::time::timeout(std::time::Duration::from_secs(20), requested)
-            .await
-            .is_ok(),
-        "a notification was requested"
-    );
+    // notification follows the status by about two seconds; it speaks the app's language.
+    let shown = wait_capture(&capture, "notification", "需要重新登录").await;
+    assert!(shown.contains("user123"), "{shown}");
+    let logs = String::from_utf8_lossy(&read_tree(&log_dir, Some("log"))).into_owned();
+    assert!(logs.contains("notification requested"));
+    app.click("[data-testid=nav-settings]").await;
+    app.find("[data-testid=select-language]")
+        .await
+        .select_by_value("en")
+        .await
+        .expect("back to English");
+    wait_capture(&capture, "tray-menu", "Refresh all").await;
+    app.click("[data-testid=nav-accounts]").await;
+
     // The app's log folder is private, and so is every log file in it.
     {
         use std::os::unix::fs::PermissionsExt;
@@ -174,24 +192,6 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
         "sign-in and refreshes are logged"
     );
     app.screenshot("05b-activity").await;
-
-    // 简体中文.
-    app.click("[data-testid=nav-settings]").await;
-    let select = app.find("[data-testid=select-language]").await;
-    select
-        .select_by_value("zh-CN")
-        .await
-        .expect("choose Chinese");
-    app.wait_text("[data-testid=nav-accounts]", "navigation in Chinese", |t| {
-        t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-    })
-    .await;
-    app.screenshot("06-settings-zh").await;
-    app.find("[data-testid=select-language]")
-        .await
-        .select_by_value("en")
-        .await
-        .expect("back to English");
 
     // Remove: asks first, then the account and its keyring entries are gone.
     app.click("[data-testid=nav-accounts]").await;
@@ -291,4 +291,24 @@ async fn first_run_guides_through_adding_a_provider() {
             .as_deref(),
         Some("secret_typed_in_first_run")
     );
+}
+
+/// Waits (20 s at most) until the latest line of the IPC capture on `channel` contains `text`;
+/// returns it.
+async fn wait_capture(capture: &std::path::Path, channel: &str, text: &str) -> String {
+    let tag = format!("\"channel\":\"{channel}\"");
+    let found = async {
+        loop {
+            let all = std::fs::read_to_string(capture).unwrap_or_default();
+            if let Some(line) = all.lines().rev().find(|l| l.contains(&tag)) {
+                if line.contains(text) {
+                    return line.to_owned();
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), found)
+        .await
+        .unwrap_or_else(|_| panic!("no {channel} capture containing {text:?}"))
 }
