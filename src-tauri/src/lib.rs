@@ -1,5 +1,22 @@
 //! The desktop shell: Tauri builder, plugins, deep links, notifications, window lifecycle. Wiring only.
 
+include!("command_list.rs");
+
+/// The handlers of every command in the list.
+macro_rules! handlers {
+    ($($command:ident),*) => {
+        tauri::generate_handler![$(commands::$command),*]
+    };
+}
+
+/// The names of every command in the list.
+#[cfg(test)]
+macro_rules! command_names {
+    ($($command:ident),*) => {
+        &[$(stringify!($command)),*]
+    };
+}
+
 mod commands;
 mod display;
 mod events;
@@ -55,32 +72,7 @@ pub fn run() {
             None,
         ))
         .manage(events::IpcCapture::from_env())
-        .invoke_handler(tauri::generate_handler![
-            commands::list_accounts,
-            commands::get_account,
-            commands::get_avatar,
-            commands::refresh_account,
-            commands::refresh_all,
-            commands::list_providers,
-            commands::add_provider,
-            commands::update_provider,
-            commands::remove_provider,
-            commands::set_client_secret,
-            commands::begin_sign_in,
-            commands::cancel_sign_in,
-            commands::remove_account,
-            commands::open_topup,
-            commands::set_low_balance,
-            commands::add_easemob_account,
-            commands::chat_list,
-            commands::chat_create_space,
-            commands::chat_send,
-            commands::list_activity,
-            commands::get_settings,
-            commands::set_settings,
-            commands::keyring_status,
-            commands::window_ready,
-        ])
+        .invoke_handler(with_commands!(handlers))
         .setup(|app| {
             logging::init(app.handle());
             tracing::info!(ms = since_start_ms(), "start-up: plugins and event loop ready");
@@ -387,5 +379,52 @@ async fn notify(app: &AppHandle, title: &str, body: &str) {
     let body = signet_core::printable::clean(body);
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::warn!(error = %e, "notification not shown");
+    }
+}
+
+/// The command list against what names it elsewhere: the window's permissions and the UI's
+/// `invoke` calls. A command missing from either side fails here, not in the running app.
+#[cfg(test)]
+mod command_drift {
+    use std::collections::BTreeSet;
+
+    const COMMANDS: &[&str] = with_commands!(command_names);
+
+    fn listed() -> BTreeSet<String> {
+        COMMANDS.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    fn read(path: &str) -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(root.join(path)).expect(path)
+    }
+
+    #[test]
+    fn the_window_may_call_exactly_the_listed_commands() {
+        let caps: serde_json::Value =
+            serde_json::from_str(&read("capabilities/main-window.json")).expect("json");
+        let allowed: BTreeSet<String> = caps["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        assert_eq!(allowed, listed());
+    }
+
+    #[test]
+    fn the_ui_invokes_exactly_the_listed_commands() {
+        let api = read("ui/src/lib/api.ts");
+        let mut invoked = BTreeSet::new();
+        for (at, _) in api.match_indices("invoke") {
+            let rest = &api[at..];
+            let Some(open) = rest.find('"') else { continue };
+            let name: String = rest[open + 1..].chars().take_while(|c| *c != '"').collect();
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                invoked.insert(name);
+            }
+        }
+        assert_eq!(invoked, listed());
     }
 }

@@ -1,0 +1,35 @@
+// The window's commands: the one list. `build.rs` declares each one (so each needs its own
+// permission in capabilities/), `lib.rs` registers the handlers, and a test checks that the
+// capabilities and the UI's `api.ts` name exactly these. Adding a command is its function in
+// commands.rs, one line here, and its permission line in capabilities/main-window.json.
+// (Included as text by build.rs and lib.rs: a build script cannot depend on its own crate.)
+macro_rules! with_commands {
+    ($then:ident) => {
+        $then!(
+            list_accounts,
+            get_account,
+            get_avatar,
+            refresh_account,
+            refresh_all,
+            list_providers,
+            add_provider,
+            update_provider,
+            remove_provider,
+            set_client_secret,
+            begin_sign_in,
+            cancel_sign_in,
+            remove_account,
+            open_topup,
+            set_low_balance,
+            add_easemob_account,
+            chat_list,
+            chat_create_space,
+            chat_send,
+            list_activity,
+            get_settings,
+            set_settings,
+            keyring_status,
+            window_ready
+        )
+    };
+}
