@@ -284,11 +284,10 @@ async fn a_script_sets_a_low_balance_alert_and_reads_the_forecast() {
     let server = OAuthServer::start(ServerConfig::aihubmix()).await;
     std::fs::write(
         env.config(),
-        format!(
-            "[[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\nredirect = \"loopback\"\n",
-            server.client_id(),
-            server.base_url()
-        ),
+        server
+            .provider_toml("aihubmix")
+            .set("redirect", "loopback")
+            .to_string(),
     )
     .expect("config");
     let out = secret_stdin(
@@ -354,19 +353,7 @@ fn secret_stdin(env: &Env, args: &[&str], lines: &str) -> Output {
 
 /// A `google` provider pointing at `server`'s endpoints, with its client secret stored.
 fn write_google_config(env: &Env, server: &OAuthServer) {
-    std::fs::write(
-        env.config(),
-        format!(
-            "[[providers]]\nname = \"google\"\nkind = \"google\"\nclient_id = \"{}\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nrevoke_url = \"{}\"\napi_base = \"{}\"\n",
-            server.client_id(),
-            server.authorization_endpoint(),
-            server.token_endpoint(),
-            server.userinfo_endpoint(),
-            server.revocation_endpoint().unwrap_or_default(),
-            server.api_base()
-        ),
-    )
-    .expect("config");
+    std::fs::write(env.config(), server.provider_toml("google").to_string()).expect("config");
     let out = secret_stdin(
         env,
         &["secret-set", "google"],

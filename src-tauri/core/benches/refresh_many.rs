@@ -36,9 +36,8 @@ async fn main() {
     let server = OAuthServer::start(ServerConfig::oidc()).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config_text = format!(
-        "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\n\n[refresh]\nmax_concurrent = {CONCURRENCY}\nper_provider_per_second = 1000000\n",
-        server.client_id(),
-        server.issuer()
+        "{}\n[refresh]\nmax_concurrent = {CONCURRENCY}\nper_provider_per_second = 1000000\n",
+        server.provider_toml("corp")
     );
     let config = Config::parse(&config_text, &dir.path().join("config.toml")).expect("config");
     let clock = ManualClock::new(1_900_000_000_000);

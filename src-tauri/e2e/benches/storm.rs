@@ -345,9 +345,8 @@ async fn main() {
     std::fs::write(
         run.dir.path().join("config.toml"),
         format!(
-            "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\nredirect = \"deep-link\"\n\n[refresh]\nper_provider_per_second = {rate}\n",
-            server.client_id(),
-            server.issuer()
+            "{}\n[refresh]\nper_provider_per_second = {rate}\n",
+            server.provider_toml("corp").set("redirect", "deep-link")
         ),
     )
     .expect("config");

@@ -20,11 +20,11 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\nredirect = \"deep-link\"\nclient_secret_env = \"SIGNET_E2E_AIHUBMIX_SECRET\"\n",
-            server.client_id(),
-            server.base_url()
-        ),
+        server
+            .provider_toml("aihubmix")
+            .set("redirect", "deep-link")
+            .set("client_secret_env", "SIGNET_E2E_AIHUBMIX_SECRET")
+            .to_string(),
     )
     .expect("config");
     // The "browser": opens Signet's one-time launch address, follows it to the provider's

@@ -30,11 +30,10 @@ async fn a_keyring_in_trouble_is_explained_in_the_window_and_nothing_is_lost() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\nredirect = \"deep-link\"\n",
-            server.client_id(),
-            server.base_url()
-        ),
+        server
+            .provider_toml("aihubmix")
+            .set("redirect", "deep-link")
+            .to_string(),
     )
     .expect("config");
     let data = dir.path().join("data");

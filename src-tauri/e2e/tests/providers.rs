@@ -48,27 +48,23 @@ async fn every_provider_signs_in_and_shows_its_account_view() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[providers]]\nname = \"google\"\nkind = \"google\"\nclient_id = \"{gid}\"\nclient_secret_env = \"E2E_GOOGLE_SECRET\"\nauthorize_url = \"{gauth}\"\ntoken_url = \"{gtoken}\"\nuserinfo_url = \"{ginfo}\"\nrevoke_url = \"{grevoke}\"\napi_base = \"{gapi}\"\n\n\
-             [[providers]]\nname = \"feishu\"\nkind = \"feishu\"\nclient_id = \"{fid}\"\nclient_secret_env = \"E2E_FEISHU_SECRET\"\naccounts_base = \"{fbase}\"\napi_base = \"{fbase}\"\nredirect_port = {fport}\n\n\
-             [[providers]]\nname = \"aihubmix\"\nkind = \"aihubmix\"\nclient_id = \"{aid}\"\nclient_secret_env = \"E2E_AIHUBMIX_SECRET\"\nbase_url = \"{abase}\"\n\n\
-             [[providers]]\nname = \"im\"\nkind = \"easemob\"\nclient_id = \"{eid}\"\nclient_secret_env = \"E2E_EASEMOB_SECRET\"\nbase_url = \"{ebase}\"\norg_name = \"{eorg}\"\napp_name = \"{eapp}\"\n",
-            gid = google.client_id(),
-            gauth = google.authorization_endpoint(),
-            gtoken = google.token_endpoint(),
-            ginfo = google.userinfo_endpoint(),
-            grevoke = google.revocation_endpoint().unwrap_or_default(),
-            gapi = google.api_base(),
-            fid = feishu.client_id(),
-            fbase = feishu.base_url(),
-            fport = free_port(),
-            aid = aihubmix.client_id(),
-            abase = aihubmix.base_url(),
-            eid = easemob.client_id(),
-            ebase = easemob.base_url(),
-            eorg = easemob.easemob_org(),
-            eapp = easemob.easemob_app(),
-        ),
+        [
+            google
+                .provider_toml("google")
+                .set("client_secret_env", "E2E_GOOGLE_SECRET"),
+            feishu
+                .provider_toml("feishu")
+                .set("client_secret_env", "E2E_FEISHU_SECRET")
+                .set("redirect_port", free_port()),
+            aihubmix
+                .provider_toml("aihubmix")
+                .set("client_secret_env", "E2E_AIHUBMIX_SECRET"),
+            easemob
+                .provider_toml("im")
+                .set("client_secret_env", "E2E_EASEMOB_SECRET"),
+        ]
+        .map(|p| p.to_string())
+        .join("\n"),
     )
     .expect("config");
     let capture = dir.path().join("ipc.jsonl");

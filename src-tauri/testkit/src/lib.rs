@@ -37,6 +37,7 @@ mod google_token;
 mod helpers;
 mod http;
 mod oidc;
+mod provider_toml;
 pub mod session_bus;
 mod state;
 mod store;
@@ -49,6 +50,7 @@ use tokio::sync::watch;
 
 use crate::state::{Balance, Shared};
 
+pub use crate::provider_toml::{ProviderToml, TomlValue};
 pub use crate::tokens::{decode_jwt_claims, pkce_pair, pkce_s256, verify_jwt_hs256};
 pub use crate::types::{
     ClientAuth, Dialect, Fault, MintedTokens, RecordedRequest, SentMessage, ServerConfig,

@@ -74,9 +74,12 @@ impl World {
         std::fs::write(
             world.config(),
             format!(
-                "[[providers]]\nname = \"corp\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\nredirect = \"deep-link\"\nclient_secret_env = \"{secret_var}\"\n\n[refresh]\nper_provider_per_second = 1000\n",
-                world.server.client_id(),
-                world.server.issuer()
+                "{}\n[refresh]\nper_provider_per_second = 1000\n",
+                world
+                    .server
+                    .provider_toml("corp")
+                    .set("redirect", "deep-link")
+                    .set("client_secret_env", secret_var.as_str())
             ),
         )
         .expect("config");

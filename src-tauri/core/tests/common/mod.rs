@@ -125,50 +125,17 @@ impl Setup {
 }
 
 pub fn config_text(server: &OAuthServer, name: &str, redirect: &str) -> String {
+    let entry = server.provider_toml(name);
     match server.dialect() {
-        Dialect::Oidc => format!(
-            "[[providers]]\nname = \"{name}\"\nkind = \"oidc\"\nclient_id = \"{}\"\nissuer = \"{}\"\nredirect = \"{redirect}\"\n",
-            server.client_id(),
-            server.issuer()
-        ),
-        Dialect::AiHubMix => format!(
-            "[[providers]]\nname = \"{name}\"\nkind = \"aihubmix\"\nclient_id = \"{}\"\nbase_url = \"{}\"\nredirect = \"{redirect}\"\n",
-            server.client_id(),
-            server.base_url()
-        ),
-        // Every documented endpoint pointed at the local server (Google's are on several hosts).
-        Dialect::Google => format!(
-            "[[providers]]\nname = \"{name}\"\nkind = \"google\"\nclient_id = \"{}\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nrevoke_url = \"{}\"\napi_base = \"{}\"\n",
-            server.client_id(),
-            server.authorization_endpoint(),
-            server.token_endpoint(),
-            server.userinfo_endpoint(),
-            server.revocation_endpoint().unwrap_or_default(),
-            server.api_base()
-        ),
-        // Feishu's accounts and open-platform domains both at the local server; a fixed
-        // loopback port as Feishu requires (a free one, so tests can run in parallel).
-        Dialect::Feishu => {
-            let mode = if redirect == "loopback" {
-                format!("redirect = \"loopback\"\nredirect_port = {}\n", free_port())
-            } else {
-                format!("redirect = \"{redirect}\"\n")
-            };
-            format!(
-                "[[providers]]\nname = \"{name}\"\nkind = \"feishu\"\nclient_id = \"{}\"\naccounts_base = \"{}\"\napi_base = \"{}\"\n{mode}",
-                server.client_id(),
-                server.base_url(),
-                server.base_url()
-            )
-        }
-        Dialect::Easemob => format!(
-            "[[providers]]\nname = \"{name}\"\nkind = \"easemob\"\nclient_id = \"{}\"\nbase_url = \"{}\"\norg_name = \"{}\"\napp_name = \"{}\"\n",
-            server.client_id(),
-            server.base_url(),
-            server.easemob_org(),
-            server.easemob_app()
-        ),
+        // Google's redirect is always the loopback one.
+        Dialect::Google => entry,
+        // A fixed loopback port as Feishu requires (a free one, so tests can run in parallel).
+        Dialect::Feishu if redirect == "loopback" => entry
+            .set("redirect", "loopback")
+            .set("redirect_port", free_port()),
+        _ => entry.set("redirect", redirect),
     }
+    .to_string()
 }
 
 /// A port free right now on 127.0.0.1.
