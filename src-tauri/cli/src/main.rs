@@ -17,7 +17,9 @@ macro_rules! esay {
 }
 
 mod accounts;
-mod actions;
+mod chat;
+mod easemob;
+mod profile;
 mod providers;
 
 use clap::{Parser, Subcommand};
@@ -194,7 +196,7 @@ enum Command {
     },
     /// Chat actions: list spaces or chats, create a space, send a message.
     #[command(subcommand)]
-    Chat(actions::Chat),
+    Chat(chat::Chat),
 }
 
 /// Endpoint overrides of `add-provider`, for hosts that differ from the documented defaults
@@ -282,7 +284,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         port,
     } = &cli.command
     {
-        return actions::add_oidc(&path, name, issuer, client_id, scopes.as_deref(), *port);
+        return providers::add_oidc(&path, name, issuer, client_id, scopes.as_deref(), *port);
     }
     if let Command::AddProvider {
         kind,
@@ -298,7 +300,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         endpoints,
     } = &cli.command
     {
-        return actions::add_provider(
+        return providers::add_provider(
             &path,
             &signet_core::views::NewProvider {
                 name: name.clone(),
@@ -323,7 +325,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
     }
     let config = Config::load(&path)?;
     if let Command::Providers = cli.command {
-        return actions::providers(&config, cli.json);
+        return providers::list(&config, cli.json);
     }
     let engine = Engine::open(EngineOptions::new(
         config,
@@ -344,7 +346,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             ttl,
             vip5,
         } => {
-            let args = actions::EasemobArgs {
+            let args = easemob::EasemobArgs {
                 host,
                 org,
                 app,
@@ -355,18 +357,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 ttl,
                 vip5,
             };
-            actions::add_easemob(&engine, args, cli.json).await
+            easemob::add(&engine, args, cli.json).await
         }
-        Command::Profile { account } => actions::profile(&engine, &account, cli.json).await,
+        Command::Profile { account } => profile::show(&engine, &account, cli.json).await,
         Command::LowBalance { account, amount } => {
-            actions::low_balance(&engine, &account, &amount).await
+            profile::low_balance(&engine, &account, &amount).await
         }
         Command::Topup {
             account,
             no_browser,
-        } => actions::topup(&engine, &account, no_browser).await,
-        Command::Chat(cmd) => actions::chat(&engine, cmd, cli.json).await,
-        Command::SecretSet { provider } => actions::secret_set(&engine, &provider).await,
+        } => profile::topup(&engine, &account, no_browser).await,
+        Command::Chat(cmd) => chat::run(&engine, cmd, cli.json).await,
+        Command::SecretSet { provider } => providers::secret_set(&engine, &provider).await,
         Command::EditProvider {
             name,
             client_id,

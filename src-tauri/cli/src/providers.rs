@@ -1,9 +1,9 @@
-//! `signetctl edit-provider` and `remove-provider`: changing a provider's entry, and removing it with its accounts.
+//! `signetctl providers`, `add-provider`, `add-oidc`, `secret-set`, `edit-provider` and `remove-provider`: the provider entries and their secrets.
 
 use std::io::{BufRead, IsTerminal};
 
 use signet_core::views::NewProvider;
-use signet_core::{Engine, Error};
+use signet_core::{Engine, Error, Secret};
 
 /// `signetctl edit-provider NAME …`: only the values given change; an empty one is removed, so
 /// the documented default applies again.
@@ -78,4 +78,95 @@ pub async fn remove(engine: &Engine, name: &str, yes: bool) -> Result<(), Error>
         ));
     }
     Ok(())
+}
+
+/// `signetctl providers`.
+pub fn list(config: &signet_core::Config, json: bool) -> Result<(), Error> {
+    if json {
+        let v: Vec<_> = config.providers.iter().map(|p| serde_json::json!({"name": p.name, "kind": p.kind.as_str(), "clientId": p.client_id})).collect();
+        say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(());
+    }
+    if config.providers.is_empty() {
+        esay!(
+            "No providers configured in {}. Add one with `signetctl add-provider` or edit the file.",
+            config.path.display()
+        );
+    }
+    for p in &config.providers {
+        say!(
+            "{:<16} {:<10} client_id={}",
+            p.name,
+            p.kind.as_str(),
+            p.client_id
+        );
+    }
+    Ok(())
+}
+
+/// Appends a provider entry to the configuration file.
+pub fn add_provider(path: &std::path::Path, p: &NewProvider) -> Result<(), Error> {
+    signet_core::config::append_provider(path, p)?;
+    let next = if p.kind == "easemob" {
+        "`signetctl add-easemob …`".to_owned()
+    } else {
+        format!(
+            "`signetctl secret-set {n}`, then `signetctl add {n}`",
+            n = p.name
+        )
+    };
+    esay!("Added {} to {}. Next: {next}.", p.name, path.display());
+    Ok(())
+}
+
+/// `signetctl add-oidc`: an OpenID Connect provider entry by its issuer.
+pub fn add_oidc(
+    path: &std::path::Path,
+    name: &str,
+    issuer: &str,
+    client_id: &str,
+    scopes: Option<&[String]>,
+    port: Option<u16>,
+) -> Result<(), Error> {
+    let provider = signet_core::views::NewProvider {
+        name: name.to_owned(),
+        kind: "oidc".into(),
+        client_id: client_id.to_owned(),
+        issuer: Some(issuer.to_owned()),
+        redirect: Some("loopback".into()),
+        redirect_port: port,
+        scopes: scopes.map(<[String]>::to_vec),
+        ..Default::default()
+    };
+    signet_core::config::append_provider(path, &provider)?;
+    esay!(
+        "Added {name} to {}. Next: `signetctl secret-set {name}`, then `signetctl add {name}`.",
+        path.display()
+    );
+    Ok(())
+}
+
+/// `signetctl secret-set PROVIDER`: the client secret from standard input to the keyring.
+pub async fn secret_set(engine: &Engine, provider: &str) -> Result<(), Error> {
+    let secret = read_secret(provider)?;
+    engine.set_client_secret(provider, &secret).await?;
+    esay!("Stored the client secret for {provider} in the system keyring.");
+    Ok(())
+}
+
+/// A client secret from standard input (a prompt on a terminal).
+fn read_secret(provider: &str) -> Result<Secret, Error> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Client secret for {provider}, then Enter: ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let s = line.trim_end_matches(['\r', '\n']).to_owned();
+    if s.is_empty() {
+        return Err(Error::config("No secret was given on standard input."));
+    }
+    Ok(Secret::new(s))
 }
