@@ -169,23 +169,25 @@ impl Accounts {
             .collect();
         let activity = self.base.store.account_activity(id, 50).await?;
         let row = self.base.store.require(id).await?;
-        let kind = crate::config::ProviderKind::parse(&account.provider_kind);
         // A provider removed from the configuration still lets the account be shown.
-        let (chat, missing_scopes) = match self.base.provider(&row.provider).await {
-            Ok(p) => (p.chat_support(), p.missing_scopes(row.scopes.as_deref())),
-            Err(_) => (Default::default(), Vec::new()),
+        let (chat, missing_scopes, can) = match self.base.provider(&row.provider).await {
+            Ok(p) => (
+                p.chat_support(),
+                p.missing_scopes(row.scopes.as_deref()),
+                p.capabilities(),
+            ),
+            Err(_) => Default::default(),
         };
-        use crate::config::ProviderKind as K;
         Ok(crate::views::AccountDetail {
             account,
             balance_history,
             forecast,
             activity,
-            can_top_up: kind == Some(K::Aihubmix),
-            can_revoke: matches!(kind, Some(K::Oidc | K::Google | K::Feishu)),
+            can_top_up: can.top_up,
+            can_revoke: can.revoke,
             chat,
             missing_scopes,
-            direct: kind.is_some_and(|k| !k.uses_browser()),
+            direct: can.form_sign_in,
         })
     }
 
@@ -194,8 +196,10 @@ impl Accounts {
     pub async fn set_low_balance(&self, id: i64, amount: Option<f64>) -> Result<AccountView> {
         let row = self.base.store.require(id).await?;
         let has_balance = self.base.store.latest_balance(id).await?.is_some()
-            || crate::config::ProviderKind::parse(&row.provider_kind)
-                == Some(crate::config::ProviderKind::Aihubmix);
+            || match self.base.provider(&row.provider).await {
+                Ok(p) => p.capabilities().balance,
+                Err(_) => false,
+            };
         if !has_balance {
             return Err(Error::config(format!(
                 "{} shows no balance for this account, so there is nothing to alert on.",

@@ -245,7 +245,7 @@ impl Refresher {
                     .await?;
                 if let Some(profile) = &grant.profile {
                     crate::actions::store_profile(&self.base, id, profile).await?;
-                } else if provider.has_balance() {
+                } else if provider.capabilities().balance {
                     crate::actions::sample_balance(&self.base, &*provider, &row, &tokens.access)
                         .await;
                 }

@@ -7,7 +7,10 @@ use serde::Deserialize;
 use url::Url;
 
 use super::oauth::OAuthEndpoints;
-use super::{get_json, AuthRequest, Balance, Grant, Profile, ProfileCtx, Provider, ProviderError};
+use super::{
+    get_json, AuthRequest, Balance, Capabilities, Grant, Profile, ProfileCtx, Provider,
+    ProviderError,
+};
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::Result;
 use crate::http::Http;
@@ -155,6 +158,13 @@ impl Provider for AiHubMix {
     fn uses_nonce(&self) -> bool {
         false
     }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            balance: true,
+            top_up: true,
+            ..Capabilities::default()
+        }
+    }
     fn default_refresh_lifetime(&self) -> Option<Duration> {
         Some(REFRESH_LIFETIME)
     }
@@ -183,10 +193,6 @@ impl Provider for AiHubMix {
             .map_err(setup)?
             .refresh(&self.http, refresh_token)
             .await
-    }
-
-    fn has_balance(&self) -> bool {
-        true
     }
 
     async fn profile(

@@ -9,8 +9,8 @@ use serde_json::json;
 use url::Url;
 
 use super::{
-    AccountCtx, AuthRequest, ChatSent, ChatSupport, DirectSignIn, FailureClass, Grant, Profile,
-    ProfileCtx, Provider, ProviderError, Recipient, Stash,
+    AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, DirectSignIn, FailureClass,
+    Grant, Profile, ProfileCtx, Provider, ProviderError, Recipient, Stash,
 };
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::{Error, Result};
@@ -546,6 +546,12 @@ impl Provider for Easemob {
     }
     fn uses_nonce(&self) -> bool {
         false
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            form_sign_in: true,
+            ..Capabilities::default()
+        }
     }
 
     async fn authorize_url(&self, _r: &AuthRequest) -> Result<Url> {

@@ -8,8 +8,8 @@ use url::Url;
 use super::feishu_errors::{classify, Origin};
 use super::oauth::OAuthEndpoints;
 use super::{
-    AccountCtx, AuthRequest, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant, Profile,
-    ProfileCtx, Provider, ProviderError, Recipient,
+    AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant,
+    Profile, ProfileCtx, Provider, ProviderError, Recipient,
 };
 use crate::config::{Brand, ProviderConfig, ProviderKind, TokenVersion};
 use crate::error::Result;
@@ -405,6 +405,12 @@ impl Provider for Feishu {
     }
     fn uses_nonce(&self) -> bool {
         false
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            revoke: true,
+            ..Capabilities::default()
+        }
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {

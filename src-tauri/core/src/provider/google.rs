@@ -9,8 +9,8 @@ use url::Url;
 
 use super::oidc::{Endpoints, Oidc};
 use super::{
-    AccountCtx, AuthRequest, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant, Profile,
-    ProfileCtx, Provider, ProviderError, Recipient,
+    AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant,
+    Profile, ProfileCtx, Provider, ProviderError, Recipient,
 };
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::Result;
@@ -318,6 +318,12 @@ impl Provider for Google {
     }
     fn uses_nonce(&self) -> bool {
         true
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            revoke: true,
+            ..Capabilities::default()
+        }
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {

@@ -254,6 +254,20 @@ pub struct DirectSignIn {
     pub ttl: Option<u64>,
 }
 
+/// What a provider offers beyond signing in and refreshing. The engine and the window ask for
+/// these instead of matching on kinds, so a new provider says what it can do in one place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Signet's access can be revoked at the provider when an account is removed.
+    pub revoke: bool,
+    /// The profile carries a balance, sampled after every refresh (low-balance alerts, forecast).
+    pub balance: bool,
+    /// A top-up page can be opened for an account.
+    pub top_up: bool,
+    /// Accounts are added with a form (credentials) instead of a browser sign-in.
+    pub form_sign_in: bool,
+}
+
 /// A provider: endpoints, token requests, profile, and the extras it supports.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -281,10 +295,8 @@ pub trait Provider: Send + Sync {
     /// Profile from the userinfo endpoint (and the ID token where there is one).
     async fn profile(&self, access: &Secret, ctx: ProfileCtx<'_>)
         -> Result<Profile, ProviderError>;
-    /// Whether the profile carries a balance worth sampling after each refresh.
-    fn has_balance(&self) -> bool {
-        false
-    }
+    /// What it offers besides sign-in and refresh (chat has its own, finer [`Provider::chat_support`]).
+    fn capabilities(&self) -> Capabilities;
     /// Adds an account without a browser (Easemob). The grant's refresh secret is what
     /// re-issues the token later; it is stored in the keyring like any refresh token.
     async fn sign_in_direct(

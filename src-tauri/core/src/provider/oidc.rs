@@ -11,7 +11,8 @@ use url::Url;
 
 use super::oauth::OAuthEndpoints;
 use super::{
-    get_json, AuthRequest, FailureClass, Grant, Profile, ProfileCtx, Provider, ProviderError,
+    get_json, AuthRequest, Capabilities, FailureClass, Grant, Profile, ProfileCtx, Provider,
+    ProviderError,
 };
 use crate::config::{ProviderConfig, ProviderKind, TokenAuth};
 use crate::error::{Error, ErrorCode, Result};
@@ -414,6 +415,12 @@ impl Provider for Oidc {
     }
     fn uses_nonce(&self) -> bool {
         true
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            revoke: true,
+            ..Capabilities::default()
+        }
     }
 
     async fn expected_issuer(&self) -> Result<Option<String>> {
