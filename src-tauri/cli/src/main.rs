@@ -64,61 +64,15 @@ enum Command {
         kind: String,
         /// Name for the provider (letters, digits, '-', '_').
         name: String,
-        #[arg(long, default_value = "")]
-        client_id: String,
-        /// OpenID Connect issuer URL (kind oidc).
-        #[arg(long)]
-        issuer: Option<String>,
-        /// Feishu: feishu (default) or lark.
-        #[arg(long)]
-        brand: Option<String>,
-        /// Feishu: v2 (default) or v3 token endpoint.
-        #[arg(long)]
-        token_version: Option<String>,
-        /// AIHubMix / Easemob base URL.
-        #[arg(long)]
-        base_url: Option<String>,
-        /// Space-separated scopes (default: the provider's own list).
-        #[arg(long, value_delimiter = ' ')]
-        scopes: Option<Vec<String>>,
-        /// loopback | deep-link
-        #[arg(long)]
-        redirect: Option<String>,
-        /// Fixed loopback port for the redirect URI.
-        #[arg(long)]
-        port: Option<u16>,
         #[command(flatten)]
-        endpoints: Box<Endpoints>,
+        entry: Box<EntryFlags>,
     },
     /// Change a provider's entry: only the values given change; an empty value ("") is removed,
     /// so the documented default applies again. Its accounts stay. (Secrets: `secret-set`.)
     EditProvider {
         name: String,
-        #[arg(long)]
-        client_id: Option<String>,
-        /// OpenID Connect issuer URL (kind oidc).
-        #[arg(long)]
-        issuer: Option<String>,
-        /// Feishu: feishu or lark.
-        #[arg(long)]
-        brand: Option<String>,
-        /// Feishu: v2 or v3 token endpoint.
-        #[arg(long)]
-        token_version: Option<String>,
-        /// AIHubMix / Easemob base URL.
-        #[arg(long)]
-        base_url: Option<String>,
-        /// Space-separated scopes ("" for the provider's own list).
-        #[arg(long)]
-        scopes: Option<String>,
-        /// loopback | deep-link
-        #[arg(long)]
-        redirect: Option<String>,
-        /// Fixed loopback port for the redirect URI (0: any free port).
-        #[arg(long)]
-        port: Option<u16>,
         #[command(flatten)]
-        endpoints: Box<Endpoints>,
+        entry: Box<EntryFlags>,
     },
     /// Remove a provider, and with it its accounts (revoked at the provider where it can be,
     /// deleted from this computer) and its client secret. Asks first when it has accounts.
@@ -201,6 +155,64 @@ enum Command {
 
 /// Endpoint overrides of `add-provider`, for hosts that differ from the documented defaults
 /// (a proxy, a private deployment, a test server).
+/// A provider entry's values, for `add-provider` and `edit-provider`.
+#[derive(clap::Args)]
+struct EntryFlags {
+    #[arg(long)]
+    client_id: Option<String>,
+    /// OpenID Connect issuer URL (kind oidc).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Feishu: feishu (default) or lark.
+    #[arg(long)]
+    brand: Option<String>,
+    /// Feishu: v2 (default) or v3 token endpoint.
+    #[arg(long)]
+    token_version: Option<String>,
+    /// AIHubMix / Easemob base URL.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Space-separated scopes ("" or absent: the provider's own list).
+    #[arg(long)]
+    scopes: Option<String>,
+    /// loopback | deep-link
+    #[arg(long)]
+    redirect: Option<String>,
+    /// Fixed loopback port for the redirect URI (0: any free port).
+    #[arg(long)]
+    port: Option<u16>,
+    #[command(flatten)]
+    endpoints: Endpoints,
+}
+
+impl EntryFlags {
+    /// The entry (or, for an edit, the change) these flags describe.
+    fn provider(self, name: &str, kind: &str) -> signet_core::views::NewProvider {
+        let e = self.endpoints;
+        signet_core::views::NewProvider {
+            name: name.to_owned(),
+            kind: kind.to_owned(),
+            client_id: self.client_id.unwrap_or_default(),
+            issuer: self.issuer,
+            brand: self.brand,
+            token_version: self.token_version,
+            base_url: self.base_url,
+            scopes: self
+                .scopes
+                .map(|s| s.split_whitespace().map(str::to_owned).collect()),
+            redirect: self.redirect,
+            redirect_port: self.port,
+            authorize_url: e.authorize_url,
+            token_url: e.token_url,
+            userinfo_url: e.userinfo_url,
+            revoke_url: e.revoke_url,
+            api_base: e.api_base,
+            accounts_base: e.accounts_base,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct Endpoints {
     /// The authorization endpoint (the browser's sign-in page).
@@ -286,45 +298,15 @@ async fn run(cli: Cli) -> Result<(), Error> {
     {
         return providers::add_oidc(&path, name, issuer, client_id, scopes.as_deref(), *port);
     }
-    if let Command::AddProvider {
-        kind,
-        name,
-        client_id,
-        issuer,
-        brand,
-        token_version,
-        base_url,
-        scopes,
-        redirect,
-        port,
-        endpoints,
-    } = &cli.command
-    {
-        return providers::add_provider(
-            &path,
-            &signet_core::views::NewProvider {
-                name: name.clone(),
-                kind: kind.clone(),
-                client_id: client_id.clone(),
-                issuer: issuer.clone(),
-                brand: brand.clone(),
-                token_version: token_version.clone(),
-                base_url: base_url.clone(),
-                scopes: scopes.clone(),
-                redirect: redirect.clone(),
-                redirect_port: *port,
-                authorize_url: endpoints.authorize_url.clone(),
-                token_url: endpoints.token_url.clone(),
-                userinfo_url: endpoints.userinfo_url.clone(),
-                revoke_url: endpoints.revoke_url.clone(),
-                api_base: endpoints.api_base.clone(),
-                accounts_base: endpoints.accounts_base.clone(),
-                ..Default::default()
-            },
-        );
-    }
+    // Entries are added to the file alone: no engine, no keyring.
+    let command = match cli.command {
+        Command::AddProvider { kind, name, entry } => {
+            return providers::add_provider(&path, &entry.provider(&name, &kind));
+        }
+        other => other,
+    };
     let config = Config::load(&path)?;
-    if let Command::Providers = cli.command {
+    if let Command::Providers = command {
         return providers::list(&config, cli.json);
     }
     let engine = Engine::open(EngineOptions::new(
@@ -333,7 +315,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Vault::system(),
     ))
     .await?;
-    match cli.command {
+    match command {
         Command::Providers | Command::AddOidc { .. } | Command::AddProvider { .. } => Ok(()),
         Command::AddEasemob {
             host,
@@ -369,36 +351,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
         } => profile::topup(&engine, &account, no_browser).await,
         Command::Chat(cmd) => chat::run(&engine, cmd, cli.json).await,
         Command::SecretSet { provider } => providers::secret_set(&engine, &provider).await,
-        Command::EditProvider {
-            name,
-            client_id,
-            issuer,
-            brand,
-            token_version,
-            base_url,
-            scopes,
-            redirect,
-            port,
-            endpoints,
-        } => {
-            let change = signet_core::views::NewProvider {
-                client_id: client_id.unwrap_or_default(),
-                issuer,
-                brand,
-                token_version,
-                base_url,
-                scopes: scopes.map(|s| s.split_whitespace().map(str::to_owned).collect()),
-                redirect,
-                redirect_port: port,
-                authorize_url: endpoints.authorize_url,
-                token_url: endpoints.token_url,
-                userinfo_url: endpoints.userinfo_url,
-                revoke_url: endpoints.revoke_url,
-                api_base: endpoints.api_base,
-                accounts_base: endpoints.accounts_base,
-                ..Default::default()
-            };
-            providers::edit(&engine, &name, change).await
+        Command::EditProvider { name, entry } => {
+            providers::edit(&engine, &name, entry.provider(&name, "")).await
         }
         Command::RemoveProvider { name, yes } => providers::remove(&engine, &name, yes).await,
         Command::Add {

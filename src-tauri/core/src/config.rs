@@ -470,6 +470,28 @@ pub fn write(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| Error::config(format!("{}: cannot be written ({e}).", path.display())))
 }
 
+/// The configuration file at `path`, parsed for editing (comments and layout kept).
+fn read_document(path: &Path) -> Result<toml_edit::DocumentMut> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::config(format!("{}: cannot be read ({e}).", path.display())))?;
+    text.parse()
+        .map_err(|e| Error::config(format!("{}: {e}", path.display())))
+}
+
+/// The `[[providers]]` table named `name` in `doc`.
+fn provider_table<'a>(
+    doc: &'a mut toml_edit::DocumentMut,
+    name: &str,
+) -> Result<&'a mut toml_edit::Table> {
+    doc.get_mut("providers")
+        .and_then(|p| p.as_array_of_tables_mut())
+        .and_then(|a| {
+            a.iter_mut()
+                .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
+        })
+        .ok_or_else(|| Error::not_found(format!("There is no provider named \"{name}\".")))
+}
+
 /// Sets `key` of the provider named `name` in the file at `path`, checks the result, writes it.
 pub fn set_provider_value(
     path: &Path,
@@ -477,21 +499,8 @@ pub fn set_provider_value(
     key: &str,
     value: toml_edit::Item,
 ) -> Result<Config> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::config(format!("{}: cannot be read ({e}).", path.display())))?;
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
-    let table = doc
-        .get_mut("providers")
-        .and_then(|p| p.as_array_of_tables_mut())
-        .and_then(|a| {
-            a.iter_mut()
-                .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
-        })
-        .ok_or_else(|| {
-            Error::not_found(format!("{}: no provider named \"{name}\".", path.display()))
-        })?;
+    let mut doc = read_document(path)?;
+    let table = provider_table(&mut doc, name)?;
     table[key] = value;
     let text = doc.to_string();
     let config = Config::parse(&text, path)?;
@@ -502,11 +511,7 @@ pub fn set_provider_value(
 /// Removes the provider named `name` from the file at `path` (keeping the rest as written),
 /// checks the result, writes it.
 pub fn remove_provider(path: &Path, name: &str) -> Result<Config> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::config(format!("{}: cannot be read ({e}).", path.display())))?;
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+    let mut doc = read_document(path)?;
     if let Some(providers) = doc
         .get_mut("providers")
         .and_then(|p| p.as_array_of_tables_mut())
@@ -584,19 +589,8 @@ pub fn with_provider_changed(
     name: &str,
     p: &crate::views::NewProvider,
 ) -> Result<(String, Config)> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::config(format!("{}: cannot be read ({e}).", path.display())))?;
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
-    let table = doc
-        .get_mut("providers")
-        .and_then(|p| p.as_array_of_tables_mut())
-        .and_then(|a| {
-            a.iter_mut()
-                .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
-        })
-        .ok_or_else(|| Error::not_found(format!("There is no provider named \"{name}\".")))?;
+    let mut doc = read_document(path)?;
+    let table = provider_table(&mut doc, name)?;
     let kind = table.get("kind").and_then(|k| k.as_str()).unwrap_or("");
     if !p.kind.is_empty() && p.kind != kind {
         return Err(Error::config(format!(
