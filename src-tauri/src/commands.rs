@@ -77,7 +77,7 @@ pub async fn refresh_account(
 
 #[tauri::command]
 pub async fn refresh_all(app: AppHandle) -> Reply<RefreshAllResult> {
-    let result = crate::refresh_all(&app).await;
+    let result = crate::services::refresh_all(&app).await;
     reply(&app, "refresh_all", result)
 }
 
@@ -139,7 +139,7 @@ pub async fn begin_sign_in(
     provider: String,
     account: Option<i64>,
 ) -> Reply<SignInStarted> {
-    let result = crate::begin_sign_in(&app, &provider, account).await;
+    let result = crate::services::begin_sign_in(&app, &provider, account).await;
     reply(&app, "begin_sign_in", result)
 }
 
@@ -168,7 +168,7 @@ pub async fn remove_account(
 #[tauri::command]
 pub async fn open_topup(app: AppHandle, engine: State<'_, Engine>, id: i64) -> Reply<()> {
     let result = match engine.topup_url(id).await {
-        Ok(url) => crate::open_browser(&app, url.as_str()),
+        Ok(url) => crate::services::open_browser(&app, url.as_str()),
         Err(e) => Err(e),
     };
     reply(&app, "open_topup", result)
@@ -241,7 +241,7 @@ pub async fn get_settings(app: AppHandle, engine: State<'_, Engine>) -> Reply<Se
 
 #[tauri::command]
 pub async fn set_settings(app: AppHandle, settings: Settings) -> Reply<Settings> {
-    let result = crate::apply_settings(&app, &settings).await;
+    let result = crate::services::apply_settings(&app, &settings).await;
     reply(&app, "set_settings", result)
 }
 

@@ -1,10 +1,11 @@
 //! The tray: a summary, Refresh all, at most 15 account lines (those needing attention first), Open Signet, Quit; the tooltip.
 
-use signet_core::{AccountView, Engine, Status};
+use signet_core::{AccountView, Status};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 
+use crate::ext::SignetExt;
 use crate::words::Words;
 
 pub const TRAY_ID: &str = "signet";
@@ -174,10 +175,10 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
             Some(TrayItem::RefreshAll) => {
                 let app = app.clone();
                 tauri::async_runtime::spawn(async move {
-                    let _ = crate::refresh_all(&app).await;
+                    let _ = crate::services::refresh_all(&app).await;
                 });
             }
-            Some(TrayItem::Account(_)) | Some(TrayItem::Open) => crate::show_window(app),
+            Some(TrayItem::Account(_)) | Some(TrayItem::Open) => crate::window::show_window(app),
             Some(TrayItem::Quit) => app.exit(0),
             None => {}
         })
@@ -188,7 +189,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
                 ..
             } = event
             {
-                crate::toggle_window(tray.app_handle());
+                crate::window::toggle_window(tray.app_handle());
             }
         });
     if let Some(icon) = app.default_window_icon() {
@@ -200,7 +201,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
 
 /// Rebuilds the account lines and the tooltip from the engine's current view.
 pub async fn update(app: &AppHandle) {
-    let engine = app.state::<Engine>().inner().clone();
+    let engine = app.engine();
     let Ok(accounts) = engine.list().await else {
         return;
     };
@@ -220,7 +221,7 @@ pub async fn update(app: &AppHandle) {
         let _ = tray.set_menu(Some(m));
     }
     let _ = tray.set_tooltip(Some(format!("Signet — {}", summary(words, &accounts))));
-    if let Some(c) = app.try_state::<crate::Counters>() {
+    if let Some(c) = app.counters() {
         c.tray_rebuilds
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -228,7 +229,7 @@ pub async fn update(app: &AppHandle) {
 
 /// Shows the outcome of "Refresh all" in the tooltip (the tray has no other place for text).
 pub async fn show_outcome(app: &AppHandle, outcome: &signet_core::views::RefreshAllResult) {
-    let engine = app.state::<Engine>().inner().clone();
+    let engine = app.engine();
     let Ok(accounts) = engine.list().await else {
         return;
     };

@@ -1,0 +1,19 @@
+//! `SignetExt`: the app's services on Tauri's handle (the engine, the counters), one line at each use.
+
+use signet_core::Engine;
+use tauri::{Manager, Runtime};
+
+/// The engine and the shell's counters from anything that reaches the app (app, handle, window).
+pub(crate) trait SignetExt<R: Runtime>: Manager<R> {
+    /// The engine (a cheap handle: clones share it).
+    fn engine(&self) -> Engine {
+        self.state::<Engine>().inner().clone()
+    }
+    /// What the shell did since start (none before set-up).
+    fn counters(&self) -> Option<&crate::services::Counters> {
+        self.try_state::<crate::services::Counters>()
+            .map(|s| s.inner())
+    }
+}
+
+impl<R: Runtime, T: Manager<R>> SignetExt<R> for T {}

@@ -1,0 +1,132 @@
+//! The app's services behind the commands and the tray: the browser, sign-in, Refresh all, preferences, notifications, counters.
+
+use std::sync::atomic::AtomicU64;
+
+use signet_core::views::{RefreshAllResult, Settings, SignInStarted};
+use signet_core::Error;
+use tauri::AppHandle;
+use tauri_plugin_autostart::ManagerExt as _;
+use tauri_plugin_notification::NotificationExt;
+
+use crate::ext::SignetExt;
+use crate::{events, tray};
+
+/// Opens `url` in the person's browser: `$BROWSER` if set, else the system opener (the
+/// engine's, shared with `signetctl`).
+pub(crate) fn open_browser(app: &AppHandle, url: &str) -> Result<(), Error> {
+    let engine = app.engine();
+    signet_core::browser::open(url, &engine.config().secret_env_names())
+        .map_err(|e| Error::new(e.code, format!("{} The address: {url}", e.message)))
+}
+
+/// Starts a sign-in and opens the browser; the result arrives as a `sign-in-finished` event.
+pub(crate) async fn begin_sign_in(
+    app: &AppHandle,
+    provider: &str,
+    account: Option<i64>,
+) -> Result<SignInStarted, Error> {
+    let engine = app.engine();
+    let start = engine.begin_sign_in(provider, account).await?;
+    let started = SignInStarted {
+        provider: start.provider.clone(),
+        authorize_url: start.authorize_url.to_string(),
+        redirect_uri: start.redirect_uri.clone(),
+        expires_at: start.expires_at,
+    };
+    if let Err(e) = open_browser(app, start.browser_url.as_str()) {
+        engine.cancel_sign_in(provider);
+        return Err(e);
+    }
+    // The engine announces the outcome (SignInFinished); nobody needs to wait here.
+    drop(start.waiter);
+    Ok(started)
+}
+
+/// "Refresh all" (tray and window): refreshes every active account; the outcome is shown.
+pub(crate) async fn refresh_all(app: &AppHandle) -> Result<RefreshAllResult, Error> {
+    let engine = app.engine();
+    let results = engine.refresh_all().await?;
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count() as u32;
+    let outcome = RefreshAllResult {
+        refreshed: results.len() as u32 - failed,
+        failed,
+    };
+    tracing::info!(
+        refreshed = outcome.refreshed,
+        failed = outcome.failed,
+        "refresh all"
+    );
+    tray::update(app).await;
+    tray::show_outcome(app, &outcome).await;
+    Ok(outcome)
+}
+
+/// Saves preferences and applies launch-at-login.
+pub(crate) async fn apply_settings(
+    app: &AppHandle,
+    settings: &Settings,
+) -> Result<Settings, Error> {
+    let engine = app.engine();
+    let saved = engine.set_settings(settings).await?;
+    // The tray speaks the app's language: a new choice shows at once.
+    tray::update(app).await;
+    let autostart = app.autolaunch();
+    let applied = if saved.launch_at_login {
+        autostart.enable()
+    } else {
+        autostart.disable()
+    };
+    if let Err(e) = applied {
+        tracing::warn!(error = %e, "launch at login could not be changed");
+    }
+    Ok(saved)
+}
+
+/// Shows alerts as notifications, grouped: what arrives within a storm is one notification
+/// per kind ("12 accounts need signing in again").
+pub(crate) async fn notifications(
+    app: AppHandle,
+    mut alerts: tokio::sync::mpsc::UnboundedReceiver<Vec<signet_core::batch::Alert>>,
+) {
+    use signet_core::batch::{gather_alerts, ALERT_MAX_WAIT, ALERT_QUIET};
+    while let Some(held) = gather_alerts(&mut alerts, ALERT_QUIET, ALERT_MAX_WAIT).await {
+        let engine = app.engine();
+        let words = crate::words::Words::of(&engine).await;
+        for (title, body) in words.notifications(&held) {
+            notify(&app, &title, &body).await;
+        }
+    }
+}
+
+/// What the shell did since start, logged at quit (the storm benchmark reads it).
+#[derive(Default)]
+pub(crate) struct Counters {
+    /// Batches that told the window (and the tray) to reload the account list.
+    pub(crate) window_reloads: AtomicU64,
+    pub(crate) tray_rebuilds: AtomicU64,
+}
+
+/// A desktop notification, if the person allows them.
+async fn notify(app: &AppHandle, title: &str, body: &str) {
+    let engine = app.engine();
+    if !engine
+        .settings()
+        .await
+        .map(|s| s.notifications)
+        .unwrap_or(true)
+    {
+        return;
+    }
+    tracing::info!(title, "notification requested");
+    events::capture(
+        app,
+        "notification",
+        &serde_json::json!({ "title": title, "body": body }),
+    );
+    // Names in alerts come from providers: no control characters reach the notification daemon.
+    let title = signet_core::printable::one_line(title);
+    let body = signet_core::printable::clean(body);
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(error = %e, "notification not shown");
+    }
+}
