@@ -6,6 +6,7 @@ import { activity } from "../../test/fixtures";
 import { setLang } from "../i18n";
 import { tables } from "../i18n";
 import ActivityScreen from "./ActivityScreen.svelte";
+import { ActivityStore } from "./store.svelte";
 import { KIND_LABELS, OUTCOME_LABELS, activityKind, activityOutcome } from "./labels";
 
 describe("ActivityScreen", () => {
@@ -16,7 +17,7 @@ describe("ActivityScreen", () => {
         activity({ id: 1, account: null, kind: "sign_in", outcome: "refused", code: "unknown_sign_in", message: "No pending sign-in." }),
       ],
     });
-    render(ActivityScreen);
+    render(ActivityScreen, { props: { store: new ActivityStore() } });
 
     const rows = await screen.findAllByTestId("activity-row");
     expect(backend.called("list_activity")[0].args).toEqual({ limit: 200 });
@@ -36,7 +37,7 @@ describe("ActivityScreen", () => {
         activity({ id: 3, account: null, kind: "sign_in", outcome: "refused", code: "unknown_sign_in", message: "No pending sign-in.", count: 2000 }),
       ],
     });
-    render(ActivityScreen);
+    render(ActivityScreen, { props: { store: new ActivityStore() } });
     const rows = await screen.findAllByTestId("activity-row");
     expect(rows).toHaveLength(1);
     expect(within(rows[0]).getByTestId("activity-count").textContent).toBe("×2000");
@@ -44,7 +45,7 @@ describe("ActivityScreen", () => {
 
   it("says so when nothing has happened yet", async () => {
     mockBackend({ list_activity: () => [] });
-    render(ActivityScreen);
+    render(ActivityScreen, { props: { store: new ActivityStore() } });
     expect(await screen.findByText("Nothing has happened yet.")).toBeTruthy();
   });
 
