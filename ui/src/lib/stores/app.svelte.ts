@@ -1,0 +1,100 @@
+// The window's app-wide state as stores: the account list, the providers, the preferences and the
+// notices. The app creates them once, tells them of the engine's events, and components read them.
+import { getSettings, listAccounts, listProviders } from "../api";
+import { coalesce } from "../coalesce";
+import { applyLanguagePref } from "../i18n";
+import type { AccountView, LanguagePref, Notice, ProviderView, Settings } from "../types";
+
+/** The account list: read at start (from the list asked for before mounting) and on every change. */
+export class AccountsStore {
+  list = $state<AccountView[]>([]);
+  /** True once a read has succeeded; until then there is nothing honest to show. */
+  loaded = $state(false);
+  error = $state<unknown>(null);
+  #prefetched: Promise<AccountView[]> | null;
+  #afterRead: (list: AccountView[] | null) => void;
+
+  /** `prefetched`: the list main.ts asked for before mounting (used once). `afterRead` runs after
+   * every read, with the list or null when it failed. */
+  constructor(prefetched: Promise<AccountView[]> | null, afterRead: (list: AccountView[] | null) => void) {
+    this.#prefetched = prefetched;
+    this.#afterRead = afterRead;
+  }
+
+  readonly load = coalesce(async () => {
+    try {
+      const pending = this.#prefetched ?? listAccounts();
+      this.#prefetched = null;
+      const next = await pending;
+      // For the list-render benchmark: from the data's arrival to the frame that shows it.
+      performance.mark("signet:list-data");
+      this.list = next;
+      // rAF then a task: runs right after the frame with the new list is produced.
+      requestAnimationFrame(() =>
+        setTimeout(() => performance.measure("signet:list-render", "signet:list-data"), 0),
+      );
+      this.loaded = true;
+      this.error = null;
+      this.#afterRead(next);
+    } catch (e) {
+      this.error = e;
+      this.#afterRead(null);
+    }
+  });
+}
+
+/** The configured providers (Settings, the sign-in chooser, the first run). */
+export class ProvidersStore {
+  list = $state<ProviderView[]>([]);
+  loaded = $state(false);
+  error = $state<unknown>(null);
+
+  readonly load = coalesce(async () => {
+    try {
+      this.list = await listProviders();
+      this.error = null;
+    } catch (e) {
+      this.error = e;
+    } finally {
+      this.loaded = true;
+    }
+  });
+
+  named(name: string): ProviderView | undefined {
+    return this.list.find((p) => p.name === name);
+  }
+}
+
+/** The preferences; reading them applies the language. */
+export class SettingsStore {
+  current = $state<Settings | null>(null);
+  error = $state<unknown>(null);
+
+  async load(): Promise<void> {
+    try {
+      this.current = await getSettings();
+      applyLanguagePref(this.current.language as LanguagePref);
+    } catch (e) {
+      this.error = e;
+    }
+  }
+
+  /** Settings saved them (the language is applied there). */
+  saved(next: Settings): void {
+    this.current = next;
+  }
+}
+
+/** Warnings for the banner (a forged link, …): the latest five, each dismissible. */
+export class NoticesStore {
+  list = $state<(Notice & { key: number })[]>([]);
+  #key = 0;
+
+  add(n: Notice): void {
+    this.list = [...this.list.slice(-4), { ...n, key: ++this.#key }];
+  }
+
+  dismiss(key: number): void {
+    this.list = this.list.filter((n) => n.key !== key);
+  }
+}
