@@ -142,7 +142,12 @@ impl Words {
             match names.as_slice() {
                 [] => {}
                 [one] => out.push((format!("{one}：{}", zh_title(kind)), zh_body(kind).into())),
-                many => out.push((zh_group_title(kind, many.len()), zh_list(many, 3))),
+                many => {
+                    let n = many.len();
+                    let names =
+                        signet_core::batch::list_some(many, 3, "；", |_| format!(" 等 {n} 个"));
+                    out.push((zh_group_title(kind, n), names));
+                }
             }
         }
         out
@@ -182,20 +187,6 @@ fn zh_group_title(kind: AlertKind, n: usize) -> String {
         AlertKind::LowBalance => "余额不足",
     };
     format!("{n} 个账户{what}")
-}
-
-/// "a；b；c 等 12 个".
-fn zh_list(items: &[&str], shown: usize) -> String {
-    let mut s = items
-        .iter()
-        .take(shown)
-        .copied()
-        .collect::<Vec<_>>()
-        .join("；");
-    if items.len() > shown {
-        s.push_str(&format!(" 等 {} 个", items.len()));
-    }
-    s
 }
 
 fn join(head: String, parts: &[String], sep: &str) -> String {

@@ -197,23 +197,32 @@ pub fn group_alerts(alerts: &[Alert]) -> Vec<(String, String)> {
                     .filter(|a| ids.insert(a.account_id))
                     .map(|a| a.account.as_str())
                     .collect();
-                out.push((kind.group_title(ids.len()), list_some(&names, 3)));
+                out.push((
+                    kind.group_title(ids.len()),
+                    list_some(&names, 3, "; ", |more| format!(" and {more} more")),
+                ));
             }
         }
     }
     out
 }
 
+/// The first `shown` of `items` joined by `sep`, then `more(n)` for the `n` left out:
 /// "a; b; c and 9 more".
-fn list_some(items: &[&str], shown: usize) -> String {
+pub fn list_some(
+    items: &[&str],
+    shown: usize,
+    sep: &str,
+    more: impl Fn(usize) -> String,
+) -> String {
     let mut s = items
         .iter()
         .take(shown)
         .copied()
         .collect::<Vec<_>>()
-        .join("; ");
+        .join(sep);
     if items.len() > shown {
-        s.push_str(&format!(" and {} more", items.len() - shown));
+        s.push_str(&more(items.len() - shown));
     }
     s
 }

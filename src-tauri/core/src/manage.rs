@@ -39,10 +39,7 @@ impl Setup {
     /// The configured providers, with whether a client secret is available (never the secret).
     pub async fn providers(&self) -> Result<Vec<ProviderView>> {
         let config = self.config();
-        let mut counts = std::collections::HashMap::<String, u32>::new();
-        for row in self.base.store.list().await? {
-            *counts.entry(row.provider).or_default() += 1;
-        }
+        let counts = self.base.store.count_by_provider().await?;
         let mut out = Vec::new();
         for p in &config.providers {
             // A keyring in trouble does not hide the providers: each says it could not check

@@ -360,6 +360,18 @@ impl Store {
         )
     }
 
+    /// How many accounts each provider has (one query, whatever their number).
+    pub async fn count_by_provider(&self) -> Result<std::collections::HashMap<String, u32>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT provider, COUNT(*) FROM accounts GROUP BY provider")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(p, n)| (p, u32::try_from(n).unwrap_or(u32::MAX)))
+            .collect())
+    }
+
     pub async fn list(&self) -> Result<Vec<AccountRow>> {
         Ok(
             sqlx::query_as("SELECT * FROM accounts ORDER BY provider, display_name, id")
