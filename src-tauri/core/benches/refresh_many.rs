@@ -6,7 +6,8 @@
 //!
 //! Run: `cargo bench -p signet-core --bench refresh_many` (add `-- --accounts N --rounds R
 //! --latency-ms L`). With `--latency-ms`, the server holds every token answer that long (both
-//! loops alike), as a real provider across the internet does.
+//! loops alike), as a real provider across the internet does. `--engine-only 1` skips the other
+//! two loops, for profiling the engine alone (`perf record … -- --engine-only 1 --rounds 40`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +33,7 @@ async fn main() {
     let accounts = arg("--accounts", 1000);
     let rounds = arg("--rounds", 3);
     let latency = Duration::from_millis(arg("--latency-ms", 0) as u64);
+    let engine_only = arg("--engine-only", 0) != 0;
     // Rotating, reuse-detecting refresh tokens; no balance to fetch after a refresh.
     let server = OAuthServer::start(ServerConfig::oidc()).await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -153,6 +155,10 @@ async fn main() {
             "one request per account"
         );
 
+        if engine_only {
+            println!("round {round}: engine {:.3} s", engine_time.as_secs_f64());
+            continue;
+        }
         // Bare loop: the same requests with reqwest at the same concurrency, parsing the JSON.
         push_latency(&server, latency, accounts);
         let t = Instant::now();
@@ -174,6 +180,9 @@ async fn main() {
         engine_times.push(engine_time);
         bare_times.push(bare_time);
         floor_times.push(floor_time);
+    }
+    if engine_only {
+        return;
     }
     let e = median(&mut engine_times);
     let b = median(&mut bare_times);

@@ -19,7 +19,6 @@ pub struct FileLock {
 pub type AccountLock = FileLock;
 
 pub async fn lock_account(dir: &Path, account: i64, timeout: Duration) -> Result<AccountLock> {
-    crate::private_fs::create_dir(dir)?;
     lock_file(
         &dir.join(format!("account-{account}.lock")),
         timeout,
@@ -37,9 +36,7 @@ pub async fn lock_file(
     waiting: &str,
     too_long: &str,
 ) -> Result<FileLock> {
-    // Private and never through a symlink: nobody else can open the file to hold its lock.
-    let file = crate::private_fs::open_file(path, false)
-        .map_err(|e| Error::internal(format!("cannot open {} ({e})", path.display())))?;
+    let file = open_lock_file(path)?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
@@ -62,6 +59,26 @@ pub async fn lock_file(
                 )))
             }
         }
+    }
+}
+
+/// Opens a lock file, creating it (and its private folder) the first time. An existing file is
+/// opened read-only, which is all `flock` needs: opening with `O_CREAT` takes the folder's
+/// lock exclusively even when the file exists (Linux 6.1), so a storm's refreshes, each opening
+/// its account's file, would queue on that one folder lock. Never through a symlink, and the
+/// folder and file are private: nobody else can open the file to hold its lock.
+fn open_lock_file(path: &Path) -> Result<File> {
+    let cannot =
+        |e: std::io::Error| Error::internal(format!("cannot open {} ({e})", path.display()));
+    match crate::private_fs::open_existing(path) {
+        Ok(file) => Ok(file),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                crate::private_fs::create_dir(dir)?;
+            }
+            crate::private_fs::open_file(path, false).map_err(cannot)
+        }
+        Err(e) => Err(cannot(e)),
     }
 }
 

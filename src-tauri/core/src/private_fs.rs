@@ -47,6 +47,21 @@ pub fn open_file(path: &Path, truncate: bool) -> std::io::Result<File> {
     Ok(f)
 }
 
+/// Opens an existing file read-only, never through a symlink, and makes it private (0600) if an
+/// older Signet or a loose umask left it open to others.
+pub fn open_existing(path: &Path) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    let f = o.open(path)?;
+    set_mode(&f, FILE_MODE)?;
+    Ok(f)
+}
+
 /// Opens (creating if needed) a private file for appending, never through a symlink.
 pub fn append_file(path: &Path) -> std::io::Result<File> {
     let mut o = OpenOptions::new();

@@ -46,6 +46,12 @@ fn in_doubt_until(row: &AccountRow, now: Millis) -> Option<Millis> {
         .filter(|until| *until > now)
 }
 
+/// Refreshes under way per request slot. Each refresh under way waits for two grouped writes
+/// (the "sent" mark, then the new pointer), so this sets how many writes a group can gather:
+/// with 4, a storm's transactions carry about twice as many writes as with 2, for the same
+/// commit, and `refresh_many` runs about 5 % faster. Keyring calls have their own queue.
+const UNDER_WAY_PER_REQUEST: usize = 4;
+
 /// The refresher: refreshes one account at a time under its locks, within a bounded number at
 /// once and each provider's rate, and records what happened (fresh, retrying, sign in again).
 pub struct Refresher {
@@ -60,14 +66,15 @@ pub struct Refresher {
 }
 
 impl Refresher {
-    /// At most `max_concurrent` token requests are in flight at once, and twice that many
-    /// refreshes under way (so one's keyring and database work overlaps another's request).
+    /// At most `max_concurrent` token requests are in flight at once, and [`UNDER_WAY_PER_REQUEST`]
+    /// times that many refreshes under way (so one's keyring and database work overlaps another's
+    /// request).
     pub fn new(base: Base, locks: Arc<AccountLocks>, max_concurrent: usize) -> Self {
         Refresher {
             rates: RateLimits::new(base.clock.clone()),
             base,
             locks,
-            permits: Semaphore::new(2 * max_concurrent),
+            permits: Semaphore::new(UNDER_WAY_PER_REQUEST * max_concurrent),
             requests: Semaphore::new(max_concurrent),
         }
     }

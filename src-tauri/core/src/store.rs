@@ -228,8 +228,12 @@ impl Store {
             "Another Signet process has been upgrading the database for over a minute. Quit it and try again.",
         )
         .await?;
+        // A connection to a local file does not go stale: the pool's default test before each
+        // acquire (a `ping` round trip to the connection's thread) would double the round trips
+        // of a one-statement query, and of every grouped write.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
@@ -240,6 +244,7 @@ impl Store {
         // pool (WAL readers never wait for the writer).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(
                 options
                     .clone()

@@ -226,27 +226,39 @@ impl GroupRead {
 
 async fn read(pool: SqlitePool, mut rx: mpsc::UnboundedReceiver<ReadQueued>) {
     let mut group: Vec<ReadQueued> = Vec::with_capacity(MAX_GROUP);
+    // One connection kept for these reads: its thread stays warm, where the pool would hand
+    // each group to its next idle connection and wake a different thread every time.
+    let mut held: Option<PoolConnection<Sqlite>> = None;
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let marks = vec!["?"; group.len()].join(", ");
-        let sql = format!("SELECT * FROM accounts WHERE id IN ({marks})");
-        let mut q = sqlx::query_as::<_, AccountRow>(&sql);
-        for (id, _) in &group {
-            q = q.bind(*id);
+        let rows = read_group(&pool, &mut held, &group).await;
+        if rows.is_err() {
+            held = None;
         }
-        match q.fetch_all(&pool).await {
-            Ok(rows) => {
-                for (id, reply) in group.drain(..) {
-                    let _ = reply.send(Ok(rows.iter().find(|r| r.id == id).cloned()));
-                }
-            }
-            Err(e) => {
-                let e = Error::from(e);
-                for (_, reply) in group.drain(..) {
-                    let _ = reply.send(Err(e.clone()));
-                }
-            }
+        for (id, reply) in group.drain(..) {
+            let _ = reply.send(match &rows {
+                Ok(rows) => Ok(rows.iter().find(|r| r.id == id).cloned()),
+                Err(e) => Err(e.clone()),
+            });
         }
     }
+}
+
+async fn read_group(
+    pool: &SqlitePool,
+    held: &mut Option<PoolConnection<Sqlite>>,
+    group: &[ReadQueued],
+) -> Result<Vec<AccountRow>> {
+    let conn = match held {
+        Some(conn) => conn,
+        None => held.insert(pool.acquire().await?),
+    };
+    let marks = vec!["?"; group.len()].join(", ");
+    let sql = format!("SELECT * FROM accounts WHERE id IN ({marks})");
+    let mut q = sqlx::query_as::<_, AccountRow>(&sql);
+    for (id, _) in group {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&mut **conn).await?)
 }
 
 #[cfg(test)]
