@@ -1,7 +1,9 @@
 // The window's commands: the one list. `build.rs` declares each one (so each needs its own
-// permission in capabilities/), `lib.rs` registers the handlers, and a test checks that the
-// capabilities and the UI's `api.ts` name exactly these. Adding a command is its function in
-// commands.rs, one line here, and its permission line in capabilities/main-window.json.
+// permission in capabilities/), `lib.rs` registers the handlers, and `cargo test` writes the
+// UI's typed function for each from its function in commands.rs (ipc_bindings.rs:
+// ui/src/lib/bindings/commands.ts). Tests check that the functions, this list, the permissions
+// and the generated file agree. Adding a command is its function in commands.rs, one line
+// here, and its permission line in capabilities/main-window.json.
 // (Included as text by build.rs and lib.rs: a build script cannot depend on its own crate.)
 macro_rules! with_commands {
     ($then:ident) => {

@@ -22,11 +22,13 @@ fn reply<T: Serialize>(app: &AppHandle, command: &str, result: Reply<T>) -> Repl
     result
 }
 
+/// Every account, as the list shows it (no token or secret).
 #[tauri::command]
 pub async fn list_accounts(app: AppHandle, engine: State<'_, Engine>) -> Reply<Vec<AccountView>> {
     reply(&app, "list_accounts", engine.list().await)
 }
 
+/// One account in full: profile, balance and its history, forecast, chat support.
 #[tauri::command]
 pub async fn get_account(
     app: AppHandle,
@@ -61,6 +63,7 @@ pub async fn get_avatar(
     reply(&app, "get_avatar", engine.avatar(id).await)
 }
 
+/// Refreshes the account now (even if not due), then reads its profile and balance again.
 #[tauri::command]
 pub async fn refresh_account(
     app: AppHandle,
@@ -75,17 +78,20 @@ pub async fn refresh_account(
     reply(&app, "refresh_account", result)
 }
 
+/// Refresh all (the window's button and the tray's item): every account that is not waiting for its person.
 #[tauri::command]
 pub async fn refresh_all(app: AppHandle) -> Reply<RefreshAllResult> {
     let result = crate::services::refresh_all(&app).await;
     reply(&app, "refresh_all", result)
 }
 
+/// The configured providers, with what each can do and how many accounts it has.
 #[tauri::command]
 pub async fn list_providers(app: AppHandle, engine: State<'_, Engine>) -> Reply<Vec<ProviderView>> {
     reply(&app, "list_providers", engine.providers().await)
 }
 
+/// Adds a provider to the configuration (its secret, if given, goes to the keyring).
 #[tauri::command]
 pub async fn add_provider(
     app: AppHandle,
@@ -120,6 +126,7 @@ pub async fn remove_provider(
     reply(&app, "remove_provider", engine.remove_provider(&name).await)
 }
 
+/// Write-only: the engine stores it in the keyring and never hands it back.
 #[tauri::command]
 pub async fn set_client_secret(
     app: AppHandle,
@@ -133,6 +140,7 @@ pub async fn set_client_secret(
     reply(&app, "set_client_secret", result)
 }
 
+/// Starts a sign-in in the system browser; `account` non-null signs that account in again. The shell opens the browser itself.
 #[tauri::command]
 pub async fn begin_sign_in(
     app: AppHandle,
@@ -143,6 +151,7 @@ pub async fn begin_sign_in(
     reply(&app, "begin_sign_in", result)
 }
 
+/// Stops waiting for the provider's sign-in started from the window.
 #[tauri::command]
 pub async fn cancel_sign_in(
     app: AppHandle,
@@ -153,6 +162,7 @@ pub async fn cancel_sign_in(
     reply(&app, "cancel_sign_in", Ok(()))
 }
 
+/// Removes the account and its tokens (revoked first where the provider can).
 #[tauri::command]
 pub async fn remove_account(
     app: AppHandle,
@@ -165,6 +175,7 @@ pub async fn remove_account(
     reply(&app, "remove_account", result)
 }
 
+/// Opens the account's top-up page in the system browser.
 #[tauri::command]
 pub async fn open_topup(app: AppHandle, engine: State<'_, Engine>, id: i64) -> Reply<()> {
     let result = match engine.topup_url(id).await {
@@ -174,6 +185,7 @@ pub async fn open_topup(app: AppHandle, engine: State<'_, Engine>, id: i64) -> R
     reply(&app, "open_topup", result)
 }
 
+/// Adds (or signs in again) an Easemob account from the form: no browser. Secrets go to the keyring.
 #[tauri::command]
 pub async fn add_easemob_account(
     app: AppHandle,
@@ -187,6 +199,7 @@ pub async fn add_easemob_account(
     )
 }
 
+/// The Google Chat spaces or Feishu group chats the account can post to.
 #[tauri::command]
 pub async fn chat_list(
     app: AppHandle,
@@ -196,6 +209,7 @@ pub async fn chat_list(
     reply(&app, "chat_list", engine.chat_list(id).await)
 }
 
+/// Creates a named Google Chat space.
 #[tauri::command]
 pub async fn chat_create_space(
     app: AppHandle,
@@ -210,6 +224,7 @@ pub async fn chat_create_space(
     )
 }
 
+/// Sends a text message as the account.
 #[tauri::command]
 pub async fn chat_send(
     app: AppHandle,
@@ -221,6 +236,7 @@ pub async fn chat_send(
     reply(&app, "chat_send", engine.chat_send(id, &to, &text).await)
 }
 
+/// The newest activity lines, at most `limit`.
 #[tauri::command]
 pub async fn list_activity(
     app: AppHandle,
@@ -234,11 +250,13 @@ pub async fn list_activity(
     )
 }
 
+/// The preferences (language, start at login, notifications).
 #[tauri::command]
 pub async fn get_settings(app: AppHandle, engine: State<'_, Engine>) -> Reply<Settings> {
     reply(&app, "get_settings", engine.settings().await)
 }
 
+/// Saves the preferences and applies them (the tray follows a language change).
 #[tauri::command]
 pub async fn set_settings(app: AppHandle, settings: Settings) -> Reply<Settings> {
     let result = crate::services::apply_settings(&app, &settings).await;

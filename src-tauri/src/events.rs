@@ -7,13 +7,48 @@ use serde::Serialize;
 use signet_core::batch::Batch;
 use tauri::{AppHandle, Emitter, Manager};
 
-/// Event names the UI listens to.
-pub const ACCOUNTS_CHANGED: &str = "accounts-changed";
-pub const SIGN_IN_FINISHED: &str = "sign-in-finished";
-pub const NOTICE: &str = "notice";
-pub const KEYRING_CHANGED: &str = "keyring-changed";
-
+use signet_core::batch::AccountsChanged;
+use signet_core::keyring_health::KeyringStatus;
 use signet_core::views::Notice;
+use signet_core::EngineEvent;
+
+/// An event the shell sends to the window: its name and what it carries.
+pub trait WindowEvent {
+    const NAME: &'static str;
+    type Payload: Serialize + Clone;
+}
+
+/// Declares the window's events, once: each becomes a type for [`send`], and the UI's typed
+/// `on…` functions (`ui/src/lib/bindings/events.ts`) are generated from this list.
+macro_rules! window_events {
+    ($($(#[doc = $doc:literal])* $event:ident = $name:literal => $payload:ty;)*) => {
+        $(
+            $(#[doc = $doc])*
+            pub struct $event;
+            impl WindowEvent for $event {
+                const NAME: &'static str = $name;
+                type Payload = $payload;
+            }
+        )*
+        /// Every event, for the generated TypeScript.
+        #[cfg(test)]
+        pub(crate) fn listed() -> Vec<crate::ipc_bindings::EventSig> {
+            vec![$(crate::ipc_bindings::EventSig::of::<$payload>($name, &[$($doc),*])),*]
+        }
+    };
+}
+
+window_events! {
+    /// One batch of account changes (gathered over about 100 ms): the accounts changed and
+    /// removed, or `all` when everything should be read again.
+    AccountsChangedEvent = "accounts-changed" => AccountsChanged;
+    /// A sign-in started from the window (or a deep link) has ended.
+    SignInFinishedEvent = "sign-in-finished" => EngineEvent;
+    /// A warning a person should see (for example a forged sign-in link).
+    NoticeEvent = "notice" => Notice;
+    /// The keyring started or stopped answering.
+    KeyringChangedEvent = "keyring-changed" => KeyringStatus;
+}
 
 /// When `$SIGNET_IPC_CAPTURE` names a file, every payload sent to the webview (command results
 /// and events) is appended to it as one JSON line, so tests can check that none carries a secret.
@@ -48,10 +83,10 @@ pub fn capture<T: Serialize>(app: &AppHandle, channel: &str, payload: &T) {
     }
 }
 
-fn send<T: Serialize + Clone>(app: &AppHandle, name: &str, payload: &T) {
-    capture(app, name, payload);
-    if let Err(e) = app.emit(name, payload.clone()) {
-        tracing::warn!(error = %e, event = name, "could not emit an event to the window");
+fn send<E: WindowEvent>(app: &AppHandle, payload: &E::Payload) {
+    capture(app, E::NAME, payload);
+    if let Err(e) = app.emit(E::NAME, payload.clone()) {
+        tracing::warn!(error = %e, event = E::NAME, "could not emit an event to the window");
     }
 }
 
@@ -60,21 +95,20 @@ fn send<T: Serialize + Clone>(app: &AppHandle, name: &str, payload: &T) {
 /// Engine events carry no token or secret by construction (see signet_core::views).
 pub fn emit_batch(app: &AppHandle, batch: &Batch) {
     for sign_in in &batch.sign_ins {
-        send(app, SIGN_IN_FINISHED, sign_in);
+        send::<SignInFinishedEvent>(app, sign_in);
     }
     if batch.touches_accounts() {
-        send(app, ACCOUNTS_CHANGED, &batch.accounts);
+        send::<AccountsChangedEvent>(app, &batch.accounts);
     }
     if let Some(status) = &batch.keyring {
-        send(app, KEYRING_CHANGED, status);
+        send::<KeyringChangedEvent>(app, status);
     }
 }
 
 /// A warning shown in the window (for example a forged sign-in link).
 pub fn notice(app: &AppHandle, code: &str, message: &str) {
-    send(
+    send::<NoticeEvent>(
         app,
-        NOTICE,
         &Notice {
             code: code.into(),
             message: message.into(),

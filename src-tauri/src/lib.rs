@@ -8,6 +8,7 @@
 //! | `services` | what commands and the tray call: browser, sign-in, Refresh all, preferences, notifications |
 //! | `ext` | `SignetExt`: the engine and counters from Tauri's handle |
 //! | `commands`, `command_list.rs` | the IPC commands and their one list |
+//! | `ipc_bindings` (tests) | the UI's generated command and event functions (`ui/src/lib/bindings/{commands,events}.ts`) |
 //! | `events`, `tray`, `words`, `logging`, `scheme`, `display` | events to the webview, the tray, its words, logs, scheme registration, the display check |
 
 include!("command_list.rs");
@@ -32,6 +33,8 @@ mod deeplink;
 mod display;
 mod events;
 mod ext;
+#[cfg(test)]
+mod ipc_bindings;
 mod logging;
 mod scheme;
 mod services;
@@ -126,16 +129,35 @@ mod command_drift {
 
     #[test]
     fn the_ui_invokes_exactly_the_listed_commands() {
-        let api = read("ui/src/lib/api.ts");
+        // The generated functions (ipc_bindings.rs) are the only `invoke` calls in the UI.
+        let generated = read("ui/src/lib/bindings/commands.ts");
         let mut invoked = BTreeSet::new();
-        for (at, _) in api.match_indices("invoke") {
-            let rest = &api[at..];
+        for (at, _) in generated.match_indices("invoke<") {
+            let rest = &generated[at..];
             let Some(open) = rest.find('"') else { continue };
             let name: String = rest[open + 1..].chars().take_while(|c| *c != '"').collect();
-            if !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                invoked.insert(name);
-            }
+            invoked.insert(name);
         }
         assert_eq!(invoked, listed());
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src");
+        let mut stack = vec![src];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("ui/src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if !path.ends_with("bindings/commands.ts")
+                    && !path.to_string_lossy().contains("/test/")
+                    && !path.to_string_lossy().ends_with(".test.ts")
+                {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    assert!(
+                        !text.contains("invoke(") && !text.contains("invoke<"),
+                        "{} calls invoke itself: use the generated functions",
+                        path.display()
+                    );
+                }
+            }
+        }
     }
 }

@@ -38,7 +38,7 @@ describe("App", () => {
     const before = backend.called("list_accounts").length;
     await emit("accounts-changed", { changed: Array.from({ length: 1000 }, (_, i) => i + 1), removed: [], all: false });
     await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(before + 1));
-    await emit("accounts-changed", null);
+    await emit("accounts-changed", { changed: [], removed: [], all: true });
     await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(before + 2));
   });
 
