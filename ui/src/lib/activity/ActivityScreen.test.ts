@@ -6,7 +6,7 @@ import { activity } from "../../test/fixtures";
 import { setLang } from "../i18n";
 import { tables } from "../i18n";
 import ActivityScreen from "./ActivityScreen.svelte";
-import { ActivityStore } from "./store.svelte";
+import { WindowState, windowContext } from "../stores/window.svelte";
 import { KIND_LABELS, OUTCOME_LABELS, activityKind, activityOutcome } from "./labels";
 
 describe("ActivityScreen", () => {
@@ -17,7 +17,7 @@ describe("ActivityScreen", () => {
         activity({ id: 1, account: null, kind: "sign_in", outcome: "refused", code: "unknown_sign_in", message: "No pending sign-in." }),
       ],
     });
-    render(ActivityScreen, { props: { store: new ActivityStore() } });
+    render(ActivityScreen, { context: windowContext(new WindowState()) });
 
     const rows = await screen.findAllByTestId("activity-row");
     expect(backend.called("list_activity")[0].args).toEqual({ limit: 200 });
@@ -37,7 +37,7 @@ describe("ActivityScreen", () => {
         activity({ id: 3, account: null, kind: "sign_in", outcome: "refused", code: "unknown_sign_in", message: "No pending sign-in.", count: 2000 }),
       ],
     });
-    render(ActivityScreen, { props: { store: new ActivityStore() } });
+    render(ActivityScreen, { context: windowContext(new WindowState()) });
     const rows = await screen.findAllByTestId("activity-row");
     expect(rows).toHaveLength(1);
     expect(within(rows[0]).getByTestId("activity-count").textContent).toBe("×2000");
@@ -45,7 +45,7 @@ describe("ActivityScreen", () => {
 
   it("says so when nothing has happened yet", async () => {
     mockBackend({ list_activity: () => [] });
-    render(ActivityScreen, { props: { store: new ActivityStore() } });
+    render(ActivityScreen, { context: windowContext(new WindowState()) });
     expect(await screen.findByText("Nothing has happened yet.")).toBeTruthy();
   });
 

@@ -4,19 +4,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { mockBackend } from "../../test/backend";
 import { NOW, account, activity, detail } from "../../test/fixtures";
 import AccountDetail from "./AccountDetail.svelte";
-import { DetailStore } from "./store.svelte";
+import { selecting } from "../../test/window";
 
-/** A detail store with account `id` selected (its detail fetched from the mocked engine). */
-function selected(id: number): DetailStore {
-  const store = new DetailStore();
-  store.select(id);
-  return store;
-}
 
 const noop = () => {};
 
 function renderDetail(id = 1, onremoved = vi.fn()) {
-  render(AccountDetail, { props: { store: selected(id), onsigninagain: noop, onremoved } });
+  render(AccountDetail, { context: selecting(id), props: { onsigninagain: noop, onremoved } });
   return onremoved;
 }
 

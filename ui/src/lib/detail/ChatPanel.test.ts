@@ -6,14 +6,8 @@ import { mockBackend } from "../../test/backend";
 import { NOW, account, detail } from "../../test/fixtures";
 import type { ChatSupport } from "../types";
 import AccountDetail from "./AccountDetail.svelte";
-import { DetailStore } from "./store.svelte";
+import { selecting } from "../../test/window";
 
-/** A detail store with account `id` selected (its detail fetched from the mocked engine). */
-function selected(id: number): DetailStore {
-  const store = new DetailStore();
-  store.select(id);
-  return store;
-}
 
 const GOOGLE: ChatSupport = { list: true, createSpace: true, send: true, recipientKinds: ["space"], unavailable: null };
 const FEISHU: ChatSupport = {
@@ -27,7 +21,7 @@ const EASEMOB: ChatSupport = { list: false, createSpace: false, send: true, reci
 
 function renderPanel() {
   const onsigninagain = vi.fn();
-  render(AccountDetail, { props: { store: selected(1), onsigninagain, onremoved: vi.fn() } });
+  render(AccountDetail, { context: selecting(1), props: { onsigninagain, onremoved: vi.fn() } });
   return onsigninagain;
 }
 

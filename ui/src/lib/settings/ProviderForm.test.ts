@@ -2,8 +2,9 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import { mockBackend } from "../../test/backend";
-import { provider, settings } from "../../test/fixtures";
+import { provider } from "../../test/fixtures";
 import ProviderForm from "./ProviderForm.svelte";
+import { windowWith } from "../../test/window";
 import SettingsScreen from "./SettingsScreen.svelte";
 
 const input = (testid: string) => screen.getByTestId(testid) as HTMLInputElement;
@@ -208,9 +209,8 @@ describe("ProviderForm", () => {
 describe("Provider cards", () => {
   it("show the kind, the brand, the App Key, and no secret state where none is needed", () => {
     mockBackend();
-    render(SettingsScreen, {
-      props: {
-        providers: [
+    const win = windowWith({
+      providers: [
           provider({ name: "lark", kind: "feishu", brand: "lark", redirectUri: "http://127.0.0.1:53682/callback/lark", baseUrl: null }),
           provider({
             name: "easemob-chat",
@@ -224,12 +224,8 @@ describe("Provider cards", () => {
             appKey: "corp#chat",
           }),
         ],
-        providersError: null,
-        settings: settings(),
-        onproviderschanged: vi.fn(),
-        onsettings: vi.fn(),
-      },
     });
+    render(SettingsScreen, { context: win.context });
     const [lark, easemob] = screen.getAllByTestId("provider-card");
 
     expect(within(lark).getByTestId("provider-kind-badge").textContent).toBe("Feishu / Lark");

@@ -1,23 +1,18 @@
 // Settings against a mocked engine: secrets are write-only, providers can be added, toggles are saved.
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mockBackend } from "../../test/backend";
 import { provider, settings } from "../../test/fixtures";
+import { windowWith } from "../../test/window";
+import type { ProviderView } from "../types";
 import SettingsScreen from "./SettingsScreen.svelte";
 
 const SECRET = "cs-very-secret-value-42";
 
-function renderSettings(overrides: Record<string, unknown> = {}) {
-  const props = {
-    providers: [provider({ hasSecret: false })],
-    providersError: null,
-    settings: settings(),
-    onproviderschanged: vi.fn(),
-    onsettings: vi.fn(),
-    ...overrides,
-  };
-  render(SettingsScreen, { props });
-  return props;
+function renderSettings(overrides: { providers?: ProviderView[] } = {}) {
+  const win = windowWith({ providers: [provider({ hasSecret: false })], settings: settings(), ...overrides });
+  render(SettingsScreen, { context: win.context });
+  return { onproviderschanged: win.reloadProviders, onsettings: win.settingsSaved };
 }
 
 describe("Settings: client secrets", () => {

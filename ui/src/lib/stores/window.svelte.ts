@@ -1,0 +1,105 @@
+// The window's state, made once by App.svelte and provided to every screen through Svelte context:
+// the stores (accounts, providers, preferences, notices, the selected account, the activity log,
+// the sign-in flow, the keyring) and the engine's events that keep them current.
+import { getContext, setContext } from "svelte";
+import { ActivityStore } from "../activity/store.svelte";
+import { keyringStatus, onAccountsChanged, onKeyringChanged, onNotice, onSignInFinished } from "../api";
+import { DetailStore } from "../detail/store.svelte";
+import { SignInFlow } from "../signin/flow.svelte";
+import type { AccountView, AccountsChanged, KeyringStatus } from "../types";
+import { AccountsStore, NoticesStore, ProvidersStore, SettingsStore } from "./app.svelte";
+
+/** What the window does when the state says so (App.svelte's navigation and start-up report). */
+export interface WindowHooks {
+  /** Every read of the account list, with the list or null when it failed. */
+  listed?: (list: AccountView[] | null) => void;
+  /** A sign-in ended well (the new or signed-in account, when known). */
+  signedIn?: (accountId: number | null) => void;
+}
+
+export class WindowState {
+  readonly detail = new DetailStore();
+  readonly activity = new ActivityStore();
+  readonly providers = new ProvidersStore();
+  readonly settings = new SettingsStore();
+  readonly notices = new NoticesStore();
+  readonly accounts: AccountsStore;
+  readonly flow: SignInFlow;
+  /** The keyring as last heard of (null until the first answer). */
+  keyring = $state<KeyringStatus | null>(null);
+  /** Set when live updates could not be subscribed to: the list may then go stale. */
+  listenError = $state<unknown>(null);
+
+  /** `firstAccounts`: the list main.ts asked for before mounting (used once). */
+  constructor(firstAccounts: Promise<AccountView[]> | null = null, hooks: WindowHooks = {}) {
+    this.accounts = new AccountsStore(firstAccounts, (list) => {
+      if (list) this.detail.listed(list);
+      hooks.listed?.(list);
+    });
+    this.flow = new SignInFlow((accountId) => {
+      if (accountId !== null) this.detail.select(accountId);
+      void this.accounts.load();
+      // Adding an Easemob account may have created its provider entry.
+      void this.providers.load();
+      hooks.signedIn?.(accountId);
+    });
+  }
+
+  /** One batch of engine changes: the list, the open activity log and the selected account follow. */
+  accountsChanged(change: AccountsChanged): void {
+    void this.accounts.load();
+    this.activity.changed();
+    this.detail.changed(change);
+  }
+
+  /** Subscribes to the engine's events and reads everything once; returns the unsubscribe. */
+  connect(): () => void {
+    void this.accounts.load();
+    const subscriptions = [
+      onAccountsChanged((change) => this.accountsChanged(change)),
+      onSignInFinished((event) => {
+        this.flow.finished(event);
+        void this.accounts.load();
+      }),
+      onNotice((notice) => this.notices.add(notice)),
+      onKeyringChanged((next) => {
+        this.keyring = next;
+        // Providers' "secret stored" could not be checked while it was in trouble.
+        if (next.state === "ok") void this.providers.load();
+      }),
+    ].map((p) =>
+      p.catch((e: unknown) => {
+        this.listenError = e;
+        return undefined;
+      }),
+    );
+    void this.settings.load();
+    void this.providers.load();
+    keyringStatus().then(
+      (status) => (this.keyring ??= status),
+      () => undefined,
+    );
+    return () => {
+      for (const p of subscriptions) void p.then((unlisten) => unlisten?.());
+    };
+  }
+}
+
+const KEY = Symbol("signet.window");
+
+/** Makes `state` the window's state for this component and everything inside it. */
+export function provideWindow(state: WindowState): WindowState {
+  return setContext(KEY, state);
+}
+
+/** The window's state, as provided by App.svelte (or a test). */
+export function useWindow(): WindowState {
+  const state = getContext<WindowState | undefined>(KEY);
+  if (!state) throw new Error("useWindow() outside a component given the window's state");
+  return state;
+}
+
+/** The context a test renders a screen with: `render(Screen, { context: windowContext(state) })`. */
+export function windowContext(state: WindowState): Map<symbol, WindowState> {
+  return new Map([[KEY, state]]);
+}
