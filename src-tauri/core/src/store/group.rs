@@ -226,39 +226,29 @@ impl GroupRead {
 
 async fn read(pool: SqlitePool, mut rx: mpsc::UnboundedReceiver<ReadQueued>) {
     let mut group: Vec<ReadQueued> = Vec::with_capacity(MAX_GROUP);
-    // One connection kept for these reads: its thread stays warm, where the pool would hand
-    // each group to its next idle connection and wake a different thread every time.
-    let mut held: Option<PoolConnection<Sqlite>> = None;
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let rows = read_group(&pool, &mut held, &group).await;
-        if rows.is_err() {
-            held = None;
+        let marks = vec!["?"; group.len()].join(", ");
+        let sql = format!("SELECT * FROM accounts WHERE id IN ({marks})");
+        let mut q = sqlx::query_as::<_, AccountRow>(&sql);
+        for (id, _) in &group {
+            q = q.bind(*id);
         }
-        for (id, reply) in group.drain(..) {
-            let _ = reply.send(match &rows {
-                Ok(rows) => Ok(rows.iter().find(|r| r.id == id).cloned()),
-                Err(e) => Err(e.clone()),
-            });
+        // Through the pool, a connection at a time: holding one here for good would keep
+        // `Store::close` (which waits for every connection to come back) from ever returning.
+        match q.fetch_all(&pool).await {
+            Ok(rows) => {
+                for (id, reply) in group.drain(..) {
+                    let _ = reply.send(Ok(rows.iter().find(|r| r.id == id).cloned()));
+                }
+            }
+            Err(e) => {
+                let e = Error::from(e);
+                for (_, reply) in group.drain(..) {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
         }
     }
-}
-
-async fn read_group(
-    pool: &SqlitePool,
-    held: &mut Option<PoolConnection<Sqlite>>,
-    group: &[ReadQueued],
-) -> Result<Vec<AccountRow>> {
-    let conn = match held {
-        Some(conn) => conn,
-        None => held.insert(pool.acquire().await?),
-    };
-    let marks = vec!["?"; group.len()].join(", ");
-    let sql = format!("SELECT * FROM accounts WHERE id IN ({marks})");
-    let mut q = sqlx::query_as::<_, AccountRow>(&sql);
-    for (id, _) in group {
-        q = q.bind(*id);
-    }
-    Ok(q.fetch_all(&mut **conn).await?)
 }
 
 #[cfg(test)]
@@ -369,5 +359,16 @@ mod tests {
                 None => assert_eq!(id, 999_999),
             }
         }
+    }
+
+    #[tokio::test]
+    async fn the_store_closes_after_grouped_reads_and_writes() {
+        let (_dir, store, ids) = store_with(3).await;
+        store.get(ids[0]).await.expect("read").expect("row");
+        store.begin_refresh(ids[1], 1).await.expect("write");
+        // `close` waits for every connection to come back: none may be kept by the groups.
+        tokio::time::timeout(std::time::Duration::from_secs(10), store.close())
+            .await
+            .expect("closed");
     }
 }
