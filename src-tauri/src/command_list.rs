@@ -14,6 +14,7 @@ macro_rules! with_commands {
             refresh_account,
             refresh_all,
             list_providers,
+            provider_kinds,
             add_provider,
             update_provider,
             remove_provider,

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use signet_core::keyring_health::KeyringStatus;
+use signet_core::provider::spec::KindView;
 use signet_core::views::{
     AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider,
     ProviderRemoved, ProviderView, Recipient, RefreshAllResult, RemoveResult, Settings,
@@ -83,6 +84,17 @@ pub async fn refresh_account(
 pub async fn refresh_all(app: AppHandle) -> Reply<RefreshAllResult> {
     let result = crate::services::refresh_all(&app).await;
     reply(&app, "refresh_all", result)
+}
+
+/// Every kind of provider Signet knows (from the engine's registry), with the keys each takes:
+/// the provider form offers these.
+#[tauri::command]
+pub async fn provider_kinds(app: AppHandle) -> Reply<Vec<KindView>> {
+    reply(
+        &app,
+        "provider_kinds",
+        Ok(signet_core::provider::spec::kinds()),
+    )
 }
 
 /// The configured providers, with what each can do and how many accounts it has.

@@ -42,6 +42,8 @@ struct Cli {
 enum Command {
     /// List the configured providers.
     Providers,
+    /// List the kinds of provider Signet knows, with the keys each takes in the configuration.
+    Kinds,
     /// Add a generic OpenID Connect provider to the configuration file by its issuer URL.
     AddOidc {
         /// Name for the provider (letters, digits, '-', '_').
@@ -309,6 +311,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
     if let Command::Providers = command {
         return providers::list(&config, cli.json);
     }
+    if let Command::Kinds = command {
+        return providers::kinds(cli.json);
+    }
     let engine = Engine::open(EngineOptions::new(
         config,
         signet_core::engine::default_data_dir(),
@@ -316,7 +321,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
     ))
     .await?;
     match command {
-        Command::Providers | Command::AddOidc { .. } | Command::AddProvider { .. } => Ok(()),
+        Command::Providers
+        | Command::Kinds
+        | Command::AddOidc { .. }
+        | Command::AddProvider { .. } => Ok(()),
         Command::AddEasemob {
             host,
             org,

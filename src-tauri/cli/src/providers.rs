@@ -104,6 +104,44 @@ pub fn list(config: &signet_core::Config, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// `signetctl kinds`: every kind of provider, from the engine's registry.
+pub fn kinds(json: bool) -> Result<(), Error> {
+    let kinds = signet_core::provider::spec::kinds();
+    if json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&kinds).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    for k in &kinds {
+        let keys: Vec<String> = k
+            .keys
+            .iter()
+            .map(|key| {
+                if key.required {
+                    format!("{}*", key.key)
+                } else {
+                    key.key.to_owned()
+                }
+            })
+            .collect();
+        let sign_in = match k.sign_in {
+            signet_core::provider::spec::SignInStyle::Browser => "browser",
+            signet_core::provider::spec::SignInStyle::Form => "form",
+        };
+        say!(
+            "{:<10} {:<16} sign-in: {:<8} keys: {}",
+            k.kind,
+            k.label,
+            sign_in,
+            keys.join(" ")
+        );
+    }
+    say!("(* required)");
+    Ok(())
+}
+
 /// Appends a provider entry to the configuration file.
 pub fn add_provider(path: &std::path::Path, p: &NewProvider) -> Result<(), Error> {
     signet_core::config::append_provider(path, p)?;

@@ -773,3 +773,86 @@ fn add_provider_takes_endpoint_overrides() {
         before
     );
 }
+
+/// The example provider (`core/src/provider/example.rs`: one file plus its registry line) is a
+/// kind like the others: `signetctl kinds` lists it, a configuration entry of that kind is
+/// accepted and listed by `signetctl providers`, and an account signs in and refreshes through
+/// it. Test-only kinds are listed only while SIGNET_TEST_KINDS=1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_added_as_one_file_is_listed_and_signs_in() {
+    let env = Env::new();
+    let out = env.run(&["kinds"]);
+    assert!(!text(&out.stdout).contains("example"), "hidden by default");
+
+    let server = OAuthServer::start(ServerConfig::oidc()).await;
+    std::fs::write(
+        env.config(),
+        format!(
+            "[[providers]]\nname = \"demo\"\nkind = \"example\"\nclient_id = \"{}\"\nauthorize_url = \"{}\"\ntoken_url = \"{}\"\nuserinfo_url = \"{}\"\nscopes = [\"openid\", \"email\", \"profile\"]\n",
+            server.client_id(),
+            server.authorization_endpoint(),
+            server.token_endpoint(),
+            server.userinfo_endpoint(),
+        ),
+    )
+    .expect("config");
+    let with_kinds = |args: &[&str]| {
+        env.cmd(args)
+            .env("SIGNET_TEST_KINDS", "1")
+            .output()
+            .expect("signetctl")
+    };
+    let out = with_kinds(&["kinds"]);
+    assert!(
+        text(&out.stdout).contains("example    Example OAuth"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = with_kinds(&["providers"]);
+    assert!(
+        text(&out.stdout).contains("demo") && text(&out.stdout).contains("example"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    let mut child = env
+        .cmd(&["secret-set", "demo"])
+        .env("SIGNET_TEST_KINDS", "1")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{}\n", server.client_secret()).as_bytes())
+        .expect("write");
+    assert!(child.wait().expect("wait").success());
+    let out = env
+        .cmd(&["add", "demo"])
+        .env("SIGNET_TEST_KINDS", "1")
+        .env("BROWSER", fake_browser(env.dir.path()))
+        .output()
+        .expect("add");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Signed in: alice — alice@example.com (demo)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = with_kinds(&["refresh", "alice@example.com"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = with_kinds(&["token", "alice@example.com"]);
+    let token = text(&out.stdout).trim().to_owned();
+    assert_eq!(server.token_state(&token), Some(TokenState::Live));
+
+    // Without the variable, the kind is unknown and the file is refused, saying so.
+    let out = env.run(&["providers"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("unknown kind \"example\""),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -10,49 +10,7 @@ use crate::error::{Error, Result};
 /// Environment variable that overrides the configuration file's path.
 pub const CONFIG_ENV: &str = "SIGNET_CONFIG";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// Any OAuth 2.0 / OpenID Connect provider, endpoints from discovery.
-    Oidc,
-    /// Google (Desktop-app client): OpenID Connect profile and Google Chat.
-    Google,
-    /// Feishu, or Lark with `brand = "lark"`: profile and IM messages as the user.
-    Feishu,
-    /// AIHubMix's OAuth 2.0 (profile, balance, top-up).
-    Aihubmix,
-    /// Easemob IM: user tokens by password or app credentials, no browser.
-    Easemob,
-}
-
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 5] = [
-        ProviderKind::Google,
-        ProviderKind::Feishu,
-        ProviderKind::Aihubmix,
-        ProviderKind::Easemob,
-        ProviderKind::Oidc,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Oidc => "oidc",
-            ProviderKind::Google => "google",
-            ProviderKind::Feishu => "feishu",
-            ProviderKind::Aihubmix => "aihubmix",
-            ProviderKind::Easemob => "easemob",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        ProviderKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// Whether accounts are added through a browser sign-in (all but Easemob).
-    pub fn uses_browser(self) -> bool {
-        self != ProviderKind::Easemob
-    }
-}
+pub use crate::provider::spec::ProviderKind;
 
 /// Feishu (China) or Lark (international): which domains a `feishu` provider talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -105,6 +63,8 @@ pub struct ProviderConfig {
     /// Your label for it; used in commands and in the redirect URI path. Letters, digits, `-`, `_`.
     pub name: String,
     pub kind: ProviderKind,
+    /// Required by every kind but those whose spec says otherwise (Easemob).
+    #[serde(default)]
     pub client_id: String,
     /// Name of an environment variable holding the client secret. Without it, the secret is read
     /// from the keyring (`signetctl secret-set <name>`).
@@ -166,24 +126,46 @@ pub struct ProviderConfig {
 }
 
 impl ProviderConfig {
+    /// The redirect: the entry's, or its kind's default.
     pub fn redirect_mode(&self) -> RedirectMode {
-        self.redirect.unwrap_or(match self.kind {
-            // Google refuses custom schemes for Desktop clients; Feishu needs an exact URL,
-            // which a fixed loopback port gives.
-            ProviderKind::Oidc | ProviderKind::Google | ProviderKind::Feishu => {
-                RedirectMode::Loopback
-            }
-            ProviderKind::Aihubmix | ProviderKind::Easemob => RedirectMode::DeepLink,
-        })
+        self.redirect.unwrap_or(self.kind.spec().redirect)
     }
 
-    /// The loopback port to listen on (0 = any free port).
+    /// The loopback port to listen on (0 = any free port): the entry's, or its kind's fixed one.
     pub fn loopback_port(&self) -> u16 {
-        match (self.redirect_port, self.kind) {
-            (Some(p), _) => p,
-            (None, ProviderKind::Feishu) => FEISHU_LOOPBACK_PORT,
-            (None, _) => 0,
-        }
+        self.redirect_port
+            .or(self.kind.spec().fixed_port)
+            .unwrap_or(0)
+    }
+
+    /// The optional keys this entry sets (for the check that each applies to its kind).
+    fn keys_set(&self) -> Vec<&'static str> {
+        let set = [
+            ("client_secret_env", self.client_secret_env.is_some()),
+            ("issuer", self.issuer.is_some()),
+            ("base_url", self.base_url.is_some()),
+            ("scopes", self.scopes.is_some()),
+            ("redirect", self.redirect.is_some()),
+            ("redirect_port", self.redirect_port.is_some()),
+            ("token_auth", self.token_auth.is_some()),
+            ("authorize_url", self.authorize_url.is_some()),
+            ("token_url", self.token_url.is_some()),
+            ("userinfo_url", self.userinfo_url.is_some()),
+            ("revoke_url", self.revoke_url.is_some()),
+            ("topup_url", self.topup_url.is_some()),
+            ("api_base", self.api_base.is_some()),
+            ("accounts_base", self.accounts_base.is_some()),
+            ("brand", self.brand.is_some()),
+            ("token_version", self.token_version.is_some()),
+            ("org_name", self.org_name.is_some()),
+            ("app_name", self.app_name.is_some()),
+            ("ttl", self.ttl.is_some()),
+            ("vip5", self.vip5.is_some()),
+        ];
+        set.into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(k, _)| k)
+            .collect()
     }
 
     /// The redirect URI this provider's console must list (`*` = any port).
@@ -328,69 +310,37 @@ impl Config {
                     p.name
                 )));
             }
-            if p.client_id.trim().is_empty() && p.kind != ProviderKind::Easemob {
+            let spec = p.kind.spec();
+            if p.client_id.trim().is_empty() && spec.client_id_required {
                 return Err(Error::config(format!(
                     "{}: is empty; paste the client id from the provider's developer console.",
                     key("client_id")
                 )));
             }
-            match p.kind {
-                ProviderKind::Oidc if p.issuer.is_none() => {
+            for k in p.keys_set() {
+                if !spec.takes(k) {
+                    let takers: Vec<&str> = ProviderKind::all()
+                        .filter(|kind| kind.spec().takes(k))
+                        .map(ProviderKind::as_str)
+                        .collect();
                     return Err(Error::config(format!(
-                        "{}: is missing; an OpenID Connect provider needs its issuer URL.",
-                        key("issuer")
-                    )))
-                }
-                ProviderKind::Easemob => {
-                    if p.base_url.is_none() {
-                        return Err(Error::config(format!(
-                            "{}: is missing; Easemob needs the app's REST host, e.g. \"https://a1.easemob.com\" (console → 应用详情).",
-                            key("base_url")
-                        )));
-                    }
-                    for (k, v) in [("org_name", &p.org_name), ("app_name", &p.app_name)] {
-                        let ok = v.as_deref().is_some_and(|v| {
-                            !v.is_empty()
-                                && v.chars()
-                                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                        });
-                        if !ok {
-                            return Err(Error::config(format!(
-                                "{}: is missing or not a plain name; copy it from the Easemob console (the AppKey is org_name#app_name).",
-                                key(k)
-                            )));
-                        }
-                    }
-                }
-                _ => {}
-            }
-            let kind_only = [
-                ("brand", p.brand.is_some(), ProviderKind::Feishu),
-                (
-                    "token_version",
-                    p.token_version.is_some(),
-                    ProviderKind::Feishu,
-                ),
-                (
-                    "accounts_base",
-                    p.accounts_base.is_some(),
-                    ProviderKind::Feishu,
-                ),
-                ("token_auth", p.token_auth.is_some(), ProviderKind::Oidc),
-                ("org_name", p.org_name.is_some(), ProviderKind::Easemob),
-                ("app_name", p.app_name.is_some(), ProviderKind::Easemob),
-                ("ttl", p.ttl.is_some(), ProviderKind::Easemob),
-                ("vip5", p.vip5.is_some(), ProviderKind::Easemob),
-            ];
-            for (k, set, kind) in kind_only {
-                if set && p.kind != kind {
-                    return Err(Error::config(format!(
-                        "{}: only applies to kind = \"{}\".",
+                        "{}: does not apply to kind = \"{}\" (only to {}); remove it.",
                         key(k),
-                        kind.as_str()
+                        spec.kind.as_str(),
+                        takers.join(", ")
                     )));
                 }
             }
+            for required in spec.keys.iter().filter(|k| k.required) {
+                if !p.keys_set().contains(&required.key) {
+                    return Err(Error::config(format!(
+                        "{}: is missing; {}.",
+                        key(required.key),
+                        required.hint
+                    )));
+                }
+            }
+            (spec.check)(p).map_err(|(k, why)| Error::config(format!("{}: {why}", key(k))))?;
             for (k, v) in [
                 ("issuer", &p.issuer),
                 ("base_url", &p.base_url),
@@ -406,11 +356,8 @@ impl Config {
                     check_endpoint(v).map_err(|why| Error::config(format!("{}: {why}", key(k))))?;
                 }
             }
-            if p.kind == ProviderKind::Google && p.redirect_mode() == RedirectMode::DeepLink {
-                return Err(Error::config(format!(
-                    "{}: Google refuses custom-scheme redirects for Desktop-app clients; use redirect = \"loopback\".",
-                    key("redirect")
-                )));
+            if let (Some(why), RedirectMode::DeepLink) = (spec.no_deep_link, p.redirect_mode()) {
+                return Err(Error::config(format!("{}: {why}.", key("redirect"))));
             }
             if p.redirect_mode() == RedirectMode::DeepLink && p.redirect_port.is_some() {
                 return Err(Error::config(format!(
@@ -728,5 +675,67 @@ mod tests {
     fn a_missing_file_is_an_empty_configuration() {
         let c = Config::load(Path::new("/nonexistent/signet/config.toml")).expect("empty");
         assert!(c.providers.is_empty());
+    }
+
+    #[test]
+    fn a_key_that_does_not_apply_to_the_kind_is_refused_and_named() {
+        let e = parse("[[providers]]\nname = \"g\"\nkind = \"google\"\nclient_id = \"x\"\norg_name = \"corp\"\n")
+            .expect_err("org_name on google");
+        assert!(
+            e.message.contains("providers[0] (g).org_name"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message
+                .contains("does not apply to kind = \"google\" (only to easemob)"),
+            "{}",
+            e.message
+        );
+
+        let e = parse("[[providers]]\nname = \"e\"\nkind = \"easemob\"\nbase_url = \"https://a1.easemob.com\"\norg_name = \"o\"\napp_name = \"a\"\nscopes = [\"x\"]\n")
+            .expect_err("scopes on a form sign-in");
+        assert!(
+            e.message.contains("(e).scopes: does not apply"),
+            "{}",
+            e.message
+        );
+
+        let e = parse("[[providers]]\nname = \"e\"\nkind = \"easemob\"\nbase_url = \"https://a1.easemob.com\"\norg_name = \"o\"\n")
+            .expect_err("app_name missing");
+        assert!(
+            e.message.contains("(e).app_name: is missing; copy it"),
+            "{}",
+            e.message
+        );
+
+        let e = parse("[[providers]]\nname = \"g\"\nkind = \"google\"\nclient_id = \"x\"\nredirect = \"deep-link\"\n")
+            .expect_err("google refuses deep links");
+        assert!(
+            e.message.contains("(g).redirect: Google refuses"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn defaults_come_from_the_kind() {
+        let c = parse("[[providers]]\nname = \"lark\"\nkind = \"feishu\"\nclient_id = \"x\"\n\n[[providers]]\nname = \"a\"\nkind = \"aihubmix\"\nclient_id = \"y\"\n")
+            .expect("valid");
+        assert_eq!(
+            c.providers[0].redirect_uri(),
+            "http://127.0.0.1:53682/callback/lark"
+        );
+        assert_eq!(c.providers[1].redirect_uri(), "signet://oauth/callback/a");
+    }
+
+    #[test]
+    fn the_tests_own_kind_is_listed_only_when_asked_for() {
+        // Other tests in this process never set the variable; this one only reads the registry.
+        let listed: Vec<&str> = ProviderKind::all().map(ProviderKind::as_str).collect();
+        assert_eq!(listed, ["google", "feishu", "aihubmix", "easemob", "oidc"]);
+        assert!(crate::provider::spec::SPECS
+            .iter()
+            .any(|s| s.kind.as_str() == "example" && s.test_only));
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::accounts::Accounts;
 use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::base::Base;
-use crate::config::{self, Brand, Config, ProviderKind};
+use crate::config::{self, Brand, Config};
 use crate::error::{Error, Result};
 use crate::provider::DirectSignIn;
 use crate::secret::Secret;
@@ -69,13 +69,14 @@ impl Setup {
                 redirect_uri,
                 issuer: p.issuer.clone(),
                 base_url: p.base_url.clone(),
-                brand: (p.kind == ProviderKind::Feishu).then(|| match p.brand() {
+                brand: p.kind.spec().takes("brand").then(|| match p.brand() {
                     Brand::Feishu => "feishu".to_owned(),
                     Brand::Lark => "lark".to_owned(),
                 }),
-                requires_secret: p.kind != ProviderKind::Easemob,
+                // A form sign-in (Easemob) takes its app's credentials in the form.
+                requires_secret: p.kind.uses_browser(),
                 direct: !p.kind.uses_browser(),
-                app_key: (p.kind == ProviderKind::Easemob).then(|| {
+                app_key: p.kind.spec().takes("org_name").then(|| {
                     format!(
                         "{}#{}",
                         p.org_name.as_deref().unwrap_or(""),
@@ -193,7 +194,7 @@ impl Setup {
             .providers
             .iter()
             .find(|p| {
-                p.kind == ProviderKind::Easemob
+                p.kind == crate::provider::easemob::SPEC.kind
                     && p.base_url.as_deref().map(|b| b.trim_end_matches('/')) == Some(&base)
                     && p.org_name.as_deref() == Some(org)
                     && p.app_name.as_deref() == Some(app)

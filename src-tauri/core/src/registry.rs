@@ -79,8 +79,8 @@ impl Registry {
         };
         // Easemob's form sign-in takes its app credentials from the form, when at all; an
         // OpenID Connect client may be public (the provider checks after discovery).
-        use crate::config::ProviderKind as K;
-        if need_secret && secret.is_none() && !matches!(cfg.kind, K::Easemob | K::Oidc) {
+        let required = cfg.kind.spec().secret == provider::spec::SecretNeed::Required;
+        if need_secret && secret.is_none() && required {
             return Err(provider::missing_secret(cfg).to_error());
         }
         if let Some((_, p)) = self

@@ -1,11 +1,10 @@
-// Words for provider kinds and Feishu's two brands (Feishu in China, Lark elsewhere).
+// Words for provider kinds and Feishu's two brands (Feishu in China, Lark elsewhere). Which kinds
+// exist comes from the engine (`provider_kinds`); a kind the window has no words for shows the
+// engine's own label.
+import type { KindView } from "./bindings/KindView";
 import { t, type Key } from "./i18n";
 
-/** The kinds a provider can be, in the order Settings offers them. */
-export const KINDS = ["google", "feishu", "aihubmix", "easemob", "oidc"] as const;
-export type Kind = (typeof KINDS)[number];
-
-const KIND_LABELS: Record<Kind, Key> = {
+const KIND_LABELS: Record<string, Key> = {
   google: "kind.google",
   feishu: "kind.feishu",
   aihubmix: "kind.aihubmix",
@@ -23,5 +22,11 @@ export function brandLabel(brand: unknown): string | null {
 /** A provider kind for a person: a Feishu provider says which brand it is when it knows. */
 export function kindLabel(kind: string, brand?: unknown): string {
   if (kind === "feishu") return brandLabel(brand) ?? t("kind.feishu");
-  return kind in KIND_LABELS ? t(KIND_LABELS[kind as Kind]) : kind;
+  return kind in KIND_LABELS ? t(KIND_LABELS[kind]) : kind;
+}
+
+/** A kind as the provider form offers it (a generic OpenID Connect provider says so). */
+export function kindOption(spec: KindView): string {
+  if (spec.kind === "oidc") return t("kind.oidcCustom");
+  return spec.kind in KIND_LABELS ? t(KIND_LABELS[spec.kind]) : spec.label;
 }

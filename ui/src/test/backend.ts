@@ -1,6 +1,7 @@
 // A fake engine behind mockIPC: default answers for every command, per-test overrides, a call log.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { account, provider, settings } from "./fixtures";
+import engineKinds from "../lib/bindings/kinds.json";
 
 type Handler = (args: Record<string, unknown>) => unknown;
 
@@ -12,6 +13,8 @@ export interface Call {
 const defaults: Record<string, Handler> = {
   list_accounts: () => [account()],
   list_providers: () => [provider()],
+  // What the engine says about its kinds (written by its tests: lib/bindings/kinds.json).
+  provider_kinds: () => engineKinds.kinds,
   get_settings: () => settings(),
   set_settings: (args) => args.settings,
   list_activity: () => [],

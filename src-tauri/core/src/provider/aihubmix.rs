@@ -7,11 +7,12 @@ use serde::Deserialize;
 use url::Url;
 
 use super::oauth::OAuthEndpoints;
+use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
 use super::{
     get_json, AuthRequest, Balance, Capabilities, Grant, Profile, ProfileCtx, Provider,
     ProviderError,
 };
-use crate::config::{ProviderConfig, ProviderKind};
+use crate::config::{ProviderConfig, RedirectMode};
 use crate::error::Result;
 use crate::http::Http;
 use crate::secret::Secret;
@@ -21,6 +22,44 @@ pub const DEFAULT_BASE: &str = "https://aihubmix.com";
 pub const REFRESH_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 /// `quota / 500000` = US dollars (AIHubMix's account API documentation).
 pub const QUOTA_PER_UNIT: f64 = 500_000.0;
+
+/// AIHubMix, as it declares itself (seed 001).
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::new("aihubmix"),
+    label: "AIHubMix",
+    sign_in: SignInStyle::Browser,
+    // The document (seed 001) names no PKCE parameters, and Signet sends only what it names.
+    pkce: false,
+    nonce: false,
+    redirect: RedirectMode::DeepLink,
+    fixed_port: None,
+    no_deep_link: None,
+    secret: SecretNeed::Required,
+    client_id_required: true,
+    default_base_url: Some(DEFAULT_BASE),
+    default_scopes,
+    keys: &[
+        KeySpec::optional("base_url"),
+        KeySpec::optional("authorize_url"),
+        KeySpec::optional("token_url"),
+        KeySpec::optional("userinfo_url"),
+        KeySpec::optional("topup_url"),
+    ],
+    test_only: false,
+    capabilities: Capabilities {
+        revoke: false,
+        balance: true,
+        top_up: true,
+        form_sign_in: false,
+    },
+    check: super::spec::no_check,
+    build: |config, secret, http, _| std::sync::Arc::new(AiHubMix::new(config, secret, http)),
+};
+
+/// `profile balance`.
+fn default_scopes() -> Vec<String> {
+    vec!["profile".into(), "balance".into()]
+}
 
 pub struct AiHubMix {
     config: ProviderConfig,
@@ -89,10 +128,7 @@ impl AiHubMix {
     }
 
     fn scopes(&self) -> Vec<String> {
-        self.config
-            .scopes
-            .clone()
-            .unwrap_or_else(|| vec!["profile".into(), "balance".into()])
+        self.config.scopes.clone().unwrap_or_else(default_scopes)
     }
 }
 
@@ -144,26 +180,11 @@ impl Provider for AiHubMix {
     fn name(&self) -> &str {
         &self.config.name
     }
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Aihubmix
+    fn spec(&self) -> &'static ProviderSpec {
+        &SPEC
     }
     fn config(&self) -> &ProviderConfig {
         &self.config
-    }
-    fn uses_pkce(&self) -> bool {
-        // Not documented by AIHubMix, but a server must ignore parameters it does not know
-        // (RFC 6749 §3.1), and where it does support PKCE an intercepted code is useless.
-        true
-    }
-    fn uses_nonce(&self) -> bool {
-        false
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            balance: true,
-            top_up: true,
-            ..Capabilities::default()
-        }
     }
     fn default_refresh_lifetime(&self) -> Option<Duration> {
         Some(REFRESH_LIFETIME)

@@ -8,17 +8,69 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
+use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
 use super::{
     AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, DirectSignIn, FailureClass,
     Grant, Profile, ProfileCtx, Provider, ProviderError, Recipient, Stash,
 };
-use crate::config::{ProviderConfig, ProviderKind};
+use crate::config::{ProviderConfig, RedirectMode};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
 
 /// A message body plus `ext` may be at most 5 KB.
 const MAX_MESSAGE_BYTES: usize = 5 * 1024 - 200;
+
+/// `org_name` and `app_name` are plain names (they become path segments of every call).
+fn check_names(p: &ProviderConfig) -> std::result::Result<(), (&'static str, &'static str)> {
+    for (k, v) in [("org_name", &p.org_name), ("app_name", &p.app_name)] {
+        let plain = v.as_deref().is_some_and(|v| {
+            !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+        if !plain {
+            return Err((k, "is not a plain name; copy it from the Easemob console (the AppKey is org_name#app_name)."));
+        }
+    }
+    Ok(())
+}
+
+/// Easemob IM, as it declares itself (seed 003, providers.md §4).
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::new("easemob"),
+    label: "Easemob IM",
+    sign_in: SignInStyle::Form,
+    pkce: false,
+    nonce: false,
+    redirect: RedirectMode::DeepLink,
+    fixed_port: None,
+    no_deep_link: None,
+    // The app's Client ID and Secret are optional: a user's password is enough to sign in.
+    secret: SecretNeed::Optional,
+    client_id_required: false,
+    default_base_url: None,
+    default_scopes: super::spec::no_scopes,
+    keys: &[
+        KeySpec::required("base_url", "Easemob needs the app's REST host, e.g. \"https://a1.easemob.com\" (console → 应用详情)"),
+        KeySpec::required("org_name", "copy it from the Easemob console (the AppKey is org_name#app_name)"),
+        KeySpec::required("app_name", "copy it from the Easemob console (the AppKey is org_name#app_name)"),
+        KeySpec::optional("ttl"),
+        KeySpec::optional("vip5"),
+        KeySpec::optional("token_url"),
+    ],
+    test_only: false,
+    capabilities: Capabilities {
+        revoke: false,
+        balance: false,
+        top_up: false,
+        form_sign_in: true,
+    },
+    check: check_names,
+    build: |config, secret, http, stash| {
+        std::sync::Arc::new(Easemob::new(config, secret, http).with_stash(stash))
+    },
+};
 
 pub struct Easemob {
     config: ProviderConfig,
@@ -535,23 +587,11 @@ impl Provider for Easemob {
     fn name(&self) -> &str {
         &self.config.name
     }
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Easemob
+    fn spec(&self) -> &'static ProviderSpec {
+        &SPEC
     }
     fn config(&self) -> &ProviderConfig {
         &self.config
-    }
-    fn uses_pkce(&self) -> bool {
-        false
-    }
-    fn uses_nonce(&self) -> bool {
-        false
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            form_sign_in: true,
-            ..Capabilities::default()
-        }
     }
 
     async fn authorize_url(&self, _r: &AuthRequest) -> Result<Url> {

@@ -7,11 +7,12 @@ use url::Url;
 
 use super::feishu_errors::{classify, Origin};
 use super::oauth::OAuthEndpoints;
+use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
 use super::{
     AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant,
     Profile, ProfileCtx, Provider, ProviderError, Recipient,
 };
-use crate::config::{Brand, ProviderConfig, ProviderKind, TokenVersion};
+use crate::config::{Brand, ProviderConfig, RedirectMode, TokenVersion, FEISHU_LOOPBACK_PORT};
 use crate::error::Result;
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
@@ -58,6 +59,42 @@ const LIST_SCOPES: [&str; 4] = [
 const RECIPIENT_KINDS: [&str; 5] = ["open_id", "user_id", "union_id", "email", "chat_id"];
 /// A text message's content may be up to 150 KB.
 const MAX_TEXT_BYTES: usize = 150 * 1024;
+
+/// Feishu / Lark, as it declares itself (seed 002, providers.md §2).
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::new("feishu"),
+    label: "Feishu / Lark",
+    sign_in: SignInStyle::Browser,
+    pkce: true,
+    nonce: false,
+    // Feishu checks the redirect URI exactly: a fixed loopback port gives one.
+    redirect: RedirectMode::Loopback,
+    fixed_port: Some(FEISHU_LOOPBACK_PORT),
+    no_deep_link: None,
+    secret: SecretNeed::Required,
+    client_id_required: true,
+    default_base_url: None,
+    default_scopes,
+    keys: &[
+        KeySpec::optional("brand"),
+        KeySpec::optional("token_version"),
+        KeySpec::optional("accounts_base"),
+        KeySpec::optional("api_base"),
+        KeySpec::optional("authorize_url"),
+        KeySpec::optional("token_url"),
+        KeySpec::optional("userinfo_url"),
+        KeySpec::optional("revoke_url"),
+    ],
+    test_only: false,
+    capabilities: Capabilities {
+        revoke: true,
+        balance: false,
+        top_up: false,
+        form_sign_in: false,
+    },
+    check: super::spec::no_check,
+    build: |config, secret, http, _| std::sync::Arc::new(Feishu::new(config, secret, http)),
+};
 
 pub struct Feishu {
     config: ProviderConfig,
@@ -386,6 +423,9 @@ impl Provider for Feishu {
     fn name(&self) -> &str {
         &self.config.name
     }
+    fn spec(&self) -> &'static ProviderSpec {
+        &SPEC
+    }
     /// Feishu issues a refresh token only with `offline_access`, a permission the app's owner
     /// enables in the developer console (the seed, 002): consent from the person cannot add it.
     fn no_refresh_token_reason(&self) -> Option<String> {
@@ -394,23 +434,8 @@ impl Provider for Feishu {
             "{name} issued no refresh token, so Signet could not keep this account signed in, and nothing was added. The app's owner must enable the offline_access permission for this app in the {name} developer console (开发者后台 → 权限管理 → offline_access); then sign in again."
         ))
     }
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Feishu
-    }
     fn config(&self) -> &ProviderConfig {
         &self.config
-    }
-    fn uses_pkce(&self) -> bool {
-        true
-    }
-    fn uses_nonce(&self) -> bool {
-        false
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            revoke: true,
-            ..Capabilities::default()
-        }
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {

@@ -8,11 +8,12 @@ use serde_json::json;
 use url::Url;
 
 use super::oidc::{Endpoints, Oidc};
+use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
 use super::{
     AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant,
     Profile, ProfileCtx, Provider, ProviderError, Recipient,
 };
-use crate::config::{ProviderConfig, ProviderKind};
+use crate::config::{ProviderConfig, RedirectMode};
 use crate::error::Result;
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
@@ -69,6 +70,39 @@ pub fn missing_scopes(granted: Option<&str>) -> Vec<String> {
 const TESTING_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Messages with user authentication: text only, at most 32,000 bytes.
 const MAX_MESSAGE_BYTES: usize = 32_000;
+
+/// Google, as it declares itself (providers.md §1).
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::new("google"),
+    label: "Google",
+    sign_in: SignInStyle::Browser,
+    pkce: true,
+    nonce: true,
+    redirect: RedirectMode::Loopback,
+    fixed_port: None,
+    no_deep_link: Some("Google refuses custom-scheme redirects for Desktop-app clients; use redirect = \"loopback\""),
+    secret: SecretNeed::Required,
+    client_id_required: true,
+    default_base_url: None,
+    default_scopes,
+    keys: &[
+        KeySpec::optional("issuer"),
+        KeySpec::optional("authorize_url"),
+        KeySpec::optional("token_url"),
+        KeySpec::optional("userinfo_url"),
+        KeySpec::optional("revoke_url"),
+        KeySpec::optional("api_base"),
+    ],
+    test_only: false,
+    capabilities: Capabilities {
+        revoke: true,
+        balance: false,
+        top_up: false,
+        form_sign_in: false,
+    },
+    check: super::spec::no_check,
+    build: |config, secret, http, _| std::sync::Arc::new(Google::new(config, secret, http)),
+};
 
 pub struct Google {
     oidc: Oidc,
@@ -307,23 +341,11 @@ impl Provider for Google {
     fn name(&self) -> &str {
         &self.config.name
     }
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Google
+    fn spec(&self) -> &'static ProviderSpec {
+        &SPEC
     }
     fn config(&self) -> &ProviderConfig {
         &self.config
-    }
-    fn uses_pkce(&self) -> bool {
-        true
-    }
-    fn uses_nonce(&self) -> bool {
-        true
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            revoke: true,
-            ..Capabilities::default()
-        }
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {

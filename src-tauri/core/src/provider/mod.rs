@@ -2,11 +2,14 @@
 
 pub mod aihubmix;
 pub mod easemob;
+#[cfg(any(test, debug_assertions))]
+pub mod example;
 pub mod feishu;
 pub(crate) mod feishu_errors;
 pub mod google;
 pub mod oauth;
 pub mod oidc;
+pub mod spec;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +18,13 @@ use async_trait::async_trait;
 use serde::Serialize;
 use url::Url;
 
-use crate::config::{ProviderConfig, ProviderKind};
+use crate::config::ProviderConfig;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
 use crate::vault::Tokens;
 pub use crate::views::{ChatSent, ChatSupport, ChatTarget, Recipient};
+pub use spec::{ProviderKind, ProviderSpec};
 
 /// What a refresh failure means for the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,10 +277,18 @@ pub struct Capabilities {
 pub trait Provider: Send + Sync {
     /// The configured name ("aihubmix", "corp-sso").
     fn name(&self) -> &str;
-    fn kind(&self) -> ProviderKind;
+    /// What this kind of provider is (its module's `SPEC`).
+    fn spec(&self) -> &'static ProviderSpec;
+    fn kind(&self) -> ProviderKind {
+        self.spec().kind
+    }
     fn config(&self) -> &ProviderConfig;
-    fn uses_pkce(&self) -> bool;
-    fn uses_nonce(&self) -> bool;
+    fn uses_pkce(&self) -> bool {
+        self.spec().pkce
+    }
+    fn uses_nonce(&self) -> bool {
+        self.spec().nonce
+    }
     /// Refresh-token lifetime when the token response does not state one.
     fn default_refresh_lifetime(&self) -> Option<Duration> {
         None
@@ -296,7 +308,9 @@ pub trait Provider: Send + Sync {
     async fn profile(&self, access: &Secret, ctx: ProfileCtx<'_>)
         -> Result<Profile, ProviderError>;
     /// What it offers besides sign-in and refresh (chat has its own, finer [`Provider::chat_support`]).
-    fn capabilities(&self) -> Capabilities;
+    fn capabilities(&self) -> Capabilities {
+        self.spec().capabilities
+    }
     /// Adds an account without a browser (Easemob). The grant's refresh secret is what
     /// re-issues the token later; it is stored in the keyring like any refresh token.
     async fn sign_in_direct(
@@ -400,17 +414,7 @@ pub fn build(
     http: Http,
     stash: Arc<dyn Stash>,
 ) -> Arc<dyn Provider> {
-    match config.kind {
-        ProviderKind::Oidc => Arc::new(oidc::Oidc::new(config.clone(), client_secret, http)),
-        ProviderKind::Google => Arc::new(google::Google::new(config.clone(), client_secret, http)),
-        ProviderKind::Feishu => Arc::new(feishu::Feishu::new(config.clone(), client_secret, http)),
-        ProviderKind::Aihubmix => {
-            Arc::new(aihubmix::AiHubMix::new(config.clone(), client_secret, http))
-        }
-        ProviderKind::Easemob => {
-            Arc::new(easemob::Easemob::new(config.clone(), client_secret, http).with_stash(stash))
-        }
-    }
+    (config.kind.spec().build)(config.clone(), client_secret, http, stash)
 }
 
 /// The error for a provider whose client secret is nowhere to be found.

@@ -10,15 +10,55 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::oauth::OAuthEndpoints;
+use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
 use super::{
     get_json, AuthRequest, Capabilities, FailureClass, Grant, Profile, ProfileCtx, Provider,
     ProviderError,
 };
-use crate::config::{ProviderConfig, ProviderKind, TokenAuth};
+use crate::config::{ProviderConfig, RedirectMode, TokenAuth};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Http;
 use crate::secret::Secret;
 use crate::vault::Tokens;
+
+/// `openid email profile` (plus `offline_access` where discovery lists it).
+fn default_oidc_scopes() -> Vec<String> {
+    vec!["openid".into(), "email".into(), "profile".into()]
+}
+
+/// Any OpenID Connect provider, as it declares itself: endpoints from discovery at its issuer.
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::new("oidc"),
+    label: "OpenID Connect",
+    sign_in: SignInStyle::Browser,
+    pkce: true,
+    nonce: true,
+    redirect: RedirectMode::Loopback,
+    fixed_port: None,
+    no_deep_link: None,
+    // A public client (PKCE only, RFC 8252 §8.5) has none; discovery says how to authenticate.
+    secret: SecretNeed::Optional,
+    client_id_required: true,
+    default_base_url: None,
+    default_scopes: default_oidc_scopes,
+    keys: &[
+        KeySpec::required("issuer", "an OpenID Connect provider needs its issuer URL"),
+        KeySpec::optional("token_auth"),
+        KeySpec::optional("authorize_url"),
+        KeySpec::optional("token_url"),
+        KeySpec::optional("userinfo_url"),
+        KeySpec::optional("revoke_url"),
+    ],
+    test_only: false,
+    capabilities: Capabilities {
+        revoke: true,
+        balance: false,
+        top_up: false,
+        form_sign_in: false,
+    },
+    check: super::spec::no_check,
+    build: |config, secret, http, _| std::sync::Arc::new(Oidc::new(config, secret, http)),
+};
 
 /// The parts of `/.well-known/openid-configuration` Signet uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -316,7 +356,7 @@ impl Oidc {
         if let Some(s) = &self.config.scopes {
             return s.clone();
         }
-        let mut s: Vec<String> = vec!["openid".into(), "email".into(), "profile".into()];
+        let mut s = default_oidc_scopes();
         // Many servers only issue refresh tokens for offline_access; Google rejects it.
         if e.scopes_supported.iter().any(|x| x == "offline_access") {
             s.push("offline_access".into());
@@ -404,23 +444,11 @@ impl Provider for Oidc {
     fn name(&self) -> &str {
         &self.config.name
     }
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Oidc
+    fn spec(&self) -> &'static ProviderSpec {
+        &SPEC
     }
     fn config(&self) -> &ProviderConfig {
         &self.config
-    }
-    fn uses_pkce(&self) -> bool {
-        true
-    }
-    fn uses_nonce(&self) -> bool {
-        true
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            revoke: true,
-            ..Capabilities::default()
-        }
     }
 
     async fn expected_issuer(&self) -> Result<Option<String>> {

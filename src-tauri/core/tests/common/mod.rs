@@ -127,8 +127,8 @@ impl Setup {
 pub fn config_text(server: &OAuthServer, name: &str, redirect: &str) -> String {
     let entry = server.provider_toml(name);
     match server.dialect() {
-        // Google's redirect is always the loopback one.
-        Dialect::Google => entry,
+        // Google's redirect is always the loopback one; Easemob signs in with no redirect at all.
+        Dialect::Google | Dialect::Easemob => entry,
         // A fixed loopback port as Feishu requires (a free one, so tests can run in parallel).
         Dialect::Feishu if redirect == "loopback" => entry
             .set("redirect", "loopback")

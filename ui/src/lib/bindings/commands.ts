@@ -7,6 +7,7 @@ import type { ChatSent } from "./ChatSent";
 import type { ChatTarget } from "./ChatTarget";
 import type { EasemobAccount } from "./EasemobAccount";
 import type { KeyringStatus } from "./KeyringStatus";
+import type { KindView } from "./KindView";
 import type { NewProvider } from "./NewProvider";
 import type { ProviderRemoved } from "./ProviderRemoved";
 import type { ProviderView } from "./ProviderView";
@@ -39,6 +40,13 @@ export const refreshAll = () =>
 /** The configured providers, with what each can do and how many accounts it has. */
 export const listProviders = () =>
   invoke<Array<ProviderView>>("list_providers");
+
+/**
+ * Every kind of provider Signet knows (from the engine's registry), with the keys each takes:
+ * the provider form offers these.
+ */
+export const providerKinds = () =>
+  invoke<Array<KindView>>("provider_kinds");
 
 /** Adds a provider to the configuration (its secret, if given, goes to the keyring). */
 export const addProvider = (provider: NewProvider) =>

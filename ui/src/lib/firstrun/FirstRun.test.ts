@@ -6,12 +6,13 @@ import { mockBackend } from "../../test/backend";
 import { account, detail, provider } from "../../test/fixtures";
 import { setLang } from "../i18n";
 import type { ProviderView } from "../types";
+import { windowWith } from "../../test/window";
 import FirstRun from "./FirstRun.svelte";
 
 describe("First run guides", () => {
   it("has a collapsible guide for each kind of provider", () => {
     mockBackend();
-    render(FirstRun, { props: { onadded: vi.fn(), ondone: vi.fn(), oneasemob: vi.fn() } });
+    render(FirstRun, { context: windowWith().context, props: { onadded: vi.fn(), ondone: vi.fn(), oneasemob: vi.fn() } });
 
     const google = screen.getByTestId("guide-google");
     expect(google.tagName).toBe("DETAILS");
@@ -44,7 +45,7 @@ describe("First run guides", () => {
   it("speaks Chinese too", () => {
     setLang("zh-CN");
     mockBackend();
-    render(FirstRun, { props: { onadded: vi.fn(), ondone: vi.fn() } });
+    render(FirstRun, { context: windowWith().context, props: { onadded: vi.fn(), ondone: vi.fn() } });
     expect(screen.getByTestId("guide-google").textContent).toContain("桌面应用");
     expect(screen.getByTestId("guide-feishu").textContent).toContain("发布版本");
     expect(screen.getByTestId("guide-easemob").textContent).toContain("毫秒");
@@ -83,7 +84,7 @@ describe("First run guides", () => {
       add_provider: () =>
         provider({ name: "easemob-chat", kind: "easemob", clientId: "", hasSecret: false, requiresSecret: false, direct: true, redirectUri: "", appKey: "corp#chat" }),
     });
-    render(FirstRun, { props: { onadded: vi.fn(), ondone: vi.fn() } });
+    render(FirstRun, { context: windowWith().context, props: { onadded: vi.fn(), ondone: vi.fn() } });
     const kind = screen.getByTestId("provider-kind") as HTMLSelectElement;
     kind.value = "easemob";
     await fireEvent.change(kind);

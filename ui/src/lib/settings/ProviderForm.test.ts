@@ -25,7 +25,7 @@ const preview = () => (screen.getByTestId("provider-redirect-preview").querySele
 async function submitted(fill: () => Promise<void>) {
   const backend = mockBackend({ add_provider: (args) => provider({ name: (args.provider as { name: string }).name }) });
   const onadded = vi.fn();
-  render(ProviderForm, { props: { onadded } });
+  render(ProviderForm, { context: windowWith().context, props: { onadded } });
   await fill();
   await fireEvent.submit(screen.getByTestId("provider-form"));
   await waitFor(() => expect(backend.called("add_provider")).toHaveLength(1));
@@ -36,7 +36,7 @@ async function submitted(fill: () => Promise<void>) {
 describe("ProviderForm", () => {
   it("offers the five kinds", () => {
     mockBackend();
-    render(ProviderForm, { props: { onadded: vi.fn() } });
+    render(ProviderForm, { context: windowWith().context, props: { onadded: vi.fn() } });
     const options = [...(screen.getByTestId("provider-kind") as HTMLSelectElement).options];
     expect(options.map((o) => [o.value, o.textContent])).toEqual([
       ["google", "Google"],
@@ -199,7 +199,7 @@ describe("ProviderForm", () => {
 
   it("keeps a typed name when the kind changes", async () => {
     mockBackend();
-    render(ProviderForm, { props: { onadded: vi.fn() } });
+    render(ProviderForm, { context: windowWith().context, props: { onadded: vi.fn() } });
     await type("provider-name", "work");
     await choose("provider-kind", "google");
     expect(input("provider-name").value).toBe("work");

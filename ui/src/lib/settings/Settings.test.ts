@@ -3,13 +3,14 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it } from "vitest";
 import { mockBackend } from "../../test/backend";
 import { provider, settings } from "../../test/fixtures";
-import { windowWith } from "../../test/window";
+import { KINDS, TEST_ONLY_KINDS, windowWith } from "../../test/window";
+import type { KindView } from "../bindings/KindView";
 import type { ProviderView } from "../types";
 import SettingsScreen from "./SettingsScreen.svelte";
 
 const SECRET = "cs-very-secret-value-42";
 
-function renderSettings(overrides: { providers?: ProviderView[] } = {}) {
+function renderSettings(overrides: { providers?: ProviderView[]; kinds?: KindView[] } = {}) {
   const win = windowWith({ providers: [provider({ hasSecret: false })], settings: settings(), ...overrides });
   render(SettingsScreen, { context: win.context });
   return { onproviderschanged: win.reloadProviders, onsettings: win.settingsSaved };
@@ -204,5 +205,54 @@ describe("Settings: editing and removing a provider", () => {
     );
     expect(backend.called("remove_provider").map((c) => c.args)).toEqual([{ name: "aihubmix" }]);
     expect(props.onproviderschanged).toHaveBeenCalled();
+  });
+});
+
+describe("Settings: a kind of provider is whatever the engine declares", () => {
+  // The engine's example provider (core/src/provider/example.rs: one file and its registry line)
+  // as the engine describes it: the form offers it and asks for what it requires, with no
+  // window code of its own.
+  it("offers the one-file example provider with its own fields, and sends them", async () => {
+    const added = provider({ name: "demo", kind: "example", redirectUri: "http://127.0.0.1:*/callback/demo", baseUrl: null });
+    const backend = mockBackend({ add_provider: () => added });
+    renderSettings({ kinds: [...KINDS, ...TEST_ONLY_KINDS] });
+
+    await fireEvent.click(screen.getByTestId("btn-show-add-provider"));
+    const kind = screen.getByTestId("provider-kind") as HTMLSelectElement;
+    expect([...kind.options].map((o) => o.textContent)).toContain("Example OAuth");
+    kind.value = "example";
+    await fireEvent.change(kind);
+    const keys = ["authorize_url", "token_url", "userinfo_url"];
+    for (const key of keys) expect(screen.getByTestId(`provider-key-${key}`)).toBeTruthy();
+    await fireEvent.input(screen.getByTestId("provider-name"), { target: { value: "demo" } });
+    await fireEvent.input(screen.getByTestId("provider-client-id"), { target: { value: "demo-app" } });
+    await fireEvent.input(screen.getByTestId("provider-scopes"), { target: { value: "openid email" } });
+    await fireEvent.submit(screen.getByTestId("provider-form"));
+    // Each required endpoint is checked before anything is sent.
+    expect(backend.called("add_provider")).toHaveLength(0);
+    for (const key of keys) {
+      await fireEvent.input(screen.getByTestId(`provider-key-${key}`), { target: { value: `https://id.example.com/${key}` } });
+    }
+    await fireEvent.submit(screen.getByTestId("provider-form"));
+
+    await waitFor(() => expect(backend.called("add_provider")).toHaveLength(1));
+    expect(backend.called("add_provider")[0].args.provider).toEqual({
+      name: "demo",
+      kind: "example",
+      clientId: "demo-app",
+      authorizeUrl: "https://id.example.com/authorize_url",
+      tokenUrl: "https://id.example.com/token_url",
+      userinfoUrl: "https://id.example.com/userinfo_url",
+      scopes: ["openid", "email"],
+      redirect: "loopback",
+    });
+  });
+
+  it("does not offer the tests' own kind unless the engine lists it", async () => {
+    mockBackend();
+    renderSettings();
+    await fireEvent.click(screen.getByTestId("btn-show-add-provider"));
+    const kind = screen.getByTestId("provider-kind") as HTMLSelectElement;
+    expect([...kind.options].map((o) => o.value)).toEqual(KINDS.map((k) => k.kind));
   });
 });

@@ -1,6 +1,7 @@
 // The window's app-wide state as stores: the account list, the providers, the preferences and the
 // notices. The app creates them once, tells them of the engine's events, and components read them.
-import { getSettings, listAccounts, listProviders } from "../api";
+import { getSettings, listAccounts, listProviders, providerKinds } from "../api";
+import type { KindView } from "../bindings/KindView";
 import { coalesce } from "../coalesce";
 import { applyLanguagePref } from "../i18n";
 import type { AccountView, LanguagePref, Notice, ProviderView, Settings } from "../types";
@@ -62,6 +63,22 @@ export class ProvidersStore {
 
   named(name: string): ProviderView | undefined {
     return this.list.find((p) => p.name === name);
+  }
+
+  /** The kinds of provider the engine knows (the provider form offers these), read once. */
+  kinds = $state<KindView[]>([]);
+
+  readonly loadKinds = coalesce(async () => {
+    try {
+      this.kinds = await providerKinds();
+    } catch (e) {
+      this.error = e;
+    }
+  });
+
+  /** What the engine says about `kind`, once read. */
+  kind(kind: string): KindView | undefined {
+    return this.kinds.find((k) => k.kind === kind);
   }
 }
 

@@ -75,6 +75,7 @@ export class WindowState {
     );
     void this.settings.load();
     void this.providers.load();
+    void this.providers.loadKinds();
     keyringStatus().then(
       (status) => (this.keyring ??= status),
       () => undefined,
