@@ -220,7 +220,7 @@ fn imports(names: &BTreeSet<String>) -> String {
         .map(|n| {
             assert!(
                 bindings().join(format!("{n}.ts")).exists(),
-                "{n} crosses the IPC boundary but has no TypeScript binding: derive ts_rs::TS with #[ts(export)]"
+                "{n} crosses the IPC boundary but has no TypeScript binding: derive ts_rs::TS with #[ts(export)] (a new type's file is written by signet-core's tests: run `cargo test -p signet-core` first)"
             );
             format!("import type {{ {n} }} from \"./{n}\";\n")
         })
