@@ -28,6 +28,39 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
+/// The pids of running processes of the app binary (this workspace's `target/debug/signet`).
+fn app_instances() -> Vec<u32> {
+    let app = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app))
+        .collect()
+}
+
+/// Quits every running instance of the app (SIGTERM: it stores refreshes in flight and exits),
+/// waiting up to 20 s, then kills what is left.
+pub fn stop_app_instances() {
+    let pids = app_instances();
+    for pid in &pids {
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !app_instances().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for pid in app_instances() {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -76,10 +109,15 @@ impl Driver {
             "tauri:options".into(),
             serde_json::json!({ "application": app_binary() }),
         );
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
+        // An instance left running would take this launch over (single instance) and the
+        // session would never open: none may be left, and the wait is bounded.
+        stop_app_instances();
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&url))
             .await
+            .expect("the app window opened within 60 s")
             .expect("WebDriver session on the app");
         Driver { child, client }
     }
@@ -283,5 +321,8 @@ impl Driver {
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
+        // Ending the session closes the window, and a closed window leaves Signet running in
+        // the tray; whether the driver then ends the app too is a race. The app is quit here.
+        stop_app_instances();
     }
 }
