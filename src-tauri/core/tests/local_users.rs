@@ -268,6 +268,9 @@ async fn everything_signet_writes_is_private_and_foreign_folders_are_refused() {
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let db = data.join("signet.sqlite3");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    // The first engine is gone before the next opens the same folder, as between two starts
+    // of the app (its connections closed, not left to close on their own while it opens).
+    h.engine.store().close().await;
     drop(h);
     let config = signet_core::Config::load(&h_config(&data)).unwrap_or_default();
     let opts = |dir: &std::path::Path| {

@@ -132,6 +132,18 @@ impl AiHubMix {
     }
 }
 
+/// What an AIHubMix account's profile shows beyond name and e-mail (the window labels each field).
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AihubmixProfile {
+    pub username: Option<String>,
+    /// one-api's user status: 1 enabled, 2 disabled.
+    pub status: Option<i64>,
+    /// Unix seconds.
+    pub created_time: Option<i64>,
+}
+
 /// The userinfo answer → the profile and balance Signet shows. Pure, and fuzzed.
 pub(crate) fn profile_of(name: &str, u: UserInfo) -> Result<Profile, ProviderError> {
     let subject = match &u.id {
@@ -158,10 +170,10 @@ pub(crate) fn profile_of(name: &str, u: UserInfo) -> Result<Profile, ProviderErr
         subject,
         email: u.email.clone(),
         avatar_url: None,
-        extra: serde_json::json!({
-            "username": u.username,
-            "status": u.status,
-            "createdTime": u.created_time,
+        extra: super::profile_json(&AihubmixProfile {
+            username: u.username.clone(),
+            status: u.status,
+            created_time: u.created_time,
         }),
         balance: Some(Balance {
             formatted,

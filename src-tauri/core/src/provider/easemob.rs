@@ -131,6 +131,24 @@ pub(crate) struct TokenAnswer {
     user: Option<User>,
 }
 
+/// What an Easemob account's profile shows beyond its name (the window labels each field).
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EasemobProfile {
+    /// `org_name#app_name`.
+    pub app_key: String,
+    pub host: Option<String>,
+    pub username: String,
+    pub nickname: Option<String>,
+    /// False: the user is banned.
+    pub activated: Option<bool>,
+    pub uuid: Option<String>,
+    /// Unix milliseconds.
+    pub created: Option<i64>,
+    pub modified: Option<i64>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct User {
     #[serde(default)]
@@ -421,15 +439,15 @@ impl Easemob {
                 .unwrap_or_else(|| u.username.clone()),
             email: None,
             avatar_url: None,
-            extra: json!({
-                "username": u.username,
-                "uuid": u.uuid,
-                "activated": u.activated,
-                "created": u.created,
-                "modified": u.modified,
-                "nickname": u.nickname,
-                "appKey": self.app_key(),
-                "host": self.config.base_url,
+            extra: super::profile_json(&EasemobProfile {
+                app_key: self.app_key(),
+                host: self.config.base_url.clone(),
+                username: u.username.clone(),
+                nickname: u.nickname.clone(),
+                activated: u.activated,
+                uuid: u.uuid.clone(),
+                created: u.created,
+                modified: u.modified,
             }),
             balance: None,
         }

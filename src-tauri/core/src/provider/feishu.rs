@@ -129,6 +129,22 @@ struct Envelope {
     data: Option<serde_json::Value>,
 }
 
+/// What a Feishu / Lark account's profile shows beyond name and e-mail (the window labels each field).
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FeishuProfile {
+    /// `feishu` or `lark`.
+    pub brand: String,
+    pub en_name: Option<String>,
+    pub enterprise_email: Option<String>,
+    pub employee_no: Option<String>,
+    pub user_id: Option<String>,
+    pub open_id: String,
+    pub union_id: Option<String>,
+    pub tenant_key: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 struct UserInfo {
     #[serde(default)]
@@ -524,15 +540,18 @@ impl Provider for Feishu {
             display_name,
             email,
             avatar_url: https_only(u.avatar_middle.clone().or_else(|| u.avatar_url.clone())),
-            extra: json!({
-                "enName": u.en_name,
-                "openId": u.open_id,
-                "unionId": u.union_id,
-                "tenantKey": u.tenant_key,
-                "userId": u.user_id,
-                "employeeNo": u.employee_no,
-                "enterpriseEmail": u.enterprise_email,
-                "brand": match self.config.brand() { Brand::Feishu => "feishu", Brand::Lark => "lark" },
+            extra: super::profile_json(&FeishuProfile {
+                brand: match self.config.brand() {
+                    Brand::Feishu => "feishu".into(),
+                    Brand::Lark => "lark".into(),
+                },
+                en_name: u.en_name.clone(),
+                enterprise_email: u.enterprise_email.clone(),
+                employee_no: u.employee_no.clone(),
+                user_id: u.user_id.clone(),
+                open_id: u.open_id.clone(),
+                union_id: u.union_id.clone(),
+                tenant_key: u.tenant_key.clone(),
             }),
             balance: None,
         })

@@ -71,6 +71,19 @@ const TESTING_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Messages with user authentication: text only, at most 32,000 bytes.
 const MAX_MESSAGE_BYTES: usize = 32_000;
 
+/// What a Google account's profile shows beyond name and e-mail (the window labels each field).
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct GoogleProfile {
+    /// The Workspace domain (`hd`), for a Workspace account.
+    pub domain: Option<String>,
+    /// Google's id for the account.
+    pub sub: String,
+    /// Shown as a badge by the e-mail.
+    pub email_verified: Option<bool>,
+}
+
 /// Google, as it declares itself (providers.md §1).
 pub static SPEC: ProviderSpec = ProviderSpec {
     kind: ProviderKind::new("google"),
@@ -375,9 +388,13 @@ impl Provider for Google {
         ctx: ProfileCtx<'_>,
     ) -> Result<Profile, ProviderError> {
         let mut p = self.oidc.profile(access, ctx).await?;
-        if let Some(obj) = p.extra.as_object_mut() {
-            obj.insert("sub".into(), json!(p.subject));
-        }
+        let oidc: super::oidc::OidcProfile =
+            serde_json::from_value(p.extra.clone()).unwrap_or_default();
+        p.extra = super::profile_json(&GoogleProfile {
+            domain: oidc.domain,
+            sub: p.subject.clone(),
+            email_verified: oidc.email_verified,
+        });
         Ok(p)
     }
 

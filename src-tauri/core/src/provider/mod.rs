@@ -406,6 +406,11 @@ impl Stash for crate::vault::Vault {
     }
 }
 
+/// A provider's typed profile fields as the JSON the database keeps (`profile_json`).
+pub(crate) fn profile_json<T: serde::Serialize>(fields: &T) -> serde_json::Value {
+    serde_json::to_value(fields).unwrap_or_default()
+}
+
 /// Builds the provider for one configuration entry. `client_secret` comes from the keyring or
 /// the environment; without it, sign-in and refresh report a set-up problem saying how to add it.
 pub fn build(

@@ -60,6 +60,17 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     build: |config, secret, http, _| std::sync::Arc::new(Oidc::new(config, secret, http)),
 };
 
+/// What an OpenID Connect account's profile shows beyond name and e-mail (the window labels each field).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct OidcProfile {
+    /// Shown as a badge by the e-mail.
+    pub email_verified: Option<bool>,
+    /// A Google Workspace account's domain (`hd`).
+    pub domain: Option<String>,
+}
+
 /// The parts of `/.well-known/openid-configuration` Signet uses.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Discovery {
@@ -548,9 +559,9 @@ impl Provider for Oidc {
             display_name,
             email,
             avatar_url,
-            extra: serde_json::json!({
-                "emailVerified": info.as_ref().and_then(|i| i.email_verified),
-                "domain": info.as_ref().and_then(|i| i.hd.clone()),
+            extra: super::profile_json(&OidcProfile {
+                email_verified: info.as_ref().and_then(|i| i.email_verified),
+                domain: info.as_ref().and_then(|i| i.hd.clone()),
             }),
             balance: None,
         })

@@ -1,7 +1,13 @@
-// Which profile fields each provider kind shows, in what order, with which label and format.
+// Which profile fields each provider kind shows, in what order, with which label and format: one
+// label per field of the provider's profile type, generated from the engine (bindings/*Profile.ts).
 import { dateOnly, dateTime } from "../format";
 import { t, type Key } from "../i18n";
 import { brandLabel } from "../kinds";
+import type { AihubmixProfile } from "../bindings/AihubmixProfile";
+import type { EasemobProfile } from "../bindings/EasemobProfile";
+import type { FeishuProfile } from "../bindings/FeishuProfile";
+import type { GoogleProfile } from "../bindings/GoogleProfile";
+import type { OidcProfile } from "../bindings/OidcProfile";
 import type { AccountView } from "../types";
 
 export interface ProfileRow {
@@ -24,47 +30,62 @@ const asMs = (value: number) => (value < 1e12 ? value * 1000 : value);
 const date = (value: unknown) => (typeof value === "number" && value > 0 ? { value: dateOnly(asMs(value)) } : null);
 const moment = (value: unknown) => (typeof value === "number" && value > 0 ? { value: dateTime(asMs(value)) } : null);
 
+/** A label (and format) for every field of a provider's generated profile type, in the order
+ * shown; `null` for a field shown elsewhere. A field the engine adds without one here is a type
+ * error, not an unlabelled row. */
+type Labels<T> = { [K in keyof Required<T>]: Omit<Field, "key"> | null };
+
+function fields<T>(labels: Labels<T>): Field[] {
+  return Object.entries(labels as Record<string, Omit<Field, "key"> | null>).flatMap(([key, f]) => (f ? [{ key, ...f }] : []));
+}
+
+const OIDC: Labels<OidcProfile> = {
+  domain: { label: "profile.domain" },
+  // The badge by the e-mail.
+  emailVerified: null,
+};
+
 /** Each kind's known fields, in the order shown; others follow under their own key. */
 const FIELDS: Record<string, Field[]> = {
-  google: [
-    { key: "domain", label: "profile.workspaceDomain" },
-    { key: "sub", label: "profile.sub" },
-  ],
-  feishu: [
-    { key: "brand", label: "profile.brand", format: (v) => ({ value: brandLabel(v) ?? String(v) }) },
-    { key: "enName", label: "profile.enName" },
-    { key: "enterpriseEmail", label: "profile.enterpriseEmail" },
-    { key: "employeeNo", label: "profile.employeeNo" },
-    { key: "userId", label: "profile.userId" },
-    { key: "openId", label: "profile.openId" },
-    { key: "unionId", label: "profile.unionId" },
-    { key: "tenantKey", label: "profile.tenantKey" },
-  ],
-  aihubmix: [
-    { key: "username", label: "profile.username" },
+  google: fields<GoogleProfile>({
+    domain: { label: "profile.workspaceDomain" },
+    sub: { label: "profile.sub" },
+    emailVerified: null,
+  }),
+  feishu: fields<FeishuProfile>({
+    brand: { label: "profile.brand", format: (v) => ({ value: brandLabel(v) ?? String(v) }) },
+    enName: { label: "profile.enName" },
+    enterpriseEmail: { label: "profile.enterpriseEmail" },
+    employeeNo: { label: "profile.employeeNo" },
+    userId: { label: "profile.userId" },
+    openId: { label: "profile.openId" },
+    unionId: { label: "profile.unionId" },
+    tenantKey: { label: "profile.tenantKey" },
+  }),
+  aihubmix: fields<AihubmixProfile>({
+    username: { label: "profile.username" },
     // one-api's user status, which AIHubMix reports: 1 enabled, 2 disabled.
-    {
-      key: "status",
+    status: {
       label: "profile.status",
       format: (v) =>
         v === 1 ? { value: t("profile.active") } : v === 2 ? { value: t("profile.disabled"), warn: true } : { value: String(v) },
     },
-    { key: "createdTime", label: "profile.createdTime", format: date },
-  ],
-  easemob: [
-    { key: "appKey", label: "profile.appKey" },
-    { key: "host", label: "profile.host" },
-    { key: "username", label: "profile.userId" },
-    { key: "nickname", label: "profile.nickname" },
-    {
-      key: "activated",
+    createdTime: { label: "profile.createdTime", format: date },
+  }),
+  easemob: fields<EasemobProfile>({
+    appKey: { label: "profile.appKey" },
+    host: { label: "profile.host" },
+    username: { label: "profile.userId" },
+    nickname: { label: "profile.nickname" },
+    activated: {
       label: "profile.activated",
       format: (v) => (typeof v === "boolean" ? { value: v ? t("profile.active") : t("profile.banned"), warn: !v } : null),
     },
-    { key: "uuid", label: "profile.uuid" },
-    { key: "created", label: "profile.createdTime", format: moment },
-    { key: "modified", label: "profile.modified", format: moment },
-  ],
+    uuid: { label: "profile.uuid" },
+    created: { label: "profile.createdTime", format: moment },
+    modified: { label: "profile.modified", format: moment },
+  }),
+  oidc: fields<OidcProfile>(OIDC),
 };
 
 /** Labels for keys a provider of an unknown kind may send (the engine's older generic fields). */
