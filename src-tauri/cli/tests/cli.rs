@@ -93,19 +93,12 @@ async fn a_script_signs_in_gets_tokens_and_races_the_app_safely() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = env.run(&["providers"]);
     assert!(text(&out.stdout).contains("corp") && text(&out.stdout).contains("oidc"));
-    let mut child = env
-        .cmd(&["secret-set", "corp"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{}\n", server.client_secret()).as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
+    let out = secret_stdin(
+        &env,
+        &["secret-set", "corp"],
+        &format!("{}\n", server.client_secret()),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
 
     // Sign in: the browser opens (here: $BROWSER), comes back to the loopback listener.
     let browser = fake_browser(env.dir.path());
@@ -335,8 +328,12 @@ async fn a_script_sets_a_low_balance_alert_and_reads_the_forecast() {
 }
 
 fn secret_stdin(env: &Env, args: &[&str], lines: &str) -> Output {
-    let mut child = env
-        .cmd(args)
+    piped(env.cmd(args), lines)
+}
+
+/// Runs `cmd` with `lines` on its standard input (how a script hands over a secret).
+fn piped(mut cmd: Command, lines: &str) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -816,19 +813,10 @@ async fn a_provider_added_as_one_file_is_listed_and_signs_in() {
         text(&out.stderr)
     );
 
-    let mut child = env
-        .cmd(&["secret-set", "demo"])
-        .env("SIGNET_TEST_KINDS", "1")
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{}\n", server.client_secret()).as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
+    let mut secret_set = env.cmd(&["secret-set", "demo"]);
+    secret_set.env("SIGNET_TEST_KINDS", "1");
+    let out = piped(secret_set, &format!("{}\n", server.client_secret()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let out = env
         .cmd(&["add", "demo"])
         .env("SIGNET_TEST_KINDS", "1")

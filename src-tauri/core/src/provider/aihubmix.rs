@@ -47,10 +47,9 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     ],
     test_only: false,
     capabilities: Capabilities {
-        revoke: false,
         balance: true,
         top_up: true,
-        form_sign_in: false,
+        ..Capabilities::NONE
     },
     check: super::spec::no_check,
     build: |config, secret, http, _| std::sync::Arc::new(AiHubMix::new(config, secret, http)),

@@ -61,10 +61,8 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     ],
     test_only: false,
     capabilities: Capabilities {
-        revoke: false,
-        balance: false,
-        top_up: false,
         form_sign_in: true,
+        ..Capabilities::NONE
     },
     check: check_names,
     build: |config, secret, http, stash| {

@@ -36,12 +36,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         KeySpec::required("token_url", "the provider's token endpoint"),
         KeySpec::required("userinfo_url", "where the provider says who signed in"),
     ],
-    capabilities: Capabilities {
-        revoke: false,
-        balance: false,
-        top_up: false,
-        form_sign_in: false,
-    },
+    capabilities: Capabilities::NONE,
     test_only: true,
     check: super::spec::no_check,
     build: |config, secret, http, _| std::sync::Arc::new(Example::new(config, secret, http)),

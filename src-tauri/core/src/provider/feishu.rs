@@ -88,9 +88,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     test_only: false,
     capabilities: Capabilities {
         revoke: true,
-        balance: false,
-        top_up: false,
-        form_sign_in: false,
+        ..Capabilities::NONE
     },
     check: super::spec::no_check,
     build: |config, secret, http, _| std::sync::Arc::new(Feishu::new(config, secret, http)),

@@ -272,6 +272,16 @@ pub struct Capabilities {
     pub form_sign_in: bool,
 }
 
+impl Capabilities {
+    /// Signing in and refreshing, nothing more (what a spec starts from).
+    pub const NONE: Capabilities = Capabilities {
+        revoke: false,
+        balance: false,
+        top_up: false,
+        form_sign_in: false,
+    };
+}
+
 /// A provider: endpoints, token requests, profile, and the extras it supports.
 #[async_trait]
 pub trait Provider: Send + Sync {

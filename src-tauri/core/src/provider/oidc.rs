@@ -52,9 +52,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     test_only: false,
     capabilities: Capabilities {
         revoke: true,
-        balance: false,
-        top_up: false,
-        form_sign_in: false,
+        ..Capabilities::NONE
     },
     check: super::spec::no_check,
     build: |config, secret, http, _| std::sync::Arc::new(Oidc::new(config, secret, http)),
