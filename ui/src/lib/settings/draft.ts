@@ -40,6 +40,9 @@ const OWN_FIELDS = new Set(["issuer", "base_url", "org_name", "app_name", "ttl",
 /** Whether the kind takes `key` in its configuration entry. */
 export const takes = (spec: KindView, key: string) => spec.keys.some((k) => k.key === key);
 
+/** Whether an entry of the kind is refused without `key`. */
+export const requires = (spec: KindView, key: string) => spec.keys.some((k) => k.key === key && k.required);
+
 /** The kind's required keys that have no field of their own (each gets a URL field). */
 export const extraKeys = (spec: KindView) => spec.keys.filter((k) => k.required && !OWN_FIELDS.has(k.key)).map((k) => k.key);
 
@@ -50,7 +53,7 @@ const field = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUp
 export const formSignIn = (spec: KindView) => spec.signIn === "form";
 
 /** Whether the person says which scopes to ask for (providers whose scopes are theirs to pick). */
-export const asksScopes = (spec: KindView) => !formSignIn(spec) && (takes(spec, "issuer") && spec.keys.some((k) => k.key === "issuer" && k.required) || spec.defaultScopes.length === 0);
+export const asksScopes = (spec: KindView) => !formSignIn(spec) && (requires(spec, "issuer") || spec.defaultScopes.length === 0);
 
 export function newDraft(spec: KindView): ProviderDraft {
   const draft: ProviderDraft = {
@@ -134,7 +137,7 @@ export function validate(draft: ProviderDraft): Invalid {
   } else if (spec.clientIdRequired && !draft.clientId.trim()) {
     invalid.clientId = "providerForm.invalidClientId";
   }
-  if (takes(spec, "issuer") && spec.keys.some((k) => k.key === "issuer" && k.required) && !isUrl(draft.issuer.trim())) {
+  if (requires(spec, "issuer") && !isUrl(draft.issuer.trim())) {
     invalid.issuer = "providerForm.invalidUrl";
   }
   if (!formSignIn(spec) && takes(spec, "base_url") && draft.baseUrl.trim() && !isUrl(draft.baseUrl.trim())) invalid.baseUrl = "providerForm.invalidUrl";
