@@ -8,17 +8,20 @@ use crate::http::{
     callback_url, html, json as json_resp, not_found, redirect, token_json, wrong_method, Outcome,
     Req, Resp,
 };
+use crate::protocol::{Endpoints, Protocol, Routed};
+use crate::rules::Rules;
 use crate::state::{CodeGrant, Shared};
-use crate::types::User;
+use crate::tokens::{jwt_hs256, random_alnum, unix_now};
+use crate::types::{ServerConfig, User};
 
-pub(crate) const AUTHORIZE_PATH: &str = "/api/oauth2/authorize";
-pub(crate) const TOKEN_PATH: &str = "/api/oauth2/token";
-pub(crate) const USERINFO_PATH: &str = "/api/oauth2/userinfo";
-pub(crate) const TOPUP_API_PATH: &str = "/api/oauth2/topup";
-pub(crate) const TOPUP_PAGE_PATH: &str = "/topup";
+const AUTHORIZE_PATH: &str = "/api/oauth2/authorize";
+const TOKEN_PATH: &str = "/api/oauth2/token";
+const USERINFO_PATH: &str = "/api/oauth2/userinfo";
+const TOPUP_API_PATH: &str = "/api/oauth2/topup";
+const TOPUP_PAGE_PATH: &str = "/topup";
 
 /// The document's default scope and the only two scopes it defines.
-pub(crate) const DEFAULT_SCOPE: &str = "profile balance";
+const DEFAULT_SCOPE: &str = "profile balance";
 const KNOWN_SCOPES: &[&str] = &["profile", "balance"];
 
 /// 授权码模式参数 — all required; a `code_verifier` is tolerated and ignored.
@@ -35,7 +38,7 @@ const REFRESH_FIELDS: &[&str] = &["grant_type", "refresh_token", "client_id", "c
 /// The document's fixed `created_time` example.
 const CREATED_TIME: i64 = 1_640_995_200;
 
-pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
+async fn route(shared: &Shared, req: &Req) -> Outcome {
     let get = req.method == Method::GET;
     match req.path.as_str() {
         AUTHORIZE_PATH if get => Outcome::Respond(authorize(shared, req)),
@@ -290,5 +293,67 @@ fn topup(shared: &Shared, req: &Req) -> Resp {
             }),
         ),
         Err(resp) => *resp,
+    }
+}
+
+/// AIHubMix as its OAuth2 document specifies it.
+pub(crate) struct AiHubMix;
+
+/// A JWT-looking access token, as in the document's example.
+fn new_access_token(sub: &str, ttl_secs: u64) -> String {
+    let now = unix_now();
+    let claims = json!({"sub": sub, "jti": random_alnum(16), "iat": now, "exp": now + ttl_secs});
+    jwt_hs256(&claims, random_alnum(32).as_bytes())
+}
+
+impl Protocol for AiHubMix {
+    fn kind(&self) -> &'static str {
+        "aihubmix"
+    }
+
+    fn rules(&self) -> Rules {
+        Rules::standard(
+            || random_alnum(32),
+            new_access_token,
+            || format!("refresh_{}", random_alnum(40)),
+        )
+    }
+
+    /// The document's example user: id 12345, `user123`.
+    fn default_user(&self) -> User {
+        User::new("12345", "user123", "user@example.com")
+    }
+
+    fn default_scope(&self) -> &'static str {
+        DEFAULT_SCOPE
+    }
+
+    fn endpoints(&self, base_url: &str, _config: &ServerConfig) -> Endpoints {
+        let mut at = Endpoints::at(base_url, AUTHORIZE_PATH, TOKEN_PATH, USERINFO_PATH);
+        at.topup = Some(at.url(TOPUP_API_PATH));
+        at
+    }
+
+    fn provider_keys(&self, at: &Endpoints, _config: &ServerConfig) -> Vec<(&'static str, String)> {
+        vec![("base_url", at.base_url.clone())]
+    }
+
+    fn check_user(&self, user: &User) {
+        assert!(
+            user.sub.parse::<i64>().is_ok(),
+            "testkit: an AiHubMix user's sub must be the numeric id, got {:?}",
+            user.sub
+        );
+    }
+
+    fn how_to_try(&self, at: &Endpoints) -> String {
+        format!(
+            "In Signet: Settings → Add provider → AIHubMix, Base URL {}, and the client id and secret above.",
+            at.base_url
+        )
+    }
+
+    fn route<'a>(&'a self, shared: &'a Shared, req: &'a Req) -> Routed<'a> {
+        Box::pin(route(shared, req))
     }
 }

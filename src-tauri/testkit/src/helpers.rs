@@ -3,20 +3,13 @@
 
 use crate::state::CodeGrant;
 use crate::store::{Chat, EasemobUser, Space};
-use crate::types::{Dialect, SentMessage};
+use crate::types::SentMessage;
 use crate::OAuthServer;
 
 impl OAuthServer {
     /// `"oidc"`, `"aihubmix"`, `"google"`, `"feishu"`, `"lark"` or `"easemob"`.
     pub fn brand(&self) -> &'static str {
-        match self.dialect() {
-            Dialect::Oidc => "oidc",
-            Dialect::AiHubMix => "aihubmix",
-            Dialect::Google => "google",
-            Dialect::Feishu if self.config().lark => "lark",
-            Dialect::Feishu => "feishu",
-            Dialect::Easemob => "easemob",
-        }
+        self.protocol.brand(self.config())
     }
 
     /// Issues an authorization code for the current user and [`OAuthServer::default_scope`]
@@ -24,8 +17,9 @@ impl OAuthServer {
     /// `code_challenge`. Panics for Easemob, which has no codes.
     pub fn issue_code(&self, redirect_uri: &str, code_challenge: Option<&str>) -> String {
         assert!(
-            self.dialect() != Dialect::Easemob,
-            "testkit: Easemob has no authorization codes (use mint_tokens or the token API)"
+            self.protocol.signs_in_with_browser(),
+            "testkit: {} has no authorization codes (use mint_tokens or the token API)",
+            self.brand()
         );
         self.shared.issue_code(CodeGrant {
             client_id: self.client_id(),

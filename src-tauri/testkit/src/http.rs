@@ -1,22 +1,12 @@
-//! HTTP transport: the accept loop, per-connection kill switch, request recording and response helpers.
-
-use std::convert::Infallible;
-use std::sync::Arc;
-use std::time::Duration;
+//! HTTP wire format: the received request, what a handler answers, and response helpers.
 
 use bytes::Bytes;
 use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA};
-use http::{HeaderMap, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt as _, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use http::{HeaderMap, Method, Response, StatusCode};
+use http_body_util::Full;
 
 use crate::state::Shared;
-use crate::types::{find, Dialect, RecordedRequest};
+use crate::types::{find, RecordedRequest};
 
 pub(crate) type Resp = Response<Full<Bytes>>;
 
@@ -154,7 +144,7 @@ fn pairs(s: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn build(parts: http::request::Parts, body: Bytes) -> (Req, RecordedRequest) {
+pub(crate) fn build(parts: http::request::Parts, body: Bytes) -> (Req, RecordedRequest) {
     let query = parts
         .uri
         .query()
@@ -214,68 +204,6 @@ fn build(parts: http::request::Parts, body: Bytes) -> (Req, RecordedRequest) {
         body,
     };
     (req, recorded)
-}
-
-/// Accepts connections until the task is aborted; each connection ends when it completes,
-/// when a handler asks for a kill, or when `shutdown`'s sender is dropped.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    shutdown: watch::Receiver<()>,
-) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // e.g. EMFILE: back off briefly instead of spinning.
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                continue;
-            }
-        };
-        let shared = shared.clone();
-        let mut shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let kill = Arc::new(Notify::new());
-            let svc_kill = kill.clone();
-            let svc = service_fn(move |req| handle(shared.clone(), req, svc_kill.clone()));
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
-            tokio::select! {
-                _ = conn => {}
-                _ = kill.notified() => {}
-                _ = shutdown.changed() => {}
-            }
-            // Dropping `conn` here closes the socket without a response.
-        });
-    }
-}
-
-async fn handle(
-    shared: Arc<Shared>,
-    req: Request<Incoming>,
-    kill: Arc<Notify>,
-) -> Result<Resp, Infallible> {
-    let (parts, body) = req.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => Bytes::new(),
-    };
-    let (req, recorded) = build(parts, body);
-    shared.record_request(recorded);
-    let outcome = match shared.dialect() {
-        Dialect::Oidc => crate::oidc::route(&shared, &req).await,
-        Dialect::AiHubMix => crate::aihubmix::route(&shared, &req).await,
-        Dialect::Google => crate::google::route(&shared, &req).await,
-        Dialect::Feishu => crate::feishu::route(&shared, &req).await,
-        Dialect::Easemob => crate::easemob::route(&shared, &req).await,
-    };
-    match outcome {
-        Outcome::Respond(resp) => Ok(resp),
-        Outcome::Kill => {
-            kill.notify_one();
-            // The connection task drops this future together with the connection.
-            std::future::pending().await
-        }
-    }
 }
 
 // ---- response helpers ---------------------------------------------------------------
@@ -369,4 +297,15 @@ pub(crate) fn callback_url(redirect_uri: &str, params: &[(&str, &str)]) -> Strin
         }
         Err(_) => redirect_uri.to_owned(),
     }
+}
+
+/// Whether `url` is a loopback redirect a desktop client may use: `http://127.0.0.1`,
+/// `http://[::1]` or `http://localhost`, any port, no fragment.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    url.scheme() == "http"
+        && matches!(
+            url.host_str(),
+            Some("127.0.0.1") | Some("[::1]") | Some("localhost")
+        )
+        && url.fragment().is_none()
 }

@@ -5,6 +5,11 @@
 //! user_info, IM) and [`Dialect::Easemob`] (app/user tokens, users, messages). Every path of a
 //! dialect is served on the one base URL `http://127.0.0.1:PORT`.
 //!
+//! Each dialect implements one trait (`protocol::Protocol`: its rules, URLs, seeding and
+//! routing); `dialects.rs` maps a [`Dialect`] to its implementation, and the server's core
+//! (accept loop, state, faults) never asks which dialect it serves. Google is built on the
+//! OpenID Connect site of `oidc/site.rs`, as Google builds on OpenID Connect.
+//!
 //! [`OAuthServer::start`] binds `127.0.0.1:0` and serves one [`Dialect`] until dropped. Every
 //! request is recorded ([`OAuthServer::requests`]) and checked field by field; a request that
 //! breaks the protocol gets the provider's error *and* a line in [`OAuthServer::violations`],
@@ -25,19 +30,19 @@
 //! ```
 
 mod aihubmix;
+mod dialects;
 mod easemob;
 mod faults;
 mod feishu;
-mod feishu_im;
-mod feishu_token;
 pub mod files;
 mod google;
-mod google_chat;
-mod google_token;
 mod helpers;
 mod http;
 mod oidc;
+mod protocol;
 mod provider_toml;
+mod rules;
+mod server;
 pub mod session_bus;
 mod state;
 mod store;
@@ -48,6 +53,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::protocol::{Endpoints, Protocol};
 use crate::state::{Balance, Shared};
 
 pub use crate::provider_toml::{ProviderToml, TomlValue};
@@ -61,6 +67,8 @@ pub use crate::types::{
 #[derive(Clone)]
 pub struct OAuthServer {
     shared: Arc<Shared>,
+    protocol: &'static dyn Protocol,
+    endpoints: Arc<Endpoints>,
     _lifetime: Arc<Lifetime>,
 }
 
@@ -114,7 +122,11 @@ impl OAuthServer {
         let addr = listener
             .local_addr()
             .expect("testkit: local address of a bound listener");
-        let shared = Arc::new(Shared::new(config, format!("http://{addr}")));
+        let protocol = config.dialect.protocol();
+        let base_url = format!("http://{addr}");
+        let endpoints = Arc::new(protocol.endpoints(&base_url, &config));
+        let (rules, user) = (protocol.rules(), protocol.default_user());
+        let shared = Arc::new(Shared::new(config, base_url, rules, user));
         let (shutdown_tx, shutdown_rx) = watch::channel(());
         let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
@@ -129,7 +141,7 @@ impl OAuthServer {
                         .expect("testkit: register the listener with Tokio");
                     let mut stop = shutdown_rx.clone();
                     tokio::select! {
-                        _ = http::serve(listener, thread_shared, shutdown_rx) => {}
+                        _ = server::serve(listener, thread_shared, protocol, shutdown_rx) => {}
                         _ = stop.changed() => {}
                     }
                 });
@@ -138,6 +150,8 @@ impl OAuthServer {
             .expect("testkit: spawn the server thread");
         OAuthServer {
             shared,
+            protocol,
+            endpoints,
             _lifetime: Arc::new(Lifetime {
                 shutdown: Some(shutdown_tx),
                 thread: Some(thread),
@@ -161,10 +175,7 @@ impl OAuthServer {
     /// The OIDC issuer: `base_url` for Oidc (and simply the base URL for AiHubMix, Feishu
     /// and Easemob); Google `https://accounts.google.com`, the `iss` of its id_tokens.
     pub fn issuer(&self) -> String {
-        match self.dialect() {
-            Dialect::Google => google::ISSUER.to_owned(),
-            _ => self.shared.base_url.clone(),
-        }
+        self.endpoints.issuer.clone()
     }
 
     /// The base URL every API path of the dialect is served under (= `base_url`).
@@ -180,110 +191,61 @@ impl OAuthServer {
         self.shared.config.client_secret.clone()
     }
 
-    fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.shared.base_url)
-    }
-
     /// Oidc `/authorize`; AiHubMix `/api/oauth2/authorize`; Google `/o/oauth2/v2/auth`;
     /// Feishu `/open-apis/authen/v1/authorize`. Easemob has no browser flow: its app's
     /// REST root `/{org}/{app}` (which [`OAuthServer::authorize`] refuses).
     pub fn authorization_endpoint(&self) -> String {
-        match self.dialect() {
-            Dialect::Oidc => self.endpoint(oidc::AUTHORIZE_PATH),
-            Dialect::AiHubMix => self.endpoint(aihubmix::AUTHORIZE_PATH),
-            Dialect::Google => self.endpoint(google::AUTHORIZE_PATH),
-            Dialect::Feishu => self.endpoint(feishu::AUTHORIZE_PATH),
-            Dialect::Easemob => self.endpoint(&easemob::app_root(&self.shared.config)),
-        }
+        self.endpoints.authorization.clone()
     }
 
     /// Oidc `/token`; AiHubMix `/api/oauth2/token`; Google `/token`; Feishu v2
     /// `/open-apis/authen/v2/oauth/token`; Easemob `/{org}/{app}/token`.
     pub fn token_endpoint(&self) -> String {
-        match self.dialect() {
-            Dialect::Oidc => self.endpoint(oidc::TOKEN_PATH),
-            Dialect::AiHubMix => self.endpoint(aihubmix::TOKEN_PATH),
-            Dialect::Google => self.endpoint(google::TOKEN_PATH),
-            Dialect::Feishu => self.endpoint(feishu::TOKEN_V2_PATH),
-            Dialect::Easemob => format!(
-                "{}{}/token",
-                self.shared.base_url,
-                easemob::app_root(&self.shared.config)
-            ),
-        }
+        self.endpoints.token.clone()
     }
 
     /// Feishu's v3 token endpoint `/oauth/v3/token`; `None` for the other dialects.
     pub fn token_endpoint_v3(&self) -> Option<String> {
-        (self.dialect() == Dialect::Feishu).then(|| self.endpoint(feishu::TOKEN_V3_PATH))
+        self.endpoints.token_v3.clone()
     }
 
     /// Oidc `/userinfo`; AiHubMix `/api/oauth2/userinfo`; Google `/v1/userinfo`; Feishu
     /// `/open-apis/authen/v1/user_info`; Easemob the users API `/{org}/{app}/users`
     /// (append `/{username}`).
     pub fn userinfo_endpoint(&self) -> String {
-        match self.dialect() {
-            Dialect::Oidc => self.endpoint(oidc::USERINFO_PATH),
-            Dialect::AiHubMix => self.endpoint(aihubmix::USERINFO_PATH),
-            Dialect::Google => self.endpoint(google::USERINFO_PATH),
-            Dialect::Feishu => self.endpoint(feishu::USER_INFO_PATH),
-            Dialect::Easemob => format!(
-                "{}{}/users",
-                self.shared.base_url,
-                easemob::app_root(&self.shared.config)
-            ),
-        }
+        self.endpoints.userinfo.clone()
     }
 
     /// Oidc and Google `/revoke`; Feishu `/oauth/v1/revoke`; AiHubMix and Easemob have no
     /// revocation API (`None`).
     pub fn revocation_endpoint(&self) -> Option<String> {
-        match self.dialect() {
-            Dialect::Oidc => Some(self.endpoint(oidc::REVOKE_PATH)),
-            Dialect::Google => Some(self.endpoint(google::REVOKE_PATH)),
-            Dialect::Feishu => Some(self.endpoint(feishu::REVOKE_PATH)),
-            Dialect::AiHubMix | Dialect::Easemob => None,
-        }
+        self.endpoints.revocation.clone()
     }
 
     /// Oidc and Google `/.well-known/openid-configuration`; the others have none (`None`).
     pub fn discovery_url(&self) -> Option<String> {
-        match self.dialect() {
-            Dialect::Oidc => Some(self.endpoint(oidc::DISCOVERY_PATH)),
-            Dialect::Google => Some(self.endpoint(google::DISCOVERY_PATH)),
-            Dialect::AiHubMix | Dialect::Feishu | Dialect::Easemob => None,
-        }
+        self.endpoints.discovery.clone()
     }
 
     /// AiHubMix `/api/oauth2/topup`; the others have none (`None`).
     pub fn topup_endpoint(&self) -> Option<String> {
-        match self.dialect() {
-            Dialect::AiHubMix => Some(self.endpoint(aihubmix::TOPUP_API_PATH)),
-            _ => None,
-        }
+        self.endpoints.topup.clone()
     }
 
     /// The scope the dialect's client normally asks for: Google sign-in plus the three Chat
     /// scopes; Feishu every default-enabled scope; Easemob has no scopes (`""`).
     pub fn default_scope(&self) -> &'static str {
-        match self.dialect() {
-            Dialect::Oidc => "openid email profile",
-            Dialect::AiHubMix => aihubmix::DEFAULT_SCOPE,
-            Dialect::Google => google::DEFAULT_SCOPE,
-            Dialect::Feishu => feishu::DEFAULT_SCOPE,
-            Dialect::Easemob => "",
-        }
+        self.protocol.default_scope()
+    }
+
+    /// One line telling a person how to point Signet at this server by hand.
+    pub fn how_to_try(&self) -> String {
+        self.protocol.how_to_try(&self.endpoints)
     }
 
     /// Who signs in at the next authorize. For AiHubMix `sub` must be a numeric id.
     pub fn set_user(&self, user: User) {
-        if self.dialect() == Dialect::AiHubMix {
-            assert!(
-                user.sub.parse::<i64>().is_ok(),
-                "testkit: an AiHubMix user's sub must be the numeric id, got {:?}",
-                user.sub
-            );
-        }
+        self.protocol.check_user(&user);
         self.shared.set_user(user);
     }
 
@@ -311,8 +273,11 @@ impl OAuthServer {
     /// page instead of a redirect (bad client_id / redirect_uri, AiHubMix missing state) or
     /// when the URL does not point at this server's authorization endpoint.
     pub async fn authorize(&self, authorize_url: &str) -> Result<String, String> {
-        if self.dialect() == Dialect::Easemob {
-            return Err("Easemob has no browser authorization flow".to_owned());
+        if !self.protocol.signs_in_with_browser() {
+            return Err(format!(
+                "{} has no browser authorization flow",
+                self.brand()
+            ));
         }
         let expected = self.authorization_endpoint();
         let path_part = authorize_url.split(['?', '#']).next().unwrap_or_default();
@@ -415,23 +380,7 @@ impl OAuthServer {
     /// with [`OAuthServer::default_scope`]. Easemob: a user token for the username
     /// `user.sub` (created if missing, nickname `user.name`), `refresh_token` empty.
     pub fn mint_tokens(&self, user: &User) -> MintedTokens {
-        match self.dialect() {
-            Dialect::Oidc | Dialect::AiHubMix => self.shared.mint(user, self.default_scope()),
-            Dialect::Google | Dialect::Feishu => {
-                let scope = self.default_scope();
-                let (access_token, refresh) = self.shared.mint_strict(user, scope);
-                MintedTokens {
-                    access_token,
-                    refresh_token: refresh.unwrap_or_default(),
-                    scope: scope.to_owned(),
-                }
-            }
-            Dialect::Easemob => MintedTokens {
-                access_token: easemob::mint_user_token(&self.shared, user),
-                refresh_token: String::new(),
-                scope: String::new(),
-            },
-        }
+        self.protocol.mint(&self.shared, user)
     }
 
     /// While the returned [`Hold`] is alive, token requests are received and counted (and

@@ -1,6 +1,6 @@
 //! The `[[providers]]` entry that points Signet at a test server: one helper for every test's configuration file.
 
-use crate::{Dialect, OAuthServer};
+use crate::OAuthServer;
 
 /// A provider entry for a configuration file, built from a running server and adjusted key by
 /// key. `to_string()` gives the TOML text (`[[providers]]` and one `key = value` per line).
@@ -84,37 +84,10 @@ impl OAuthServer {
             entries: Vec::new(),
         }
         .set("name", name)
-        .set("kind", kind(self.dialect()))
+        .set("kind", self.protocol.kind())
         .set("client_id", self.client_id());
-        match self.dialect() {
-            Dialect::Oidc => t.set("issuer", self.issuer()),
-            Dialect::AiHubMix => t.set("base_url", self.base_url()),
-            // Google's documented endpoints are on several hosts: each one points here.
-            Dialect::Google => t
-                .set("authorize_url", self.authorization_endpoint())
-                .set("token_url", self.token_endpoint())
-                .set("userinfo_url", self.userinfo_endpoint())
-                .set("revoke_url", self.revocation_endpoint().unwrap_or_default())
-                .set("api_base", self.api_base()),
-            // Feishu's accounts domain and open platform both here.
-            Dialect::Feishu => t
-                .set("accounts_base", self.base_url())
-                .set("api_base", self.base_url()),
-            Dialect::Easemob => t
-                .set("base_url", self.base_url())
-                .set("org_name", self.easemob_org())
-                .set("app_name", self.easemob_app()),
-        }
-    }
-}
-
-/// The `kind` Signet's configuration names this dialect with.
-pub fn kind(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Oidc => "oidc",
-        Dialect::AiHubMix => "aihubmix",
-        Dialect::Google => "google",
-        Dialect::Feishu => "feishu",
-        Dialect::Easemob => "easemob",
+        let keys = self.protocol.provider_keys(&self.endpoints, self.config());
+        keys.into_iter()
+            .fold(t, |t, (key, value)| t.set(key, value))
     }
 }

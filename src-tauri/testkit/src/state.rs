@@ -13,19 +13,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::rules::Rules;
 use crate::store::Store;
 use crate::tokens::{self, pkce_s256};
-use crate::types::{Dialect, Fault, MintedTokens, RecordedRequest, ServerConfig, User};
+use crate::types::{Fault, MintedTokens, RecordedRequest, ServerConfig, User};
 
 pub(crate) use grants::{AccessError, CodeExchange, GrantError};
-
-/// How long an authorization code lives: Feishu documents 5 minutes, the rest 10.
-fn code_ttl(dialect: Dialect) -> Duration {
-    match dialect {
-        Dialect::Feishu => Duration::from_secs(300),
-        _ => Duration::from_secs(600),
-    }
-}
 
 /// AiHubMix userinfo balance fields.
 #[derive(Clone, Debug)]
@@ -169,6 +162,8 @@ impl Inner {
 pub(crate) struct Shared {
     pub config: ServerConfig,
     pub base_url: String,
+    /// The dialect's token formats and grant policy.
+    pub rules: Rules,
     inner: Mutex<Inner>,
     /// Chat spaces, chats, sent messages and Easemob users.
     store: Mutex<Store>,
@@ -177,9 +172,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: ServerConfig, base_url: String) -> Self {
+    /// The state of a server at `base_url` following `rules`; `user` signs in until a test
+    /// names another.
+    pub fn new(config: ServerConfig, base_url: String, rules: Rules, user: User) -> Self {
         let inner = Inner {
-            user: User::default_for(config.dialect),
+            user,
             deny: false,
             balance: Balance {
                 quota: 1_000_000,
@@ -207,6 +204,7 @@ impl Shared {
         Shared {
             config,
             base_url,
+            rules,
             inner: Mutex::new(inner),
             store: Mutex::new(store),
             token_count: watch::Sender::new(0),
@@ -374,8 +372,7 @@ impl Shared {
         family: u64,
         m: &Minting<'_>,
     ) -> (String, Option<String>) {
-        let dialect = self.config.dialect;
-        let access = tokens::new_access_token(dialect, &user.sub, self.config.access_ttl_secs);
+        let access = (self.rules.new_access_token)(&user.sub, self.config.access_ttl_secs);
         let ttl = Duration::from_secs(self.config.access_ttl_secs);
         let record = |kind, expires_at| TokenRecord {
             kind,
@@ -391,7 +388,7 @@ impl Shared {
         if !m.with_refresh {
             return (access, None);
         }
-        let refresh = tokens::new_refresh_token(dialect);
+        let refresh = (self.rules.new_refresh_token)();
         let refresh_expiry = self
             .config
             .refresh_ttl_secs
@@ -401,14 +398,14 @@ impl Shared {
     }
 
     pub fn issue_code(&self, grant: CodeGrant) -> String {
-        let code = tokens::new_code(self.config.dialect);
+        let code = (self.rules.new_code)();
         let mut inner = self.lock();
         inner.issued.push(code.clone());
         inner.codes.insert(
             code.clone(),
             StoredCode {
                 grant,
-                expires_at: Instant::now() + code_ttl(self.config.dialect),
+                expires_at: Instant::now() + self.rules.code_ttl,
                 redeemed_family: None,
             },
         );
@@ -565,9 +562,5 @@ impl Shared {
             refresh_token,
             scope: scope.to_owned(),
         }
-    }
-
-    pub fn dialect(&self) -> Dialect {
-        self.config.dialect
     }
 }

@@ -8,8 +8,6 @@ use rand::distr::Alphanumeric;
 use rand::Rng as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::types::Dialect;
-
 /// `n` random ASCII letters and digits.
 pub fn random_alnum(n: usize) -> String {
     rand::rng()
@@ -184,54 +182,6 @@ pub fn verify_jwt_hs256(jwt: &str, key: &[u8]) -> Option<serde_json::Value> {
         return None;
     }
     decode_jwt_claims(jwt)
-}
-
-/// An authorization code in the dialect's style (Feishu: the seed's 32 lower-case
-/// alphanumerics; Easemob has no codes but gets one of the same style).
-pub(crate) fn new_code(dialect: Dialect) -> String {
-    match dialect {
-        Dialect::Oidc => format!("4/0{}", random_b64url(48)),
-        Dialect::Google => format!("4/0A{}", random_b64url(60)),
-        Dialect::AiHubMix => random_alnum(32),
-        Dialect::Feishu | Dialect::Easemob => random_alnum(32).to_ascii_lowercase(),
-    }
-}
-
-/// A token that looks like the Feishu seed's `eyJhbGciOiJFUzI1NiIs…` (an ES256 JWS); it is
-/// opaque to clients, so the payload and signature are random.
-fn feishu_style_token() -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES256","kid":"testkit","typ":"JWT"}"#);
-    format!("{header}.{}.{}", random_b64url(180), random_b64url(64))
-}
-
-/// An opaque (Oidc, Google), JWT-looking (AiHubMix, Feishu, as in the documents' examples)
-/// or `YWMt…` (Easemob) access token.
-pub(crate) fn new_access_token(dialect: Dialect, sub: &str, ttl_secs: u64) -> String {
-    match dialect {
-        Dialect::Oidc => format!("ya29.{}", random_b64url(96)),
-        Dialect::Google => format!("ya29.a0{}", random_b64url(120)),
-        Dialect::Feishu => feishu_style_token(),
-        Dialect::Easemob => format!("YWMt{}", random_b64url(96)),
-        Dialect::AiHubMix => {
-            let now = unix_now();
-            let claims = serde_json::json!({
-                "sub": sub, "jti": random_alnum(16), "iat": now, "exp": now + ttl_secs,
-            });
-            jwt_hs256(&claims, random_alnum(32).as_bytes())
-        }
-    }
-}
-
-/// A refresh token in the dialect's style (AiHubMix: `refresh_` + 40 alphanumerics).
-/// Easemob has no refresh tokens; it gets an opaque one only for internal bookkeeping.
-pub(crate) fn new_refresh_token(dialect: Dialect) -> String {
-    match dialect {
-        Dialect::Oidc => format!("1//{}", random_b64url(64)),
-        Dialect::Google => format!("1//0{}", random_b64url(72)),
-        Dialect::Feishu => feishu_style_token(),
-        Dialect::AiHubMix => format!("refresh_{}", random_alnum(40)),
-        Dialect::Easemob => format!("YWMt{}", random_b64url(64)),
-    }
 }
 
 #[cfg(test)]

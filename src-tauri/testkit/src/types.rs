@@ -220,41 +220,6 @@ impl User {
             en_name: None,
         }
     }
-
-    /// The default user of a dialect: Oidc `user-1`/`alice`/`alice@example.com`;
-    /// AiHubMix id 12345, `user123`, `user@example.com` (the document's example);
-    /// Google `110248495921238986420` "Alice Example" in the `example.com` Workspace;
-    /// Feishu 张三 (`ou_7d8a…`); Easemob username `c`, nickname `Cici` (the seed's example).
-    pub fn default_for(dialect: Dialect) -> Self {
-        match dialect {
-            Dialect::Oidc => User::new("user-1", "alice", "alice@example.com"),
-            Dialect::AiHubMix => User::new("12345", "user123", "user@example.com"),
-            Dialect::Google => User {
-                hd: Some("example.com".to_owned()),
-                picture: Some("https://lh3.googleusercontent.com/a/alice".to_owned()),
-                ..User::new(
-                    "110248495921238986420",
-                    "Alice Example",
-                    "alice@example.com",
-                )
-            },
-            Dialect::Feishu => User {
-                en_name: Some("Zhang San".to_owned()),
-                union_id: Some("on_8ed6aa67826108097d9ee143816345".to_owned()),
-                tenant_key: Some("736588c9260f175d".to_owned()),
-                picture: Some(
-                    "https://s1-imfile.feishucdn.com/static-resource/v1/v2_b0b0d1e4-zhangsan~"
-                        .to_owned(),
-                ),
-                ..User::new(
-                    "ou_7d8a6e6df7621556ce0d21922b676706ccs",
-                    "张三",
-                    "zhangsan@example.com",
-                )
-            },
-            Dialect::Easemob => User::new("c", "Cici", ""),
-        }
-    }
 }
 
 /// How an OAuth client authenticates at the token endpoint (RFC 6749 §2.3.1, OpenID Connect

@@ -1,6 +1,6 @@
 //! `fake-provider`: runs one protocol test server on 127.0.0.1 until Ctrl-C, for trying Signet without a real account.
 
-use signet_testkit::{Dialect, OAuthServer, ServerConfig};
+use signet_testkit::{OAuthServer, ServerConfig};
 
 const KINDS: &str = "`oidc`, `aihubmix`, `google`, `feishu`, `lark` or `easemob`";
 
@@ -33,44 +33,24 @@ async fn main() {
     println!("base_url      = {}", server.base_url());
     println!("client_id     = {}", server.client_id());
     println!("client_secret = {}", server.client_secret());
-    if server.dialect() != Dialect::Easemob {
-        println!("authorize     = {}", server.authorization_endpoint());
-    }
-    println!("token         = {}", server.token_endpoint());
     if let Some(v3) = server.token_endpoint_v3() {
         println!("token v3      = {v3}");
     }
+    if server.brand() != "easemob" {
+        println!("authorize     = {}", server.authorization_endpoint());
+    }
+    println!("token         = {}", server.token_endpoint());
     println!("userinfo      = {}", server.userinfo_endpoint());
     if let Some(revoke) = server.revocation_endpoint() {
         println!("revoke        = {revoke}");
     }
-    let who = match server.dialect() {
-        Dialect::Easemob => {
-            println!(
-                "org#app       = {}#{}",
-                server.easemob_org(),
-                server.easemob_app()
-            );
-            "user `c` / password `1` (the seed's example)".to_owned()
-        }
-        _ => server.user().email,
+    println!("{}", server.how_to_try());
+    let user = server.user();
+    let who = if user.email.is_empty() {
+        format!("user `{}`", user.sub)
+    } else {
+        user.email
     };
-    let enter = match server.dialect() {
-        Dialect::AiHubMix => format!(
-            "In Signet: Settings → Add provider → AIHubMix, Base URL {}, and the client id and secret above.",
-            server.base_url()
-        ),
-        Dialect::Oidc => format!(
-            "In Signet: Settings → Add provider → Custom OpenID Connect, Issuer URL {}, and the client id and secret above.",
-            server.issuer()
-        ),
-        Dialect::Easemob => format!(
-            "In Signet: Add account → Easemob IM, REST host {}, org and app above, user c, password 1.",
-            server.base_url()
-        ),
-        _ => "In Signet's config file: the endpoint keys of docs/configuration.md pointed at the URLs above.".to_owned(),
-    };
-    println!("{enter}");
     println!("(signs everyone in as {who} without asking; keep this running while you try; Ctrl-C to stop)");
     let _ = tokio::signal::ctrl_c().await;
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{Inner, Issued, Kind, Minting, Shared, Status};
 use crate::tokens::{self, pkce_s256};
-use crate::types::{Dialect, User};
+use crate::types::{MintedTokens, User};
 
 /// Why a strict grant was refused; the dialect picks the status, code and wording.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,9 +151,9 @@ impl Shared {
 
     /// Whether a grant with effective scope `scope` gets a refresh token.
     fn wants_refresh(&self, scope: &str, omit: bool) -> bool {
-        match self.config.dialect {
-            Dialect::Feishu => has_scope(scope, "offline_access"),
-            _ => !omit,
+        match self.rules.refresh_scope {
+            Some(needed) => has_scope(scope, needed),
+            None => !omit,
         }
     }
 
@@ -251,10 +251,10 @@ impl Shared {
         if rec.expires_at.is_some_and(|t| t <= Instant::now()) {
             return Err(GrantError::RefreshExpired);
         }
-        let granted = match self.config.dialect {
-            // Feishu: narrowing starts from the whole grant every time.
-            Dialect::Feishu => rec.grant_scope.clone(),
-            _ => rec.scope.clone(),
+        let granted = if self.rules.narrow_from_grant {
+            rec.grant_scope.clone()
+        } else {
+            rec.scope.clone()
         };
         let scope = match scope {
             Some(requested) => narrow(&granted, requested)?,
@@ -305,7 +305,7 @@ impl Shared {
         scope: &str,
         lifetime: Option<Duration>,
     ) -> String {
-        let token = tokens::new_access_token(self.config.dialect, &user.sub, 0);
+        let token = (self.rules.new_access_token)(&user.sub, 0);
         let mut inner = self.lock();
         let family = inner.new_family();
         inner.insert_token(
@@ -324,9 +324,9 @@ impl Shared {
         token
     }
 
-    /// Mints a pair for `user` in the strict dialects' bookkeeping (no refresh token when
-    /// the dialect would not issue one for `scope`).
-    pub fn mint_strict(&self, user: &User, scope: &str) -> (String, Option<String>) {
+    /// Mints a pair for `user` in the strict dialects' bookkeeping (no refresh token, an
+    /// empty `refresh_token`, when the dialect would not issue one for `scope`).
+    pub fn mint_granted(&self, user: &User, scope: &str) -> MintedTokens {
         let mut inner = self.lock();
         let family = inner.new_family();
         let minting = Minting {
@@ -335,7 +335,12 @@ impl Shared {
             client_id: &self.config.client_id,
             with_refresh: self.wants_refresh(scope, false),
         };
-        self.mint_pair(&mut inner, user, family, &minting)
+        let (access_token, refresh) = self.mint_pair(&mut inner, user, family, &minting);
+        MintedTokens {
+            access_token,
+            refresh_token: refresh.unwrap_or_default(),
+            scope: scope.to_owned(),
+        }
     }
 
     // ---- revocation ---------------------------------------------------------------------

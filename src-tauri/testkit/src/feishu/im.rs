@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use super::common::{api_caller, api_error, invalid_access_token, rate_limited};
 use crate::faults::{self, Answers};
-use crate::feishu::{api_caller, api_error, invalid_access_token, rate_limited};
 use crate::http::{json as json_resp, wrong_method, Outcome, Req, Resp};
 use crate::state::Shared;
 use crate::store::Chat;
@@ -28,11 +28,11 @@ const DEDUP_WINDOW: Duration = Duration::from_secs(3600);
 const DEFAULT_PAGE_SIZE: usize = 20;
 const MAX_PAGE_SIZE: usize = 100;
 
-pub(crate) fn serves(path: &str) -> bool {
+pub(super) fn serves(path: &str) -> bool {
     path == MESSAGES_PATH || path == CHATS_PATH
 }
 
-pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
+pub(super) async fn route(shared: &Shared, req: &Req) -> Outcome {
     let answers = || Answers {
         rejection: invalid_access_token(),
         rate_limited,

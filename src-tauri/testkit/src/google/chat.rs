@@ -7,8 +7,8 @@ use http::header::WWW_AUTHENTICATE;
 use http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use super::common::SCOPE_PREFIX;
 use crate::faults::{self, Answers};
-use crate::google::SCOPE_PREFIX;
 use crate::http::{json as json_resp, not_found, with_header, wrong_method, Outcome, Req, Resp};
 use crate::state::Shared;
 use crate::store::Space;
@@ -21,11 +21,11 @@ const DEFAULT_PAGE_SIZE: usize = 100;
 const MAX_PAGE_SIZE: usize = 1000;
 
 /// Whether `path` is a Chat API path.
-pub(crate) fn serves(path: &str) -> bool {
+pub(super) fn serves(path: &str) -> bool {
     path == SPACES_PATH || path.starts_with("/v1/spaces/")
 }
 
-pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
+pub(super) async fn route(shared: &Shared, req: &Req) -> Outcome {
     let answers = || Answers {
         rejection: unauthenticated(),
         rate_limited,
@@ -88,7 +88,7 @@ fn unauthenticated() -> Resp {
 }
 
 /// 429 RESOURCE_EXHAUSTED (Chat's per-minute quotas), with `Retry-After`.
-pub(crate) fn rate_limited(retry_after_secs: u64) -> Resp {
+pub(super) fn rate_limited(retry_after_secs: u64) -> Resp {
     let resp = error(
         StatusCode::TOO_MANY_REQUESTS,
         "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute' of service 'chat.googleapis.com'.",

@@ -4,11 +4,9 @@
 use http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::google::{error, ISSUER};
+use super::common::{error, has, profile_claims, OIDC};
 use crate::http::{token_json, Req, Resp};
 use crate::state::{CodeExchange, GrantError, Issued, Shared};
-use crate::tokens::{jwt_hs256, unix_now};
-use crate::types::User;
 
 const CODE_FIELDS: &[&str] = &[
     "grant_type",
@@ -102,7 +100,7 @@ fn authenticate(shared: &Shared, req: &Req) -> Result<String, Box<Resp>> {
     }
 }
 
-pub(crate) fn token(shared: &Shared, req: &Req) -> Resp {
+pub(super) fn token(shared: &Shared, req: &Req) -> Resp {
     let client_id = match authenticate(shared, req) {
         Ok(id) => id,
         Err(resp) => return *resp,
@@ -243,53 +241,11 @@ fn success(shared: &Shared, client_id: &str, issued: &Issued) -> Resp {
     token_json(StatusCode::OK, &body)
 }
 
-pub(crate) fn has(scope: &str, wanted: &str) -> bool {
-    scope.split_whitespace().any(|s| s == wanted)
-}
-
-/// "Alice Example" → ("Alice", "Example").
-fn split_name(name: &str) -> (&str, &str) {
-    name.split_once(' ').unwrap_or((name, ""))
-}
-
-/// The `email` / `profile` claims of `user`, as far as `scope` allows.
-pub(crate) fn profile_claims(target: &mut Value, user: &User, scope: &str) {
-    if has(scope, "email") {
-        target["email"] = Value::from(user.email.as_str());
-        target["email_verified"] = Value::from(true);
-    }
-    if has(scope, "profile") {
-        let (given, family) = split_name(&user.name);
-        target["name"] = Value::from(user.name.as_str());
-        target["given_name"] = Value::from(given);
-        if !family.is_empty() {
-            target["family_name"] = Value::from(family);
-        }
-        if let Some(picture) = &user.picture {
-            target["picture"] = Value::from(picture.as_str());
-        }
-    }
-    if let Some(hd) = &user.hd {
-        target["hd"] = Value::from(hd.as_str());
-    }
-}
-
-/// HS256-signed with the client secret, like the Oidc dialect's.
+/// Google's profile claims over the OpenID Connect ones, valid one hour.
 fn id_token(shared: &Shared, client_id: &str, issued: &Issued) -> String {
-    let now = unix_now();
-    let user = &issued.user;
-    let mut claims = json!({
-        "iss": ISSUER,
-        "azp": client_id,
-        "aud": client_id,
-        "sub": user.sub,
-        "iat": now,
-        "exp": now + 3600,
-    });
-    profile_claims(&mut claims, user, &issued.scope);
-    if let Some(nonce) = &issued.nonce {
-        claims["nonce"] = Value::from(nonce.as_str());
-    }
     let secret = shared.client_secret_of(client_id).unwrap_or_default();
-    jwt_hs256(&claims, secret.as_bytes())
+    let (user, scope) = (&issued.user, issued.scope.as_str());
+    OIDC.id_token(shared, client_id, issued, 3600, &secret, |claims| {
+        profile_claims(claims, user, scope)
+    })
 }

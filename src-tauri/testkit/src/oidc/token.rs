@@ -1,24 +1,14 @@
-//! The generic OAuth 2.0 / OpenID Connect dialect: discovery, authorize, token, userinfo, revoke, jwks.
+//! The generic dialect's token, userinfo and revocation endpoints, with the registered
+//! client's one authentication method (`client_secret_post`, `client_secret_basic` or none).
 
 use http::header::WWW_AUTHENTICATE;
-use http::{Method, StatusCode};
+use http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::faults;
-use crate::http::{
-    callback_url, html, json as json_resp, not_found, redirect, response, token_json, with_header,
-    wrong_method, Outcome, Req, Resp,
-};
-use crate::state::{CodeGrant, Issued, Shared};
-use crate::tokens::{is_valid_s256_challenge, jwt_hs256, unix_now};
+use super::site::Oidc;
+use crate::http::{json as json_resp, response, token_json, with_header, Req, Resp};
+use crate::state::{Issued, Shared};
 use crate::types::ClientAuth;
-
-pub(crate) const AUTHORIZE_PATH: &str = "/authorize";
-pub(crate) const TOKEN_PATH: &str = "/token";
-pub(crate) const USERINFO_PATH: &str = "/userinfo";
-pub(crate) const REVOKE_PATH: &str = "/revoke";
-pub(crate) const JWKS_PATH: &str = "/jwks";
-pub(crate) const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
 const CODE_FIELDS: &[&str] = &[
     "grant_type",
@@ -37,62 +27,8 @@ const REFRESH_FIELDS: &[&str] = &[
 ];
 const REVOKE_FIELDS: &[&str] = &["token", "token_type_hint", "client_id", "client_secret"];
 
-pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
-    let get = req.method == Method::GET;
-    let post = req.method == Method::POST;
-    match req.path.as_str() {
-        DISCOVERY_PATH if get => Outcome::Respond(discovery(shared)),
-        AUTHORIZE_PATH if get => Outcome::Respond(authorize(shared, req)),
-        TOKEN_PATH if post => {
-            let invalid_grant = error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "Token has been expired or revoked.",
-            );
-            faults::token_request(shared, req, invalid_grant, || token(shared, req)).await
-        }
-        USERINFO_PATH if get || post => {
-            let unauthorized = invalid_token("The access token is invalid.");
-            faults::api_request(shared, unauthorized, || userinfo(shared, req)).await
-        }
-        REVOKE_PATH if post => Outcome::Respond(revoke(shared, req)),
-        JWKS_PATH if get => Outcome::Respond(json_resp(StatusCode::OK, &json!({"keys": []}))),
-        DISCOVERY_PATH | AUTHORIZE_PATH | JWKS_PATH => wrong_method(shared, req, "GET"),
-        TOKEN_PATH | REVOKE_PATH => wrong_method(shared, req, "POST"),
-        USERINFO_PATH => wrong_method(shared, req, "GET, POST"),
-        _ => not_found(shared, req),
-    }
-}
-
-fn discovery(shared: &Shared) -> Resp {
-    let base = &shared.base_url;
-    json_resp(
-        StatusCode::OK,
-        &json!({
-            "issuer": base,
-            "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
-            "token_endpoint": format!("{base}{TOKEN_PATH}"),
-            "userinfo_endpoint": format!("{base}{USERINFO_PATH}"),
-            "revocation_endpoint": format!("{base}{REVOKE_PATH}"),
-            "jwks_uri": format!("{base}{JWKS_PATH}"),
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["HS256"],
-            "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": [shared.config.client_auth.method()],
-            "revocation_endpoint_auth_methods_supported": [shared.config.client_auth.method()],
-            "scopes_supported": ["openid", "email", "profile", "offline_access"],
-            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "email",
-                                 "email_verified", "name", "picture"],
-            "authorization_response_iss_parameter_supported": true,
-        }),
-    )
-}
-
 /// An RFC 6749 §5.2 error body.
-fn error(status: StatusCode, code: &str, description: &str) -> Resp {
+pub(super) fn error(status: StatusCode, code: &str, description: &str) -> Resp {
     token_json(
         status,
         &json!({"error": code, "error_description": description}),
@@ -104,125 +40,6 @@ fn refuse(shared: &Shared, status: StatusCode, code: &str, what: &str) -> Resp {
     shared.violation(format!("token: {what}"));
     error(status, code, what)
 }
-
-// ---- authorize -----------------------------------------------------------------------
-
-fn authorize(shared: &Shared, req: &Req) -> Resp {
-    let cfg = &shared.config;
-    let page_error = |title: &str, what: &str| {
-        shared.violation(format!("authorize: {what}"));
-        html(StatusCode::BAD_REQUEST, title, what)
-    };
-    let repeated = Req::repeated(&req.query);
-    if !repeated.is_empty() {
-        return page_error(
-            "invalid_request",
-            &format!("repeated parameters {repeated:?}"),
-        );
-    }
-    match req.query_nonempty("client_id") {
-        None => return page_error("invalid_request", "missing client_id"),
-        Some(id) if id != cfg.client_id => {
-            return page_error("invalid_client", &format!("unknown client_id {id:?}"))
-        }
-        Some(_) => {}
-    }
-    let Some(redirect_uri) = req.query_nonempty("redirect_uri") else {
-        return page_error("invalid_request", "missing redirect_uri");
-    };
-    match url::Url::parse(redirect_uri) {
-        Ok(u) if u.fragment().is_none() => {}
-        _ => return page_error("invalid_request", "redirect_uri is not an absolute URL"),
-    }
-    if cfg
-        .redirect_uri
-        .as_deref()
-        .is_some_and(|r| r != redirect_uri)
-    {
-        return page_error(
-            "redirect_uri_mismatch",
-            &format!("redirect_uri {redirect_uri:?} is not the registered one"),
-        );
-    }
-    let state = req.query_nonempty("state");
-    let issuer = shared.base_url.as_str();
-    // From here on errors go back to the client (RFC 6749 §4.1.2.1), with iss (RFC 9207).
-    let fail = |code: &str, what: &str| {
-        shared.violation(format!("authorize: {what}"));
-        let mut params = vec![("error", code), ("error_description", what)];
-        if let Some(s) = state {
-            params.push(("state", s));
-        }
-        params.push(("iss", issuer));
-        redirect(&callback_url(redirect_uri, &params))
-    };
-    let Some(state) = state else {
-        return fail("invalid_request", "missing state");
-    };
-    if req.query_value("response_type") != Some("code") {
-        return fail("unsupported_response_type", "response_type must be code");
-    }
-    let Some(scope) = req.query_nonempty("scope") else {
-        return fail("invalid_request", "missing scope");
-    };
-    let challenge = match (
-        req.query_nonempty("code_challenge"),
-        req.query_value("code_challenge_method"),
-    ) {
-        (None, Some(_)) => {
-            return fail(
-                "invalid_request",
-                "code_challenge_method without code_challenge",
-            )
-        }
-        (None, None) if cfg.require_pkce => {
-            return fail(
-                "invalid_request",
-                "missing code_challenge (PKCE is required)",
-            )
-        }
-        (None, None) => None,
-        (Some(_), m) if m != Some("S256") => {
-            return fail(
-                "invalid_request",
-                "code_challenge_method must be S256 (plain is not supported)",
-            )
-        }
-        (Some(c), _) if !is_valid_s256_challenge(c) => {
-            return fail(
-                "invalid_request",
-                "code_challenge must be 43 base64url characters",
-            )
-        }
-        (Some(c), _) => Some(c.to_owned()),
-    };
-    if shared.deny() {
-        return redirect(&callback_url(
-            redirect_uri,
-            &[
-                ("error", "access_denied"),
-                ("error_description", "The user denied access."),
-                ("state", state),
-                ("iss", issuer),
-            ],
-        ));
-    }
-    let code = shared.issue_code(CodeGrant {
-        client_id: cfg.client_id.clone(),
-        redirect_uri: redirect_uri.to_owned(),
-        user: shared.user(),
-        scope: scope.to_owned(),
-        nonce: req.query_nonempty("nonce").map(str::to_owned),
-        code_challenge: challenge,
-        omit_refresh: false,
-    });
-    redirect(&callback_url(
-        redirect_uri,
-        &[("code", &code), ("state", state), ("iss", issuer)],
-    ))
-}
-
-// ---- token ---------------------------------------------------------------------------
 
 /// The registered client's one authentication method (the discovery document's only one); any
 /// other is refused.
@@ -400,7 +217,8 @@ fn note_unexpected(shared: &Shared, req: &Req, endpoint: &str, allowed: &[&str])
     }
 }
 
-fn token(shared: &Shared, req: &Req) -> Resp {
+/// `POST` token: the authorization_code and refresh_token grants.
+pub(super) fn token(oidc: &Oidc, shared: &Shared, req: &Req) -> Resp {
     if let Err(resp) = check_form(shared, req, "token") {
         return *resp;
     }
@@ -450,12 +268,12 @@ fn token(shared: &Shared, req: &Req) -> Resp {
         }
     };
     match result {
-        Ok(issued) => success(shared, &issued),
+        Ok(issued) => success(oidc, shared, &issued),
         Err(r) => error(StatusCode::BAD_REQUEST, r.error, &r.description),
     }
 }
 
-fn success(shared: &Shared, issued: &Issued) -> Resp {
+fn success(oidc: &Oidc, shared: &Shared, issued: &Issued) -> Resp {
     let mut body = json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -466,50 +284,45 @@ fn success(shared: &Shared, issued: &Issued) -> Resp {
         body["refresh_token"] = Value::from(issued.refresh_token.as_str());
     }
     if issued.scope.split_whitespace().any(|s| s == "openid") {
-        let id_token = id_token(shared, issued);
+        let id_token = id_token(oidc, shared, issued);
         shared.note_issued(&id_token);
         body["id_token"] = Value::from(id_token);
     }
     token_json(StatusCode::OK, &body)
 }
 
-/// HS256-signed with the client secret (OIDC Core §10.1 allows it for confidential clients).
-fn id_token(shared: &Shared, issued: &Issued) -> String {
+/// The generic claims over the common ones, then the test's overrides (`null` removes one).
+fn id_token(oidc: &Oidc, shared: &Shared, issued: &Issued) -> String {
     let cfg = &shared.config;
-    let now = unix_now();
     let user = &issued.user;
-    let mut claims = json!({
-        "iss": shared.base_url,
-        "sub": user.sub,
-        "aud": cfg.client_id,
-        "azp": cfg.client_id,
-        "exp": now + cfg.access_ttl_secs,
-        "iat": now,
-        "email": user.email,
-        "email_verified": true,
-        "name": user.name,
-    });
-    if let Some(nonce) = &issued.nonce {
-        claims["nonce"] = Value::from(nonce.as_str());
-    }
-    if let Some(picture) = &user.picture {
-        claims["picture"] = Value::from(picture.as_str());
-    }
-    if let Value::Object(map) = &mut claims {
-        for (k, v) in &cfg.id_token_overrides {
-            if v.is_null() {
-                map.remove(k);
-            } else {
-                map.insert(k.clone(), v.clone());
+    let lifetime = cfg.access_ttl_secs;
+    oidc.id_token(
+        shared,
+        &cfg.client_id,
+        issued,
+        lifetime,
+        &cfg.client_secret,
+        |claims| {
+            claims["email"] = Value::from(user.email.as_str());
+            claims["email_verified"] = Value::from(true);
+            claims["name"] = Value::from(user.name.as_str());
+            if let Some(picture) = &user.picture {
+                claims["picture"] = Value::from(picture.as_str());
             }
-        }
-    }
-    jwt_hs256(&claims, cfg.client_secret.as_bytes())
+            if let Value::Object(map) = claims {
+                for (k, v) in &cfg.id_token_overrides {
+                    if v.is_null() {
+                        map.remove(k);
+                    } else {
+                        map.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        },
+    )
 }
 
-// ---- userinfo and revoke -------------------------------------------------------------
-
-fn invalid_token(description: &str) -> Resp {
+pub(super) fn invalid_token(description: &str) -> Resp {
     let resp = json_resp(
         StatusCode::UNAUTHORIZED,
         &json!({"error": "invalid_token", "error_description": description}),
@@ -521,7 +334,7 @@ fn invalid_token(description: &str) -> Resp {
     with_header(resp, WWW_AUTHENTICATE, &challenge)
 }
 
-fn userinfo(shared: &Shared, req: &Req) -> Resp {
+pub(super) fn userinfo(shared: &Shared, req: &Req) -> Resp {
     if req.query_value("access_token").is_some() || req.form_value("access_token").is_some() {
         shared.violation("userinfo: access token sent outside the Authorization header");
     }
@@ -552,7 +365,7 @@ fn userinfo(shared: &Shared, req: &Req) -> Resp {
 }
 
 /// RFC 7009: 200 for any token, known or not.
-fn revoke(shared: &Shared, req: &Req) -> Resp {
+pub(super) fn revoke(shared: &Shared, req: &Req) -> Resp {
     if let Err(resp) = check_form(shared, req, "revoke") {
         return *resp;
     }

@@ -1,106 +1,12 @@
-//! The Google dialect: OAuth 2.0 for installed (Desktop) apps — loopback redirect, PKCE S256,
-//! client_secret in the body, non-rotating refresh tokens — plus discovery, userinfo and
-//! revocation. The Chat API lives in `google_chat`.
+//! Google's authorization endpoint for installed apps: loopback redirects only, PKCE S256,
+//! consent memory (`prompt`, `include_granted_scopes`) and its "Access blocked" pages.
 
-use http::header::WWW_AUTHENTICATE;
-use http::{Method, StatusCode};
-use serde_json::{json, Value};
+use http::StatusCode;
 
-use crate::faults::{self, Answers};
-use crate::google_token::{has, profile_claims};
-use crate::http::{
-    callback_url, html, json as json_resp, not_found, redirect, response, token_json, with_header,
-    wrong_method, Outcome, Req, Resp,
-};
+use super::common::{SCOPE_PREFIX, SIGN_IN_SCOPES};
+use crate::http::{callback_url, html, is_loopback, redirect, Req, Resp};
 use crate::state::{CodeGrant, Shared};
 use crate::tokens::is_valid_s256_challenge;
-
-pub(crate) const AUTHORIZE_PATH: &str = "/o/oauth2/v2/auth";
-pub(crate) const TOKEN_PATH: &str = "/token";
-pub(crate) const USERINFO_PATH: &str = "/v1/userinfo";
-pub(crate) const REVOKE_PATH: &str = "/revoke";
-pub(crate) const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
-const CERTS_PATH: &str = "/oauth2/v3/certs";
-pub(crate) const ISSUER: &str = "https://accounts.google.com";
-
-/// Sign-in plus the three Chat scopes Signet asks for (providers.md §1.2).
-pub(crate) const DEFAULT_SCOPE: &str = "openid email profile \
-    https://www.googleapis.com/auth/chat.spaces.create \
-    https://www.googleapis.com/auth/chat.spaces.readonly \
-    https://www.googleapis.com/auth/chat.messages.create";
-/// Scopes without a consent checkbox: always granted when requested.
-const SIGN_IN_SCOPES: &[&str] = &["openid", "email", "profile"];
-pub(crate) const SCOPE_PREFIX: &str = "https://www.googleapis.com/auth/";
-
-pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
-    let get = req.method == Method::GET;
-    let post = req.method == Method::POST;
-    match req.path.as_str() {
-        DISCOVERY_PATH if get => Outcome::Respond(discovery(shared)),
-        CERTS_PATH if get => Outcome::Respond(json_resp(StatusCode::OK, &json!({"keys": []}))),
-        AUTHORIZE_PATH if get => Outcome::Respond(authorize(shared, req)),
-        TOKEN_PATH if post => {
-            let answers = Answers {
-                rejection: error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "Token has been expired or revoked.",
-                ),
-                rate_limited: crate::google_chat::rate_limited,
-            };
-            let process = || crate::google_token::token(shared, req);
-            faults::token_request_with(shared, req, answers, process).await
-        }
-        USERINFO_PATH if get || post => {
-            let answers = Answers {
-                rejection: invalid_credentials(),
-                rate_limited: crate::google_chat::rate_limited,
-            };
-            faults::api_request_with(shared, answers, || userinfo(shared, req)).await
-        }
-        REVOKE_PATH if post => Outcome::Respond(revoke(shared, req)),
-        p if crate::google_chat::serves(p) => crate::google_chat::route(shared, req).await,
-        DISCOVERY_PATH | CERTS_PATH | AUTHORIZE_PATH => wrong_method(shared, req, "GET"),
-        TOKEN_PATH | REVOKE_PATH => wrong_method(shared, req, "POST"),
-        USERINFO_PATH => wrong_method(shared, req, "GET, POST"),
-        _ => not_found(shared, req),
-    }
-}
-
-fn discovery(shared: &Shared) -> Resp {
-    let base = &shared.base_url;
-    json_resp(
-        StatusCode::OK,
-        &json!({
-            "issuer": ISSUER,
-            "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
-            "token_endpoint": format!("{base}{TOKEN_PATH}"),
-            "userinfo_endpoint": format!("{base}{USERINFO_PATH}"),
-            "revocation_endpoint": format!("{base}{REVOKE_PATH}"),
-            "jwks_uri": format!("{base}{CERTS_PATH}"),
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            // The testkit signs id_tokens with the client secret (HS256), not Google's RS256.
-            "id_token_signing_alg_values_supported": ["HS256"],
-            "scopes_supported": ["openid", "email", "profile"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post"],
-            "claims_supported": ["aud", "email", "email_verified", "exp", "family_name",
-                                 "given_name", "hd", "iat", "iss", "name", "nonce", "picture", "sub"],
-            "code_challenge_methods_supported": ["plain", "S256"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-        }),
-    )
-}
-
-/// A token-endpoint error `{"error","error_description"}`.
-pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Resp {
-    token_json(
-        status,
-        &json!({"error": code, "error_description": description}),
-    )
-}
-
-// ---- authorize -----------------------------------------------------------------------
 
 /// Google's "Access blocked" page: `Error {status}: {error}` and the detail.
 fn error_page(shared: &Shared, status: StatusCode, error: &str, detail: &str) -> Resp {
@@ -110,17 +16,6 @@ fn error_page(shared: &Shared, status: StatusCode, error: &str, detail: &str) ->
         &format!("Error {}: {error}", status.as_u16()),
         &format!("Access blocked: Authorization Error. {detail}"),
     )
-}
-
-/// Whether `url` is a loopback redirect a Desktop client may use: `http://127.0.0.1`,
-/// `http://[::1]` or `http://localhost`, any port.
-pub(crate) fn is_loopback(url: &url::Url) -> bool {
-    url.scheme() == "http"
-        && matches!(
-            url.host_str(),
-            Some("127.0.0.1") | Some("[::1]") | Some("localhost")
-        )
-        && url.fragment().is_none()
 }
 
 fn check_redirect(shared: &Shared, redirect_uri: &str) -> Result<(), (&'static str, String)> {
@@ -194,7 +89,8 @@ fn check_pkce(shared: &Shared, req: &Req) -> Result<Option<String>, String> {
     }
 }
 
-fn authorize(shared: &Shared, req: &Req) -> Resp {
+/// `GET` authorize: Google's checks, consent memory, then a redirect with a code.
+pub(super) fn authorize(shared: &Shared, req: &Req) -> Resp {
     let bad = StatusCode::BAD_REQUEST;
     let repeated = Req::repeated(&req.query);
     if !repeated.is_empty() {
@@ -337,65 +233,4 @@ fn grant(
         }
     }
     granted
-}
-
-// ---- userinfo and revoke -------------------------------------------------------------
-
-fn invalid_credentials() -> Resp {
-    let resp = json_resp(
-        StatusCode::UNAUTHORIZED,
-        &json!({"error": "invalid_request", "error_description": "Invalid Credentials"}),
-    );
-    with_header(resp, WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
-}
-
-fn userinfo(shared: &Shared, req: &Req) -> Resp {
-    if req.query_value("access_token").is_some() {
-        shared.violation("userinfo: access token sent in the query string");
-    }
-    let token = match req.bearer() {
-        Ok(token) => token,
-        Err(why) => {
-            shared.violation(format!("userinfo: {why}"));
-            return invalid_credentials();
-        }
-    };
-    let Ok((user, scope)) = shared.access(token) else {
-        return invalid_credentials();
-    };
-    let mut body = json!({"sub": user.sub});
-    profile_claims(&mut body, &user, &scope);
-    if has(&scope, "profile") {
-        body["locale"] = Value::from("en");
-    }
-    json_resp(StatusCode::OK, &body)
-}
-
-/// `POST /revoke` with `token` in the form (or, as Google's own curl example does, in the
-/// query string). Revokes the whole grant and forgets the user's consent.
-fn revoke(shared: &Shared, req: &Req) -> Resp {
-    if !req.body.is_empty() && !req.is_form() {
-        shared.violation(format!(
-            "revoke: Content-Type must be application/x-www-form-urlencoded, got {:?}",
-            req.header(http::header::CONTENT_TYPE)
-        ));
-    }
-    let token = req
-        .form_nonempty("token")
-        .or_else(|| req.query_nonempty("token"));
-    let Some(token) = token else {
-        shared.violation("revoke: missing token");
-        return error(StatusCode::BAD_REQUEST, "invalid_request", "Bad Request");
-    };
-    match shared.revoke_grant(token) {
-        Some((user, client_id)) => {
-            shared.forget_consent(&client_id, &user.sub);
-            response(StatusCode::OK, "application/json; charset=utf-8", "{}")
-        }
-        None => error(
-            StatusCode::BAD_REQUEST,
-            "invalid_token",
-            "Token expired or revoked",
-        ),
-    }
 }

@@ -62,7 +62,7 @@ fn token_error_parts(code: u32) -> (StatusCode, Value) {
     )
 }
 
-pub(crate) fn token_error(code: u32) -> Resp {
+pub(super) fn token_error(code: u32) -> Resp {
     let (status, body) = token_error_parts(code);
     token_json(status, &body)
 }
@@ -81,13 +81,13 @@ impl Fault {
 }
 
 /// Records `what` and answers with the token error `code`.
-pub(crate) fn refuse(shared: &Shared, endpoint: &str, code: u32, what: &str) -> Resp {
+pub(super) fn refuse(shared: &Shared, endpoint: &str, code: u32, what: &str) -> Resp {
     shared.violation(format!("{endpoint}: {what} (→ {code})"));
     token_error(code)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Version {
+pub(super) enum Version {
     V2,
     V3,
 }
@@ -133,7 +133,7 @@ fn params(shared: &Shared, req: &Req, v: Version) -> Result<Vec<(String, String)
     ))
 }
 
-pub(crate) fn token(shared: &Shared, req: &Req, v: Version) -> Resp {
+pub(super) fn token(shared: &Shared, req: &Req, v: Version) -> Resp {
     let ep = v.endpoint();
     let p = match params(shared, req, v) {
         Ok(p) => p,

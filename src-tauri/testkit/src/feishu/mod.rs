@@ -1,94 +1,80 @@
 //! The Feishu / Lark dialect: routing, authorize, revoke and user_info. The token endpoints
-//! (v2 and v3) live in `feishu_token`, IM in `feishu_im`.
+//! (v2 and v3) live in `token`, IM in `im`.
 
+mod common;
+mod im;
+mod token;
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::faults::{self, Answers};
-use crate::feishu_token::{self, refuse, Version};
-use crate::google::is_loopback;
 use crate::http::{
-    callback_url, html, json as json_resp, not_found, redirect, with_header, wrong_method, Outcome,
+    callback_url, html, is_loopback, json as json_resp, not_found, redirect, wrong_method, Outcome,
     Req, Resp,
 };
-use crate::state::{AccessError, CodeGrant, Shared};
-use crate::tokens::{is_valid_s256_challenge, pkce_s256};
-use crate::types::User;
+use crate::protocol::{Endpoints, Protocol, Routed};
+use crate::rules::Rules;
+use crate::state::{CodeGrant, Shared};
+use crate::tokens::{is_valid_s256_challenge, pkce_s256, random_alnum, random_b64url};
+use crate::types::{MintedTokens, ServerConfig, User};
+use common::{api_caller, invalid_access_token, rate_limited};
+use token::{refuse, Version};
 
-pub(crate) const AUTHORIZE_PATH: &str = "/open-apis/authen/v1/authorize";
-pub(crate) const TOKEN_V2_PATH: &str = "/open-apis/authen/v2/oauth/token";
-pub(crate) const TOKEN_V3_PATH: &str = "/oauth/v3/token";
-pub(crate) const REVOKE_PATH: &str = "/oauth/v1/revoke";
-pub(crate) const USER_INFO_PATH: &str = "/open-apis/authen/v1/user_info";
+/// Feishu (飞书) and Lark: one protocol, two brands (`ServerConfig::lark`).
+pub(crate) struct Feishu;
+
+const AUTHORIZE_PATH: &str = "/open-apis/authen/v1/authorize";
+const TOKEN_V2_PATH: &str = "/open-apis/authen/v2/oauth/token";
+const TOKEN_V3_PATH: &str = "/oauth/v3/token";
+const REVOKE_PATH: &str = "/oauth/v1/revoke";
+const USER_INFO_PATH: &str = "/open-apis/authen/v1/user_info";
 
 /// Every default-enabled scope (`FEISHU_DEFAULT_SCOPES`), space-separated.
-pub(crate) const DEFAULT_SCOPE: &str = "offline_access im:message im:message.send_as_user \
+const DEFAULT_SCOPE: &str = "offline_access im:message im:message.send_as_user \
     im:chat:readonly contact:user.email:readonly auth:user.id:read user_profile";
 
 const REVOKE_FIELDS: &[&str] = &["client_id", "client_secret", "token", "token_type_hint"];
 
-/// An OpenAPI answer `{"code","msg"}` (user_info, IM).
-pub(crate) fn api_error(status: StatusCode, code: u32, msg: &str) -> Resp {
-    json_resp(status, &json!({"code": code, "msg": msg}))
-}
-
-/// HTTP 429 99991400 with `Retry-After` and `x-ogw-ratelimit-reset`.
-pub(crate) fn rate_limited(retry_after_secs: u64) -> Resp {
-    let resp = api_error(
-        StatusCode::TOO_MANY_REQUESTS,
-        99_991_400,
-        "request trigger frequency limit",
-    );
-    let secs = retry_after_secs.to_string();
-    let resp = with_header(resp, http::header::RETRY_AFTER, &secs);
-    with_header(
-        resp,
-        http::header::HeaderName::from_static("x-ogw-ratelimit-reset"),
-        &secs,
-    )
-}
-
-pub(crate) fn invalid_access_token() -> Resp {
-    api_error(
-        StatusCode::UNAUTHORIZED,
-        99_991_668,
-        "Invalid access token for authorization. Please make a request with token attached.",
-    )
-}
-
-pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
-    let get = req.method == Method::GET;
-    let post = req.method == Method::POST;
-    let token_answers = || Answers {
-        rejection: feishu_token::token_error(if req.grant_type() == Some("refresh_token") {
-            20026
-        } else {
-            20003
-        }),
-        rate_limited,
-    };
-    let api_answers = || Answers {
-        rejection: invalid_access_token(),
-        rate_limited,
-    };
-    match req.path.as_str() {
-        AUTHORIZE_PATH if get => Outcome::Respond(authorize(shared, req)),
-        TOKEN_V2_PATH if post => {
-            let process = || feishu_token::token(shared, req, Version::V2);
-            faults::token_request_with(shared, req, token_answers(), process).await
+impl Feishu {
+    async fn serve(&self, shared: &Shared, req: &Req) -> Outcome {
+        let get = req.method == Method::GET;
+        let post = req.method == Method::POST;
+        let token_answers = || Answers {
+            rejection: token::token_error(if req.grant_type() == Some("refresh_token") {
+                20026
+            } else {
+                20003
+            }),
+            rate_limited,
+        };
+        let api_answers = || Answers {
+            rejection: invalid_access_token(),
+            rate_limited,
+        };
+        match req.path.as_str() {
+            AUTHORIZE_PATH if get => Outcome::Respond(authorize(shared, req)),
+            TOKEN_V2_PATH if post => {
+                let process = || token::token(shared, req, Version::V2);
+                faults::token_request_with(shared, req, token_answers(), process).await
+            }
+            TOKEN_V3_PATH if post => {
+                let process = || token::token(shared, req, Version::V3);
+                faults::token_request_with(shared, req, token_answers(), process).await
+            }
+            REVOKE_PATH if post => Outcome::Respond(revoke(shared, req)),
+            USER_INFO_PATH if get => {
+                faults::api_request_with(shared, api_answers(), || user_info(shared, req)).await
+            }
+            p if im::serves(p) => im::route(shared, req).await,
+            AUTHORIZE_PATH | USER_INFO_PATH => wrong_method(shared, req, "GET"),
+            TOKEN_V2_PATH | TOKEN_V3_PATH | REVOKE_PATH => wrong_method(shared, req, "POST"),
+            _ => not_found(shared, req),
         }
-        TOKEN_V3_PATH if post => {
-            let process = || feishu_token::token(shared, req, Version::V3);
-            faults::token_request_with(shared, req, token_answers(), process).await
-        }
-        REVOKE_PATH if post => Outcome::Respond(revoke(shared, req)),
-        USER_INFO_PATH if get => {
-            faults::api_request_with(shared, api_answers(), || user_info(shared, req)).await
-        }
-        p if crate::feishu_im::serves(p) => crate::feishu_im::route(shared, req).await,
-        AUTHORIZE_PATH | USER_INFO_PATH => wrong_method(shared, req, "GET"),
-        TOKEN_V2_PATH | TOKEN_V3_PATH | REVOKE_PATH => wrong_method(shared, req, "POST"),
-        _ => not_found(shared, req),
     }
 }
 
@@ -273,34 +259,6 @@ fn revoke(shared: &Shared, req: &Req) -> Resp {
     json_resp(StatusCode::OK, &json!({"code": 0, "msg": "success"}))
 }
 
-/// The user and scope behind the Bearer user_access_token, or Feishu's 401.
-pub(crate) fn api_caller(
-    shared: &Shared,
-    req: &Req,
-    endpoint: &str,
-) -> Result<(User, String), Box<Resp>> {
-    let token = req.bearer().map_err(|why| {
-        shared.violation(format!("{endpoint}: {why}"));
-        Box::new(api_error(
-            StatusCode::UNAUTHORIZED,
-            99_991_661,
-            "Missing access token for authorization. Please make a request with token attached.",
-        ))
-    })?;
-    shared.access(token).map_err(|e| {
-        Box::new(match e {
-            AccessError::Expired => api_error(
-                StatusCode::UNAUTHORIZED,
-                99_991_677,
-                "Authentication token expired.",
-            ),
-            AccessError::Unknown | AccessError::NotAccess | AccessError::Revoked => {
-                invalid_access_token()
-            }
-        })
-    })
-}
-
 fn has(scope: &str, wanted: &str) -> bool {
     scope.split_whitespace().any(|s| s == wanted)
 }
@@ -346,4 +304,84 @@ fn user_info(shared: &Shared, req: &Req) -> Resp {
         StatusCode::OK,
         &json!({"code": 0, "msg": "success", "data": data}),
     )
+}
+
+/// A token that looks like the Feishu seed's `eyJhbGciOiJFUzI1NiIs…` (an ES256 JWS); it is
+/// opaque to clients, so the payload and signature are random.
+fn feishu_style_token() -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES256","kid":"testkit","typ":"JWT"}"#);
+    format!("{header}.{}.{}", random_b64url(180), random_b64url(64))
+}
+
+impl Protocol for Feishu {
+    fn kind(&self) -> &'static str {
+        "feishu"
+    }
+
+    fn brand(&self, config: &ServerConfig) -> &'static str {
+        if config.lark {
+            "lark"
+        } else {
+            "feishu"
+        }
+    }
+
+    /// Five-minute codes (the document's), the seed's 32 lower-case alphanumerics; a refresh
+    /// token only with `offline_access`; every refresh narrows from the whole grant.
+    fn rules(&self) -> Rules {
+        Rules {
+            code_ttl: Duration::from_secs(300),
+            refresh_scope: Some("offline_access"),
+            narrow_from_grant: true,
+            ..Rules::standard(
+                || random_alnum(32).to_ascii_lowercase(),
+                |_, _| feishu_style_token(),
+                feishu_style_token,
+            )
+        }
+    }
+
+    fn default_user(&self) -> User {
+        User {
+            en_name: Some("Zhang San".to_owned()),
+            union_id: Some("on_8ed6aa67826108097d9ee143816345".to_owned()),
+            tenant_key: Some("736588c9260f175d".to_owned()),
+            picture: Some(
+                "https://s1-imfile.feishucdn.com/static-resource/v1/v2_b0b0d1e4-zhangsan~"
+                    .to_owned(),
+            ),
+            ..User::new(
+                "ou_7d8a6e6df7621556ce0d21922b676706ccs",
+                "张三",
+                "zhangsan@example.com",
+            )
+        }
+    }
+
+    fn default_scope(&self) -> &'static str {
+        DEFAULT_SCOPE
+    }
+
+    fn endpoints(&self, base_url: &str, _config: &ServerConfig) -> Endpoints {
+        let mut at = Endpoints::at(base_url, AUTHORIZE_PATH, TOKEN_V2_PATH, USER_INFO_PATH);
+        at.token_v3 = Some(at.url(TOKEN_V3_PATH));
+        at.revocation = Some(at.url(REVOKE_PATH));
+        at
+    }
+
+    /// Feishu's accounts domain and open platform, both here.
+    fn provider_keys(&self, at: &Endpoints, _config: &ServerConfig) -> Vec<(&'static str, String)> {
+        vec![
+            ("accounts_base", at.base_url.clone()),
+            ("api_base", at.base_url.clone()),
+        ]
+    }
+
+    fn mint(&self, shared: &Shared, user: &User) -> MintedTokens {
+        shared.mint_granted(user, DEFAULT_SCOPE)
+    }
+
+    fn route<'a>(&'a self, shared: &'a Shared, req: &'a Req) -> Routed<'a> {
+        Box::pin(self.serve(shared, req))
+    }
 }

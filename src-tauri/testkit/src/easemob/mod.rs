@@ -6,14 +6,17 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
+mod errors;
+
 use crate::faults::{self, Answers};
-use crate::http::{
-    json as json_resp, not_found, token_json, with_header, wrong_method, Outcome, Req, Resp,
-};
+use crate::http::{json as json_resp, not_found, token_json, wrong_method, Outcome, Req, Resp};
+use crate::protocol::{Endpoints, Protocol, Routed};
+use crate::rules::Rules;
 use crate::state::Shared;
 use crate::store::EasemobUser;
-use crate::tokens::{random_digits, unix_now_ms};
-use crate::types::{Fault, SentMessage, ServerConfig, User};
+use crate::tokens::{random_alnum, random_b64url, random_digits, unix_now_ms};
+use crate::types::{MintedTokens, SentMessage, ServerConfig, User};
+use errors::{error, illegal_argument, invalid_grant, rate_limited, unauthorized, user_not_found};
 
 /// The `scope` recorded on app (admin) tokens and on user tokens.
 const APP: &str = "app";
@@ -38,89 +41,11 @@ const MESSAGE_TYPES: &[&str] = &[
 ];
 
 /// `/{org}/{app}`.
-pub(crate) fn app_root(config: &ServerConfig) -> String {
+fn app_root(config: &ServerConfig) -> String {
     format!("/{}/{}", config.easemob_org, config.easemob_app)
 }
 
-/// `{"error","exception","timestamp","duration":0,"error_description"}`.
-fn error_body(error: &str, exception: &str, description: &str) -> Value {
-    json!({
-        "error": error,
-        "exception": exception,
-        "timestamp": unix_now_ms(),
-        "duration": 0,
-        "error_description": description,
-    })
-}
-
-fn error(status: StatusCode, error: &str, exception: &str, description: &str) -> Resp {
-    json_resp(status, &error_body(error, exception, description))
-}
-
-impl Fault {
-    /// A canned Easemob error in its shape, e.g. `Fault::easemob_error(403, "forbidden_op",
-    /// "message send reach limit")`, `(429, "resource_limited", …)` or
-    /// `(401, "auth_bad_access_token", …)`.
-    pub fn easemob_error(status: u16, error: &str, description: &str) -> Fault {
-        Fault::Respond {
-            status,
-            body: error_body(error, "EasemobException", description).to_string(),
-            content_type: "application/json".to_owned(),
-        }
-    }
-}
-
-fn illegal_argument(shared: &Shared, endpoint: &str, description: &str) -> Resp {
-    shared.violation(format!("{endpoint}: {description}"));
-    error(
-        StatusCode::BAD_REQUEST,
-        "illegal_argument",
-        "IllegalArgumentException",
-        description,
-    )
-}
-
-fn unauthorized() -> Resp {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "UnauthorizedException",
-        "Unable to authenticate due to expired access token",
-    )
-}
-
-fn invalid_grant(description: &str) -> Resp {
-    token_json(
-        StatusCode::BAD_REQUEST,
-        &error_body("invalid_grant", "UnauthorizedException", description),
-    )
-}
-
-fn user_not_found(username: &str) -> Resp {
-    error(
-        StatusCode::NOT_FOUND,
-        "service_resource_not_found",
-        "ServiceResourceNotFoundException",
-        &format!("Service resource not found: user {username:?} does not exist"),
-    )
-}
-
-/// 429 reach_limit with `Retry-After`.
-fn rate_limited(retry_after_secs: u64) -> Resp {
-    let resp = error(
-        StatusCode::TOO_MANY_REQUESTS,
-        "reach_limit",
-        "ReachLimitException",
-        "This request has reached api limit",
-    );
-    with_header(
-        resp,
-        http::header::RETRY_AFTER,
-        &retry_after_secs.to_string(),
-    )
-}
-
-pub(crate) async fn route(shared: &Shared, req: &Req) -> Outcome {
+async fn route(shared: &Shared, req: &Req) -> Outcome {
     let cfg = &shared.config;
     let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     if segments.len() < 3 {
@@ -523,7 +448,7 @@ fn send(shared: &Shared, req: &Req) -> Resp {
 
 /// `mint_tokens` for Easemob: a user token (default lifetime) for username `user.sub`,
 /// creating the user (nickname `user.name`) if needed.
-pub(crate) fn mint_user_token(shared: &Shared, user: &User) -> String {
+fn mint_user_token(shared: &Shared, user: &User) -> String {
     let existing = shared.store().easemob_user(&user.sub).cloned();
     let u = existing.unwrap_or_else(|| {
         let u = EasemobUser::new(&user.sub, None, Some(&user.name));
@@ -532,4 +457,75 @@ pub(crate) fn mint_user_token(shared: &Shared, user: &User) -> String {
     });
     let lifetime = Duration::from_secs(shared.config.access_ttl_secs);
     shared.insert_access_token(&as_user(&u), USER, Some(lifetime))
+}
+
+/// Easemob (环信) IM: REST under `/{org}/{app}`, no browser sign-in.
+pub(crate) struct Easemob;
+
+impl Protocol for Easemob {
+    fn kind(&self) -> &'static str {
+        "easemob"
+    }
+
+    /// Easemob has no codes or refresh tokens; the state gets them in its style for its
+    /// bookkeeping only.
+    fn rules(&self) -> Rules {
+        Rules::standard(
+            || random_alnum(32).to_ascii_lowercase(),
+            |_, _| format!("YWMt{}", random_b64url(96)),
+            || format!("YWMt{}", random_b64url(64)),
+        )
+    }
+
+    /// The seed's example: username `c`, nickname `Cici`.
+    fn default_user(&self) -> User {
+        User::new("c", "Cici", "")
+    }
+
+    fn default_scope(&self) -> &'static str {
+        ""
+    }
+
+    /// The app's REST root stands for the authorization endpoint; token and users under it.
+    fn endpoints(&self, base_url: &str, config: &ServerConfig) -> Endpoints {
+        let root = app_root(config);
+        Endpoints::at(
+            base_url,
+            &root,
+            &format!("{root}/token"),
+            &format!("{root}/users"),
+        )
+    }
+
+    fn provider_keys(&self, at: &Endpoints, config: &ServerConfig) -> Vec<(&'static str, String)> {
+        vec![
+            ("base_url", at.base_url.clone()),
+            ("org_name", config.easemob_org.clone()),
+            ("app_name", config.easemob_app.clone()),
+        ]
+    }
+
+    fn signs_in_with_browser(&self) -> bool {
+        false
+    }
+
+    /// A user token for the username `user.sub`; no refresh token.
+    fn mint(&self, shared: &Shared, user: &User) -> MintedTokens {
+        MintedTokens {
+            access_token: mint_user_token(shared, user),
+            refresh_token: String::new(),
+            scope: String::new(),
+        }
+    }
+
+    fn how_to_try(&self, at: &Endpoints) -> String {
+        format!(
+            "In Signet: Add account → Easemob IM, REST host {}, org and app from {}, user c, password 1 (the seed's example).",
+            at.base_url, at.authorization
+        )
+    }
+
+    fn route<'a>(&'a self, shared: &'a Shared, req: &'a Req) -> Routed<'a> {
+        Box::pin(route(shared, req))
+    }
 }
