@@ -82,7 +82,7 @@ pub async fn refresh_account(
 /// Refresh all (the window's button and the tray's item): every account that is not waiting for its person.
 #[tauri::command]
 pub async fn refresh_all(app: AppHandle) -> Reply<RefreshAllResult> {
-    let result = crate::services::refresh_all(&app).await;
+    let result = crate::tray::refresh_all(&app).await;
     reply(&app, "refresh_all", result)
 }
 

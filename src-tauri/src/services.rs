@@ -1,8 +1,6 @@
-//! The app's services behind the commands and the tray: the browser, sign-in, Refresh all, preferences, notifications, counters.
+//! The app's services behind the commands: the browser, sign-in, preferences, notifications.
 
-use std::sync::atomic::AtomicU64;
-
-use signet_core::views::{RefreshAllResult, Settings, SignInStarted};
+use signet_core::views::{Settings, SignInStarted};
 use signet_core::Error;
 use tauri::AppHandle;
 use tauri_plugin_autostart::ManagerExt as _;
@@ -42,25 +40,6 @@ pub(crate) async fn begin_sign_in(
     Ok(started)
 }
 
-/// "Refresh all" (tray and window): refreshes every active account; the outcome is shown.
-pub(crate) async fn refresh_all(app: &AppHandle) -> Result<RefreshAllResult, Error> {
-    let engine = app.engine();
-    let results = engine.refresh_all().await?;
-    let failed = results.iter().filter(|(_, r)| r.is_err()).count() as u32;
-    let outcome = RefreshAllResult {
-        refreshed: results.len() as u32 - failed,
-        failed,
-    };
-    tracing::info!(
-        refreshed = outcome.refreshed,
-        failed = outcome.failed,
-        "refresh all"
-    );
-    tray::update(app).await;
-    tray::show_outcome(app, &outcome).await;
-    Ok(outcome)
-}
-
 /// Saves preferences and applies launch-at-login.
 pub(crate) async fn apply_settings(
     app: &AppHandle,
@@ -96,14 +75,6 @@ pub(crate) async fn notifications(
             notify(&app, &title, &body).await;
         }
     }
-}
-
-/// What the shell did since start, logged at quit (the storm benchmark reads it).
-#[derive(Default)]
-pub(crate) struct Counters {
-    /// Batches that told the window (and the tray) to reload the account list.
-    pub(crate) window_reloads: AtomicU64,
-    pub(crate) tray_rebuilds: AtomicU64,
 }
 
 /// A desktop notification, if the person allows them.

@@ -5,8 +5,9 @@ use std::sync::atomic::Ordering;
 use signet_core::{Config, Engine, EngineOptions, Vault};
 use tauri::{AppHandle, Manager, RunEvent};
 
+use crate::ext::Counters;
 use crate::ext::SignetExt;
-use crate::services::{notifications, Counters};
+use crate::services::notifications;
 use crate::{events, logging, since_start_ms, tray};
 
 /// Tauri's set-up step for Signet.

@@ -1,6 +1,7 @@
-//! The tray: a summary, Refresh all, at most 15 account lines (those needing attention first), Open Signet, Quit; the tooltip.
+//! The tray: Refresh all (from the tray and the window, its outcome shown here), a summary, at most 15 account lines (those needing attention first), Open Signet, Quit; the tooltip.
 
-use signet_core::{AccountView, Status};
+use signet_core::views::RefreshAllResult;
+use signet_core::{AccountView, Error, Status};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::AppHandle;
@@ -175,7 +176,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
             Some(TrayItem::RefreshAll) => {
                 let app = app.clone();
                 tauri::async_runtime::spawn(async move {
-                    let _ = crate::services::refresh_all(&app).await;
+                    let _ = refresh_all(&app).await;
                 });
             }
             Some(TrayItem::Account(_)) | Some(TrayItem::Open) => crate::window::show_window(app),
@@ -228,7 +229,7 @@ pub async fn update(app: &AppHandle) {
 }
 
 /// Shows the outcome of "Refresh all" in the tooltip (the tray has no other place for text).
-pub async fn show_outcome(app: &AppHandle, outcome: &signet_core::views::RefreshAllResult) {
+pub async fn show_outcome(app: &AppHandle, outcome: &RefreshAllResult) {
     let engine = app.engine();
     let Ok(accounts) = engine.list().await else {
         return;
@@ -242,6 +243,25 @@ pub async fn show_outcome(app: &AppHandle, outcome: &signet_core::views::Refresh
         );
         let _ = tray.set_tooltip(Some(text));
     }
+}
+
+/// "Refresh all" (tray and window): refreshes every active account; the outcome is shown.
+pub(crate) async fn refresh_all(app: &AppHandle) -> Result<RefreshAllResult, Error> {
+    let engine = app.engine();
+    let results = engine.refresh_all().await?;
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count() as u32;
+    let outcome = RefreshAllResult {
+        refreshed: results.len() as u32 - failed,
+        failed,
+    };
+    tracing::info!(
+        refreshed = outcome.refreshed,
+        failed = outcome.failed,
+        "refresh all"
+    );
+    update(app).await;
+    show_outcome(app, &outcome).await;
+    Ok(outcome)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! | [`scheduler::Scheduler`] | when accounts are refreshed: a tick, Refresh all, the loop | `Base`, the refresher, a wake-up |
 //! | [`accounts::Accounts`] | accounts as the window and CLI see them: views, lookup, removal, top-up, low-balance alerts ([`billing`]), [`avatars`] | `Base`, the refresher, [`http::Http`] |
 //! | [`actions::Actions`] | profile and balance sync, chat actions | `Base`, the refresher |
+//! | [`profiles`] | nothing: keeping what a provider said (profile fields, balance samples) after a sign-in, a sync or a refresh | `Base` |
 //! | [`manage::Setup`] | providers and preferences (Settings) | `Base`, the sign-ins (an Easemob form signs in) |
 //! | [`watch::DatabaseWatch`] | other processes' commits → [`EngineEvent::ExternalChange`] | `Base`, the data folder |
 //! | [`keyring_health::KeyringWatch`] | the keyring's state → [`EngineEvent::KeyringChanged`] | `Base`, the scheduler's wake-up |
@@ -50,6 +51,7 @@ pub mod loopback;
 pub mod manage;
 pub mod printable;
 pub mod private_fs;
+pub mod profiles;
 pub mod provider;
 pub mod rate;
 pub mod refresh;

@@ -251,9 +251,9 @@ impl Refresher {
                 self.persist(&row, &tokens, ActivityOutcome::Refreshed, true)
                     .await?;
                 if let Some(profile) = &grant.profile {
-                    crate::actions::store_profile(&self.base, id, profile).await?;
+                    crate::profiles::store_profile(&self.base, id, profile).await?;
                 } else if provider.capabilities().balance {
-                    crate::actions::sample_balance(&self.base, &*provider, &row, &tokens.access)
+                    crate::profiles::sample_balance(&self.base, &*provider, &row, &tokens.access)
                         .await;
                 }
                 Ok(RefreshOutcome::Refreshed)

@@ -8,13 +8,13 @@ use tokio::sync::{oneshot, Notify};
 use url::Url;
 
 use crate::accounts::account_view;
-use crate::actions::{add_balance, profile_fields};
 use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::base::Base;
 use crate::clock::Millis;
 use crate::config::RedirectMode;
 use crate::error::{Error, ErrorCode, Result};
 use crate::flow::{self, Callback, Flows, PendingFlow};
+use crate::profiles::{add_balance, profile_fields};
 use crate::provider::{AuthRequest, DirectSignIn, Grant, Profile, ProfileCtx, Provider};
 use crate::secret::Secret;
 use crate::store::Status;
