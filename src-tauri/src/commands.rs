@@ -1,8 +1,8 @@
 //! Thin IPC commands: unpack arguments, call one engine function, record the reply, map the error.
 
 use serde::Serialize;
-use signet_core::keyring_health::KeyringStatus;
 use signet_core::provider::spec::KindView;
+use signet_core::views::KeyringStatus;
 use signet_core::views::{
     AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider,
     ProviderRemoved, ProviderView, Recipient, RefreshAllResult, RemoveResult, Settings,

@@ -8,7 +8,7 @@ use signet_core::batch::Batch;
 use tauri::{AppHandle, Emitter, Manager};
 
 use signet_core::batch::AccountsChanged;
-use signet_core::keyring_health::KeyringStatus;
+use signet_core::views::KeyringStatus;
 use signet_core::views::Notice;
 use signet_core::EngineEvent;
 

@@ -70,8 +70,7 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
 
     // The scheduler, the watch on signetctl's (or another Signet's) changes — shown
     // within two seconds — and the keyring watch: one handle, stopped on quit.
-    app.manage(signet_core::background::Background::start(
-        &engine,
+    app.manage(engine.start_background(
         tauri::async_runtime::handle().inner(),
         std::time::Duration::from_secs(2),
     ));

@@ -62,7 +62,7 @@ pub async fn show(engine: &Engine, account: &str, json: bool) -> Result<(), Erro
 }
 
 /// "about 12 days left at the last 7 days' rate (1.20 a day)", in words for the terminal.
-fn forecast_line(f: Option<&signet_core::billing::BalanceForecast>) -> String {
+fn forecast_line(f: Option<&signet_core::views::BalanceForecast>) -> String {
     let Some(f) = f else {
         return "not enough history yet (a forecast needs an hour of balance samples)".into();
     };

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 use ts_rs::TS;
 
-use crate::keyring_health::KeyringStatus;
+use crate::views::KeyringStatus;
 use crate::views::{AlertKind, EngineEvent};
 
 /// How long events are gathered into one batch.

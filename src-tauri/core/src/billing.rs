@@ -3,14 +3,11 @@
 //! Amounts here are the provider's own quota units (AIHubMix: `quota`, where 500,000 make one
 //! US dollar); the views carry them converted with [`QUOTA_PER_UNIT`], as the balance is shown.
 
-use serde::Serialize;
-use ts_rs::TS;
-
 use crate::base::Base;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::store::{AccountRow, BalanceSample};
-use crate::views::{AlertKind, EngineEvent};
+use crate::views::{AlertKind, BalanceForecast, EngineEvent};
 
 /// Quota units per unit of money shown (AIHubMix's account API: "balance is quota / 500000").
 pub const QUOTA_PER_UNIT: f64 = 500_000.0;
@@ -20,19 +17,6 @@ pub const FORECAST_WINDOW_MS: Millis = 7 * 86_400_000;
 
 /// The least history a forecast is made from: a rate read off a few minutes says little.
 pub const FORECAST_MIN_SPAN_MS: Millis = 3_600_000;
-
-/// How long the balance lasts at the recent rate of spending.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BalanceForecast {
-    /// Days until the balance is spent at that rate; `None` when nothing was spent.
-    pub days_left: Option<f64>,
-    /// Money spent per day over the period (top-ups are not counted as negative spending).
-    pub spent_per_day: f64,
-    /// The period the rate is read from, in days (at most 7: less when the history is shorter).
-    pub basis_days: f64,
-}
 
 /// The forecast from `samples` (any order) as of `now`: the spending (each fall of the balance;
 /// a top-up is not spending) over the last [`FORECAST_WINDOW_MS`], per day, against the latest

@@ -16,7 +16,7 @@ use crate::credentials::Credentials;
 use crate::error::Result;
 use crate::flow::Callback;
 use crate::http::Http;
-use crate::keyring_health::KeyringWatch;
+use crate::keyring_watch::KeyringWatch;
 use crate::lock::AccountLocks;
 use crate::manage::Setup;
 use crate::provider::{DirectSignIn, Provider};
@@ -242,6 +242,22 @@ impl Engine {
         stop: tokio::sync::watch::Receiver<bool>,
     ) {
         self.inner.database_watch.run(every, stop).await
+    }
+
+    /// Starts the scheduler, the watch on other processes' changes (looking at least every
+    /// `watch_every` where files cannot be watched) and the keyring watch on `runtime`, owned by
+    /// the handle returned: dropping it stops them.
+    pub fn start_background(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        watch_every: Duration,
+    ) -> crate::background::Background {
+        let services = crate::background::Services {
+            scheduler: self.inner.scheduler.clone(),
+            database_watch: self.inner.database_watch.clone(),
+            keyring_watch: self.inner.keyring_watch.clone(),
+        };
+        crate::background::Background::start(services, runtime, watch_every)
     }
 
     /// Whether [`Engine::quit`] was called: nothing new is sent.

@@ -1,7 +1,7 @@
-//! What Signet knows about the keyring right now (the last answer it gave, calls it never answered), and the watch that tells the window.
+//! What Signet knows about the keyring right now: the last answer it gave, and calls it never answered.
 //!
 //! Two jobs. The window shows one sentence while the keyring is in trouble and hides it when the
-//! keyring answers again (a `watch` channel the engine turns into events). And a Secret Service that
+//! keyring answers again (a `watch` channel that `keyring_watch` turns into events). And a Secret Service that
 //! never answers must not collect one blocked thread per account: while an abandoned call is still
 //! hanging, further calls fail at once with the same "did not answer" error, and one new call is let
 //! through every [`RETRY_HUNG`] to see whether it is back.
@@ -10,28 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
-use crate::base::Base;
 use crate::error::{Error, ErrorCode};
-use crate::views::EngineEvent;
+use crate::views::KeyringStatus;
 
 /// How often a new call is tried while an earlier one is still hanging.
 pub const RETRY_HUNG: Duration = Duration::from_secs(30);
-
-/// The keyring as last seen. `Trouble` carries the error a person reads (never a secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(tag = "state", rename_all = "camelCase")]
-#[ts(export)]
-pub enum KeyringStatus {
-    /// Nothing asked yet.
-    Unknown,
-    Ok,
-    Trouble {
-        error: Error,
-    },
-}
 
 impl KeyringStatus {
     fn from_outcome(error: Option<&Error>) -> KeyringStatus {
@@ -146,61 +131,5 @@ impl KeyringHealth {
 
     pub fn hanging(&self) -> usize {
         self.hanging.load(Ordering::SeqCst)
-    }
-}
-
-/// Tells the window about the keyring's state, and wakes the scheduler when it answers again.
-pub struct KeyringWatch {
-    base: Base,
-    /// Notified when the keyring answers again: refreshes that waited for it resume.
-    wake: Arc<Notify>,
-}
-
-impl KeyringWatch {
-    pub fn new(base: Base, wake: Arc<Notify>) -> Self {
-        KeyringWatch { base, wake }
-    }
-
-    /// Probes the keyring at start, then turns its changes into [`EngineEvent::KeyringChanged`]
-    /// until `stop`. While it does not answer or is missing, it is asked again every `retry`, so
-    /// the window's warning clears, and refreshes resume, as soon as it is back. (A locked one is
-    /// not asked again: that would put an unlock prompt on screen every `retry`.)
-    pub async fn run(&self, retry: Duration, mut stop: watch::Receiver<bool>) {
-        let vault = self.base.credentials.vault();
-        let mut changes = vault.health().subscribe();
-        // A real entry, if there is one: a locked collection only says so when one is read.
-        let probe_key = match self.base.store.some_account_tokens().await {
-            Ok(found) => found.map(|(id, generation)| crate::vault::tokens_key(id, generation)),
-            Err(_) => None,
-        };
-        let _ = vault.probe(probe_key).await;
-        let mut shown = KeyringStatus::Unknown;
-        loop {
-            let now = changes.borrow_and_update().clone();
-            if now != shown {
-                if matches!(shown, KeyringStatus::Trouble { .. }) && now == KeyringStatus::Ok {
-                    tracing::info!("the keyring answers again");
-                    self.wake.notify_one();
-                } else if let KeyringStatus::Trouble { error } = &now {
-                    tracing::warn!(code = error.code.as_str(), "keyring trouble");
-                }
-                self.base.emit(EngineEvent::KeyringChanged {
-                    status: now.clone(),
-                });
-                shown = now;
-            }
-            if *stop.borrow() {
-                return;
-            }
-            let ask_again = matches!(&shown, KeyringStatus::Trouble { error }
-                if error.code != ErrorCode::KeyringLocked);
-            tokio::select! {
-                _ = changes.changed() => {}
-                _ = tokio::time::sleep(retry), if ask_again => {
-                    let _ = vault.probe(None).await;
-                }
-                _ = stop.changed() => {}
-            }
-        }
     }
 }

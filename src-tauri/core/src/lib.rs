@@ -22,7 +22,7 @@
 //! | [`profiles`] | nothing: keeping what a provider said (profile fields, balance samples) after a sign-in, a sync or a refresh | `Base` |
 //! | [`manage::Setup`] | providers and preferences (Settings) | `Base`, the sign-ins (an Easemob form signs in) |
 //! | [`watch::DatabaseWatch`] | other processes' commits → [`EngineEvent::ExternalChange`] | `Base`, the data folder |
-//! | [`keyring_health::KeyringWatch`] | the keyring's state → [`EngineEvent::KeyringChanged`] | `Base`, the scheduler's wake-up |
+//! | [`keyring_watch::KeyringWatch`] | the keyring's state → [`EngineEvent::KeyringChanged`] | `Base`, the scheduler's wake-up |
 //! | [`batch::Batcher`] | engine events → batches for the window, the tray and notifications | an event subscription |
 //! | [`background::Background`] | the scheduler's loop and the two watches as tasks; dropping it stops them | those three services |
 
@@ -46,6 +46,7 @@ pub mod flow;
 pub mod fuzzing;
 pub mod http;
 pub mod keyring_health;
+pub mod keyring_watch;
 pub mod lock;
 pub mod loopback;
 pub mod manage;

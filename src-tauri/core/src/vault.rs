@@ -703,10 +703,7 @@ mod tests {
             slow.most_inside.load(std::sync::atomic::Ordering::SeqCst),
             KEYRING_CONCURRENCY
         );
-        assert_eq!(
-            v.health().status(),
-            crate::keyring_health::KeyringStatus::Ok
-        );
+        assert_eq!(v.health().status(), crate::views::KeyringStatus::Ok);
     }
 
     /// Counts calls that reach the backend; each one blocks until released.
@@ -741,7 +738,7 @@ mod tests {
 
     #[tokio::test]
     async fn while_a_call_hangs_the_next_ones_are_refused_at_once_and_the_answer_clears_it() {
-        use crate::keyring_health::KeyringStatus;
+        use crate::views::KeyringStatus;
         let gate = Arc::new(Gate::default());
         let v = Vault::new(gate.clone()).with_timeout(Duration::from_millis(100));
         assert_eq!(v.health().status(), KeyringStatus::Unknown);

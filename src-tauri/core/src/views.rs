@@ -5,7 +5,6 @@ use ts_rs::TS;
 
 use crate::clock::Millis;
 use crate::error::{Error, ErrorCode};
-use crate::keyring_health::KeyringStatus;
 use crate::store::Status;
 
 /// What the engine tells its listeners (the desktop shell forwards these to the UI).
@@ -119,7 +118,7 @@ pub struct AccountDetail {
     /// Newest first.
     pub balance_history: Vec<BalanceView>,
     /// How long the balance lasts at the last 7 days' rate (`None`: too little history).
-    pub forecast: Option<crate::billing::BalanceForecast>,
+    pub forecast: Option<BalanceForecast>,
     /// Newest first.
     pub activity: Vec<ActivityView>,
     pub can_top_up: bool,
@@ -437,4 +436,30 @@ pub struct Notice {
     /// An [`crate::ErrorCode`] in snake_case, or "alert".
     pub code: String,
     pub message: String,
+}
+
+/// The keyring as last seen. `Trouble` carries the error a person reads (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "state", rename_all = "camelCase")]
+#[ts(export)]
+pub enum KeyringStatus {
+    /// Nothing asked yet.
+    Unknown,
+    Ok,
+    Trouble {
+        error: Error,
+    },
+}
+
+/// How long the balance lasts at the recent rate of spending.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BalanceForecast {
+    /// Days until the balance is spent at that rate; `None` when nothing was spent.
+    pub days_left: Option<f64>,
+    /// Money spent per day over the period (top-ups are not counted as negative spending).
+    pub spent_per_day: f64,
+    /// The period the rate is read from, in days (at most 7: less when the history is shorter).
+    pub basis_days: f64,
 }

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use signet_core::batch::Batcher;
-use signet_core::keyring_health::KeyringStatus;
 use signet_core::store::{ProfileFields, TokenTiming};
 use signet_core::vault::{BackendError, KeyringBackend, SecretBackend, Tokens};
+use signet_core::views::KeyringStatus;
 use signet_core::{
     Clock, Config, Engine, EngineOptions, ManualClock, Secret, Status, SystemClock, Vault,
 };
@@ -240,11 +240,8 @@ async fn a_storm_of_200_on_the_real_secret_service_stays_within_3_keyring_calls_
 
     // The app's background work: the scheduler, the watch on other processes, the keyring watch.
     let started = Instant::now();
-    let background = signet_core::background::Background::start(
-        &engine,
-        &tokio::runtime::Handle::current(),
-        Duration::from_secs(2),
-    );
+    let background =
+        engine.start_background(&tokio::runtime::Handle::current(), Duration::from_secs(2));
 
     // Mid-storm, another process removes an account.
     while world.server.refresh_requests() < N / 2 {
