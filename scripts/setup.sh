@@ -14,6 +14,8 @@ packages=(
   # a desktop session's portal: GTK asks it at start-up, and the keyring e2e test starts it
   # before the Secret Service goes silent, as a login session does
   xdg-desktop-portal
+  # the token agent's tests: a raw socket client run as another user (setpriv is util-linux's)
+  python3-minimal util-linux
 )
 missing=()
 for p in "${packages[@]}"; do

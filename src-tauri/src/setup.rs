@@ -75,6 +75,24 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
         std::time::Duration::from_secs(2),
     ));
 
+    // The token agent: other programs ask this Signet for tokens (docs/agent-protocol.md).
+    // Another agent (a headless `signetctl agent`) may already serve: the window works anyway.
+    #[cfg(unix)]
+    {
+        let data_dir = signet_core::engine::default_data_dir();
+        let front = signet_core::agent::Front::App;
+        match tauri::async_runtime::block_on(signet_core::agent::Agent::start(
+            engine.clone(),
+            &data_dir,
+            front,
+        )) {
+            Ok(agent) => {
+                app.manage(agent);
+            }
+            Err(e) => tracing::warn!(code = e.code.as_str(), "{}", e.message),
+        }
+    }
+
     crate::deeplink::install(app);
 
     // Reaching here with --quit means no other instance was running: nothing to quit.

@@ -1,6 +1,6 @@
 //! `signetctl`'s account commands: add (sign in), list, token, refresh, remove.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
 use signet_core::{Engine, Error, ErrorCode, Revocation};
 
@@ -81,16 +81,6 @@ pub async fn list(engine: &Engine, json: bool) -> Result<(), Error> {
     for line in table(&accounts, engine.now()) {
         say!("{line}");
     }
-    Ok(())
-}
-
-/// `signetctl token ACCOUNT`: a fresh access token on stdout.
-pub async fn token(engine: &Engine, account: &str) -> Result<(), Error> {
-    let row = engine.resolve(account).await?;
-    let token = engine.access_token(row.id).await?;
-    // The one place a token is printed on purpose: stdout, for the calling script.
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", token.expose());
     Ok(())
 }
 

@@ -17,6 +17,7 @@ macro_rules! esay {
 }
 
 mod accounts;
+mod agent;
 mod chat;
 mod easemob;
 mod profile;
@@ -130,8 +131,51 @@ enum Command {
     },
     /// List accounts with their status, access-token expiry and next refresh.
     List,
-    /// Print a valid access token for an account, refreshing first if it is due.
-    Token { account: String },
+    /// Print a valid access token for an account, refreshing first if it is due (by the
+    /// running Signet, when one serves the token agent).
+    Token {
+        account: String,
+        /// Refresh first unless the token lives at least this long (90s, 5m, 1h).
+        #[arg(long, value_parser = agent::parse_min_ttl)]
+        min_ttl: Option<std::time::Duration>,
+    },
+    /// Run a command with an account's access token in an environment variable (never on a
+    /// command line); its exit code is passed through.
+    Exec {
+        account: String,
+        /// The variable that holds the token.
+        #[arg(long, default_value = "SIGNET_TOKEN")]
+        env: String,
+        /// Refresh first unless the token lives at least this long (90s, 5m, 1h).
+        #[arg(long, value_parser = agent::parse_min_ttl)]
+        min_ttl: Option<std::time::Duration>,
+        /// The command and its arguments, after --.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Print `Authorization: Bearer …` for an account, for `curl -H @-`.
+    Header {
+        account: String,
+        #[arg(long, value_parser = agent::parse_min_ttl)]
+        min_ttl: Option<std::time::Duration>,
+    },
+    /// Print a Kubernetes ExecCredential (client.authentication.k8s.io/v1) for kubectl.
+    KubeCredential {
+        account: String,
+        #[arg(long, value_parser = agent::parse_min_ttl)]
+        min_ttl: Option<std::time::Duration>,
+    },
+    /// git's credential helper: `get` answers with the account's token, `store` keeps nothing,
+    /// `erase` reports a refused token (one refresh).
+    GitCredential {
+        #[arg(long)]
+        account: Option<String>,
+        /// get | store | erase (git passes it).
+        operation: String,
+    },
+    /// Serve the token agent with no window (SSH sessions, servers): keeps every account fresh
+    /// and answers other programs, until Ctrl-C or SIGTERM.
+    Agent,
     /// Refresh one account now, or all of them.
     Refresh {
         account: Option<String>,
@@ -264,7 +308,8 @@ async fn main() -> ExitCode {
         )
         .try_init();
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             esay!("signetctl: {}", sentence(&e));
             ExitCode::from(exit_code(&e))
@@ -285,11 +330,48 @@ fn sentence(e: &Error) -> String {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
+/// Runs the command; `Ok` holds the exit code (`exec` passes its command's on).
+async fn run(cli: Cli) -> Result<u8, Error> {
     let path = cli
         .config
         .clone()
         .unwrap_or_else(signet_core::config::default_path);
+    if let Some(done) = tokens(&path, &cli.command).await {
+        return done;
+    }
+    run_with_engine(cli, path).await.map(|()| 0)
+}
+
+/// The commands that hand tokens to other programs: they ask the running agent first, and
+/// open the engine only without one.
+async fn tokens(path: &std::path::Path, command: &Command) -> Option<Result<u8, Error>> {
+    let ask = |account, min_ttl: &Option<std::time::Duration>| agent::Ask {
+        config: path,
+        account,
+        min_ttl: min_ttl.unwrap_or_default(),
+    };
+    let done = match command {
+        Command::Token { account, min_ttl } => agent::token(&ask(account, min_ttl)).await,
+        Command::Header { account, min_ttl } => agent::header(&ask(account, min_ttl)).await,
+        Command::KubeCredential { account, min_ttl } => {
+            agent::kube_credential(&ask(account, min_ttl)).await
+        }
+        Command::GitCredential { account, operation } => {
+            agent::git_credential(path, account.as_deref(), operation).await
+        }
+        Command::Exec {
+            account,
+            env,
+            min_ttl,
+            command,
+        } => return Some(agent::exec(&ask(account, min_ttl), env, command).await),
+        Command::Agent => agent::serve(path).await,
+        _ => return None,
+    };
+    Some(done.map(|()| 0))
+}
+
+async fn run_with_engine(cli: Cli, path: std::path::PathBuf) -> Result<(), Error> {
     if let Command::AddOidc {
         name,
         issuer,
@@ -370,7 +452,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             paste,
         } => accounts::add(&engine, &provider, account, no_browser, paste, cli.json).await,
         Command::List => accounts::list(&engine, cli.json).await,
-        Command::Token { account } => accounts::token(&engine, &account).await,
+        Command::Token { .. }
+        | Command::Exec { .. }
+        | Command::Header { .. }
+        | Command::KubeCredential { .. }
+        | Command::GitCredential { .. }
+        | Command::Agent => Ok(()),
         Command::Refresh { account, all } => accounts::refresh(&engine, account, all).await,
         Command::Remove { account } => accounts::remove(&engine, &account).await,
     }

@@ -18,6 +18,8 @@ pub enum ActivityKind {
     RemoveProvider,
     CreateSpace,
     SendMessage,
+    /// A program asked the token agent for the account's token (its path and pid in the message).
+    AgentRequest,
 }
 
 /// How it ended.
@@ -49,6 +51,7 @@ impl ActivityKind {
             ActivityKind::RemoveProvider => "remove_provider",
             ActivityKind::CreateSpace => "create_space",
             ActivityKind::SendMessage => "send_message",
+            ActivityKind::AgentRequest => "agent_request",
         }
     }
 }

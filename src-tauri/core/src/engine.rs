@@ -13,14 +13,14 @@ use crate::base::{Base, Events, QuitGate};
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::config::Config;
 use crate::credentials::Credentials;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::flow::Callback;
 use crate::http::Http;
 use crate::keyring_watch::KeyringWatch;
 use crate::lock::AccountLocks;
 use crate::manage::Setup;
 use crate::provider::{DirectSignIn, Provider};
-use crate::refresh::{RefreshOutcome, Refresher};
+use crate::refresh::{FreshToken, RefreshOutcome, Refresher};
 use crate::registry::Registry;
 use crate::scheduler::Scheduler;
 use crate::secret::Secret;
@@ -312,6 +312,41 @@ impl Engine {
     }
     pub async fn access_token(&self, id: i64) -> Result<Secret> {
         self.inner.refresher.access_token(id).await
+    }
+    pub async fn fresh_token(&self, id: i64, min_ttl: Millis) -> Result<FreshToken> {
+        self.inner.refresher.fresh_token(id, min_ttl).await
+    }
+    pub async fn token_rejected(&self, id: i64, token: &Secret) -> Result<FreshToken> {
+        self.inner.refresher.token_rejected(id, token).await
+    }
+    /// Records in the activity log that a program (`who`: its path and pid) asked the token
+    /// agent for `account_id` (`what`: the request), and how it ended. Never a token.
+    pub async fn log_agent_request(
+        &self,
+        account_id: i64,
+        who: &str,
+        what: &str,
+        failed: Option<&Error>,
+    ) -> Result<()> {
+        let base = self.base();
+        let label = base.store.require(account_id).await?.label();
+        let (outcome, code) = match failed {
+            None => (crate::activity::ActivityOutcome::Ok, None),
+            Some(e) => (
+                crate::activity::ActivityOutcome::Failed,
+                Some(e.code.as_str()),
+            ),
+        };
+        let message = format!("{what} for {who}");
+        base.log(
+            Some(account_id),
+            Some(&label),
+            crate::activity::ActivityKind::AgentRequest,
+            outcome,
+            code,
+            Some(&message),
+        )
+        .await
     }
     pub async fn repair_all(&self) -> Result<usize> {
         self.inner.refresher.repair_all().await

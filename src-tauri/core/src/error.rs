@@ -2,12 +2,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Stable, closed set of error codes. The UI maps them to localized text; scripts map them to
 /// exit codes. Never rename one: add a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ErrorCode {
@@ -49,6 +49,10 @@ pub enum ErrorCode {
     ScopeMissing,
     /// The provider refused this one action (unknown recipient, name taken…); the account is fine.
     ActionRefused,
+    /// The token agent refused the caller (another user, or the account's policy).
+    Denied,
+    /// A request to the token agent that it does not understand (malformed, unknown, too long).
+    BadRequest,
     /// Anything else; a bug.
     Internal,
 }
@@ -75,6 +79,8 @@ impl ErrorCode {
             ErrorCode::Storage => "storage",
             ErrorCode::ScopeMissing => "scope_missing",
             ErrorCode::ActionRefused => "action_refused",
+            ErrorCode::Denied => "denied",
+            ErrorCode::BadRequest => "bad_request",
             ErrorCode::Internal => "internal",
         }
     }
@@ -83,7 +89,7 @@ impl ErrorCode {
 /// An error with a code and a message written for a person. Messages never contain a token,
 /// code, verifier or secret: they are built from fixed text and non-secret identifiers only.
 /// This is also the one error type at the IPC boundary: the UI maps `code` to localized text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Error {
     pub code: ErrorCode,

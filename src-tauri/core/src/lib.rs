@@ -29,6 +29,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod activity;
+pub mod agent;
 pub mod avatars;
 pub mod background;
 pub mod base;
@@ -69,7 +70,7 @@ pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use config::{Config, ProviderConfig, ProviderKind, RedirectMode};
 pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorCode, Result};
-pub use refresh::RefreshOutcome;
+pub use refresh::{FreshToken, RefreshOutcome};
 pub use secret::Secret;
 pub use signin::{SignInStart, SignInWaiter};
 pub use store::Status;

@@ -67,7 +67,7 @@ pub async fn lock_file(
 /// lock exclusively even when the file exists (Linux 6.1), so a storm's refreshes, each opening
 /// its account's file, would queue on that one folder lock. Never through a symlink, and the
 /// folder and file are private: nobody else can open the file to hold its lock.
-fn open_lock_file(path: &Path) -> Result<File> {
+pub(crate) fn open_lock_file(path: &Path) -> Result<File> {
     let cannot =
         |e: std::io::Error| Error::internal(format!("cannot open {} ({e})", path.display()));
     match crate::private_fs::open_existing(path) {

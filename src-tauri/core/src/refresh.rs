@@ -131,29 +131,48 @@ impl Refresher {
 
     /// A valid access token for `id`, refreshing first if it is due (for scripts).
     pub async fn access_token(&self, id: i64) -> Result<Secret> {
+        Ok(self.fresh_token(id, 0).await?.access)
+    }
+
+    /// A valid access token for `id` with at least `min_ttl` left, refreshing first (single
+    /// flight) if it is due, expired or would not last that long. A refresh that brings a
+    /// token living less than `min_ttl` still answers with it: it is the freshest there is.
+    pub async fn fresh_token(&self, id: i64, min_ttl: Millis) -> Result<FreshToken> {
         let row = self.base.store.require(id).await?;
-        match row.status() {
-            Status::Reauth | Status::Setup => {
-                return Err(Error::new(
-                    if row.status() == Status::Reauth {
-                        ErrorCode::ReauthRequired
-                    } else {
-                        ErrorCode::SetupProblem
-                    },
-                    row.status_message
-                        .unwrap_or_else(|| "This account needs attention.".into()),
-                ))
-            }
-            _ => {}
-        }
+        refuse_if_needs_person(&row)?;
         let now = self.base.now();
         let never_expires = row.access_expires_at.is_none() && row.next_refresh_at.is_none();
         if !never_expires
             && (row.next_refresh_at.is_none_or(|due| due <= now)
-                || row.access_expires_at.is_none_or(|e| e <= now))
+                || row
+                    .access_expires_at
+                    .is_none_or(|e| e <= now.saturating_add(min_ttl)))
         {
-            self.refresh(id, false).await?;
+            let force = row.next_refresh_at.is_some_and(|due| due > now);
+            self.refresh(id, force).await?;
         }
+        self.current_token(id).await
+    }
+
+    /// A client says a server refused `token`: if it is still this account's current access
+    /// token, one refresh (single flight: of many callers reporting the same token, one
+    /// refreshes and the others get its result); otherwise the current token as it is.
+    pub async fn token_rejected(&self, id: i64, token: &Secret) -> Result<FreshToken> {
+        let row = self.base.store.require(id).await?;
+        refuse_if_needs_person(&row)?;
+        let current = self.load_tokens(&row).await?;
+        if current
+            .as_ref()
+            .is_some_and(|t| t.access.expose() == token.expose())
+        {
+            self.refresh_seen(id, row.refresh_gen, true).await?;
+            self.base.flush_credentials().await;
+        }
+        self.current_token(id).await
+    }
+
+    /// The access token the account holds now, with its expiry; an expired one is an error.
+    async fn current_token(&self, id: i64) -> Result<FreshToken> {
         let row = self.base.store.require(id).await?;
         if row.access_expires_at.is_some_and(|e| e <= self.base.now()) {
             return Err(Error::new(
@@ -163,10 +182,15 @@ impl Refresher {
                 }),
             ));
         }
-        self.load_tokens(&row)
+        let access = self
+            .load_tokens(&row)
             .await?
             .map(|t| t.access)
-            .ok_or_else(|| missing_tokens(&row))
+            .ok_or_else(|| missing_tokens(&row))?;
+        Ok(FreshToken {
+            access,
+            expires_at: row.access_expires_at,
+        })
     }
 
     /// Refreshes one account. Single flight: concurrent calls — from this process or another —
@@ -624,4 +648,38 @@ fn missing_tokens(row: &AccountRow) -> Error {
         ErrorCode::ReauthRequired,
         format!("Signet found no stored sign-in for {} in the keyring (it may have been deleted there). Sign in again.", row.label()),
     )
+}
+
+/// An access token handed to a caller, with when it expires (`None`: never).
+pub struct FreshToken {
+    pub access: Secret,
+    pub expires_at: Option<Millis>,
+}
+
+impl std::fmt::Debug for FreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FreshToken")
+            .field("access", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// An account that needs the person (sign in again, a setup problem) gets no token.
+fn refuse_if_needs_person(row: &AccountRow) -> Result<()> {
+    match row.status() {
+        Status::Reauth => Err(Error::new(
+            ErrorCode::ReauthRequired,
+            row.status_message
+                .clone()
+                .unwrap_or_else(|| "This account needs attention.".into()),
+        )),
+        Status::Setup => Err(Error::new(
+            ErrorCode::SetupProblem,
+            row.status_message
+                .clone()
+                .unwrap_or_else(|| "This account needs attention.".into()),
+        )),
+        _ => Ok(()),
+    }
 }

@@ -68,7 +68,7 @@ describe("the string tables", () => {
       "keyring_unavailable", "keyring_locked", "keyring_timeout", "config", "not_found",
       "unknown_sign_in", "sign_in_expired", "provider_mismatch", "issuer_mismatch",
       "sign_in_cancelled", "bad_callback", "subject_mismatch", "reauth_required",
-      "setup_problem", "temporary", "protocol", "storage", "scope_missing", "action_refused",
+      "setup_problem", "temporary", "protocol", "storage", "scope_missing", "action_refused", "denied", "bad_request",
       "internal",
     ];
     for (const code of codes) expect(errorCodeKey(code), code).not.toBeNull();

@@ -31,6 +31,8 @@ const ERROR_CODES: Record<ErrorCode, Key> = {
   storage: "errorCode.storage",
   scope_missing: "errorCode.scope_missing",
   action_refused: "errorCode.action_refused",
+  denied: "errorCode.denied",
+  bad_request: "errorCode.bad_request",
   internal: "errorCode.internal",
 };
 

@@ -11,6 +11,7 @@ export const KIND_LABELS: Record<ActivityKind, Key> = {
   remove_provider: "activity.kind.remove_provider",
   create_space: "activity.kind.create_space",
   send_message: "activity.kind.send_message",
+  agent_request: "activity.kind.agent_request",
 };
 
 export const OUTCOME_LABELS: Record<ActivityOutcome, Key> = {

@@ -354,6 +354,7 @@ export const en = {
   "activity.kind.create_space": "Create space",
   "activity.kind.send_message": "Send message",
   "activity.kind.remove_provider": "Provider removed",
+  "activity.kind.agent_request": "Token for a program",
   "activity.outcome.ok": "OK",
   "activity.outcome.refreshed": "Refreshed",
   "activity.outcome.retrying": "Will retry",
@@ -385,6 +386,8 @@ export const en = {
   "errorCode.storage": "Signet could not read or write its data on this computer.",
   "errorCode.scope_missing": "This needs a permission you have not granted Signet yet. Choose “Grant access” to sign in again and approve it.",
   "errorCode.action_refused": "The provider refused this action. The account itself is fine.",
+  "errorCode.denied": "Signet refused this program the account's token.",
+  "errorCode.bad_request": "Signet did not understand the program's request.",
   "errorCode.internal": "Something went wrong inside Signet.",
 };
 

@@ -354,6 +354,7 @@ export const zhCN: Record<Key, string> = {
   "activity.kind.create_space": "创建聊天空间",
   "activity.kind.send_message": "发送消息",
   "activity.kind.remove_provider": "移除服务",
+  "activity.kind.agent_request": "为程序提供令牌",
   "activity.outcome.ok": "成功",
   "activity.outcome.refreshed": "已刷新",
   "activity.outcome.retrying": "将重试",
@@ -385,5 +386,7 @@ export const zhCN: Record<Key, string> = {
   "errorCode.storage": "Signet 无法读写本机上的数据。",
   "errorCode.scope_missing": "此操作需要你尚未授予 Signet 的权限。请点击“授予权限”重新登录并同意授权。",
   "errorCode.action_refused": "服务拒绝了此操作，账户本身没有问题。",
+  "errorCode.denied": "Signet 拒绝向该程序提供此账户的令牌。",
+  "errorCode.bad_request": "Signet 无法理解该程序的请求。",
   "errorCode.internal": "Signet 内部出错。",
 };

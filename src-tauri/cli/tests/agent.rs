@@ -1,0 +1,371 @@
+//! The token agent as other programs meet it: twenty `signetctl token` callers and one refresh,
+//! `exec`, `header` and `kube-credential`, a private socket that refuses other users, the
+//! activity log naming each client. Needs scripts/with-keyring.sh (the agent and the test
+//! share the Secret Service).
+
+mod app;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use app::{sign_in, World};
+use signet_testkit::TokenState;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `signetctl` in the world, but unable to refresh on its own: its keyring namespace holds
+/// nothing and its configuration names no provider. Whatever token it prints came from the
+/// agent.
+fn client(world: &World, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signetctl"));
+    cmd.args(args)
+        .env("SIGNET_CONFIG", world.dir.path().join("no-config.toml"))
+        .env("SIGNET_DATA_DIR", world.data())
+        .env("SIGNET_KEYRING_NAMESPACE", "agent-test-empty")
+        .env_remove("SIGNET_LOG");
+    cmd
+}
+
+/// Starts `signetctl agent` in the world and waits until it serves.
+fn start_agent(world: &World) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signetctl"));
+    cmd.arg("agent").env("SIGNET_LOG", "info");
+    let child = world.with_env(cmd);
+    let socket = signet_core::agent::socket_path(&world.data());
+    let started = Instant::now();
+    while !socket.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the agent never served {}",
+            socket.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// SIGTERM, then the exit status.
+fn stop(mut child: Child) -> std::process::ExitStatus {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the agent did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Signs in one account (`crash0@example.com`); `due`: its refresh is due at once.
+async fn one_account(world: &World, due: bool) {
+    let engine = world.engine().await;
+    sign_in(&engine, &world.server, 0, None).await;
+    if due {
+        sqlx::query("UPDATE accounts SET next_refresh_at = 0")
+            .execute(engine.store().pool())
+            .await
+            .expect("due");
+    }
+    engine.store().close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_callers_get_one_refresh_from_the_agent_and_the_log_names_them() {
+    let world = World::start("agent-twenty").await;
+    one_account(&world, true).await;
+    let agent = start_agent(&world);
+    let before = world.server.refresh_requests();
+
+    let callers: Vec<Child> = (0..20)
+        .map(|_| {
+            client(&world, &["token", "crash0@example.com"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("signetctl token")
+        })
+        .collect();
+    let outputs: Vec<Output> = callers
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect();
+    let tokens: Vec<String> = outputs
+        .iter()
+        .map(|o| {
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            text(&o.stdout).trim().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        world.server.refresh_requests() - before,
+        1,
+        "twenty callers, one token request"
+    );
+    assert!(
+        tokens.iter().all(|t| t == &tokens[0]),
+        "all print the same token"
+    );
+    assert_eq!(world.server.token_state(&tokens[0]), Some(TokenState::Live));
+
+    // Not due any more: the next caller gets the same token, and nothing is sent.
+    let out = client(&world, &["token", "crash0@example.com", "--min-ttl", "5m"])
+        .output()
+        .expect("token");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), tokens[0]);
+    assert_eq!(world.server.refresh_requests() - before, 1);
+
+    assert!(stop(agent).success(), "the agent exits cleanly on SIGTERM");
+
+    let engine = world.engine().await;
+    let lines: Vec<_> = engine
+        .activity(200)
+        .await
+        .expect("activity")
+        .into_iter()
+        .filter(|l| l.kind == "agent_request")
+        .collect();
+    let served: i64 = lines.iter().map(|l| l.count).sum();
+    assert_eq!(served, 21, "one line per request: {lines:#?}");
+    for line in &lines {
+        let message = line.message.as_deref().unwrap_or("");
+        assert!(
+            message.starts_with("token for ") && message.contains("signetctl (pid "),
+            "{message}"
+        );
+    }
+    let issued = world.server.issued_secrets();
+    let db = std::fs::read(world.data().join("signet.sqlite3")).expect("database");
+    let logs = std::fs::read(world.dir.path().join("crash-output.log")).unwrap_or_default();
+    for secret in issued {
+        let needle = secret.as_bytes();
+        for (what, hay) in [("database", &db), ("agent output", &logs)] {
+            assert!(
+                !hay.windows(needle.len()).any(|w| w == needle),
+                "a token is in the {what}"
+            );
+        }
+    }
+}
+
+/// The token written by a child's shell from its environment: `printf` is a builtin, so the
+/// token is in no process's arguments.
+const SHOW_TOKEN: &str = r#"printf %s "$TOK" > "$OUT"; for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f"; echo; done > "$OUT.cmdlines"; exit 7"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_header_and_kube_credential_hand_the_token_over_without_a_command_line() {
+    let world = World::start("agent-adapters").await;
+    one_account(&world, false).await;
+    let agent = start_agent(&world);
+    let out_file = world.dir.path().join("child-token");
+
+    let out = client(
+        &world,
+        &[
+            "exec",
+            "crash0@example.com",
+            "--env",
+            "TOK",
+            "--",
+            "sh",
+            "-c",
+            SHOW_TOKEN,
+        ],
+    )
+    .env("OUT", &out_file)
+    .output()
+    .expect("exec");
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "the command's exit code passes through: {}",
+        text(&out.stderr)
+    );
+    let token = std::fs::read_to_string(&out_file).expect("the child wrote its token");
+    assert_eq!(world.server.token_state(&token), Some(TokenState::Live));
+    let cmdlines = std::fs::read_to_string(out_file.with_extension("cmdlines")).expect("cmdlines");
+    assert!(
+        cmdlines.contains("signetctl exec"),
+        "the scan saw the processes"
+    );
+    assert!(!cmdlines.contains(&token), "a token is on a command line");
+
+    let out = client(&world, &["header", "crash0@example.com"])
+        .output()
+        .expect("header");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("Authorization: Bearer {token}")
+    );
+
+    let out = client(&world, &["kube-credential", "crash0@example.com"])
+        .output()
+        .expect("kube-credential");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cred: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(cred["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(cred["kind"], "ExecCredential");
+    assert_eq!(cred["status"]["token"], token.as_str());
+    let at = cred["status"]["expirationTimestamp"]
+        .as_str()
+        .expect("expiry");
+    assert!(
+        at.len() == 20 && at.as_bytes()[10] == b'T' && at.ends_with('Z'),
+        "RFC 3339 in UTC: {at}"
+    );
+
+    // A second agent for the same data folder says who serves.
+    let out = Command::new(env!("CARGO_BIN_EXE_signetctl"))
+        .arg("agent")
+        .env("SIGNET_CONFIG", world.config())
+        .env("SIGNET_DATA_DIR", world.data())
+        .env("SIGNET_KEYRING_NAMESPACE", &world.namespace)
+        .output()
+        .expect("second agent");
+    assert_eq!(out.status.code(), Some(5));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("already served by the headless agent") && said.contains("pid"),
+        "{said}"
+    );
+
+    // Unknown accounts and broken requests get one clear sentence.
+    let out = client(&world, &["token", "nobody@example.com"])
+        .output()
+        .expect("token");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("signetctl: "),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(stop(agent).success());
+}
+
+/// Sends one raw line to the socket, as `uid` when given, and returns the answer line.
+fn raw(socket: &Path, line: &str, uid: Option<u32>) -> String {
+    let script = format!(
+        "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect({socket:?})\ns.sendall({line:?}.encode()+b'\\n')\nsys.stdout.write(s.makefile().readline())\n",
+        socket = socket.display().to_string(),
+    );
+    let mut cmd = match uid {
+        Some(uid) => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                &format!("--reuid={uid}"),
+                &format!("--regid={uid}"),
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+                &script,
+            ]);
+            c
+        }
+        None => {
+            let mut c = Command::new("/usr/bin/python3");
+            c.args(["-c", &script]);
+            c
+        }
+    };
+    let out = cmd.output().expect("python3");
+    if !out.status.success() {
+        eprintln!("python3: {}", text(&out.stderr));
+    }
+    text(&out.stdout)
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn loosen(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_socket_is_private_and_refuses_other_users_and_bad_requests() {
+    let world = World::start("agent-socket").await;
+    one_account(&world, false).await;
+    let agent = start_agent(&world);
+    let socket = signet_core::agent::socket_path(&world.data());
+    let folder: PathBuf = socket.parent().expect("folder").to_owned();
+    assert_eq!(mode(&socket), 0o600, "the socket is the user's alone");
+    assert_eq!(mode(&folder), 0o700, "its folder too");
+
+    let hello = raw(&socket, r#"{"v":1,"op":"hello"}"#, None);
+    let hello: serde_json::Value = serde_json::from_str(&hello).expect("hello answer");
+    assert_eq!(hello["ok"], true);
+    assert_eq!(hello["agent"]["front"], "headless");
+
+    for (line, code) in [
+        ("not json", "bad_request"),
+        (r#"{"v":2,"op":"hello"}"#, "bad_request"),
+        (r#"{"v":1,"op":"launch"}"#, "bad_request"),
+        (r#"{"v":1,"op":"token","account":"nobody"}"#, "not_found"),
+    ] {
+        let answer: serde_json::Value =
+            serde_json::from_str(&raw(&socket, line, None)).expect("an answer");
+        assert_eq!(answer["ok"], false, "{line}");
+        assert_eq!(answer["error"]["code"], code, "{line}");
+    }
+
+    // Only the permissions keep another user out today; open them up and the agent itself
+    // still refuses a peer of another uid.
+    let mut dir = Some(folder.as_path());
+    while let Some(d) = dir {
+        if d == Path::new("/") || d == Path::new("/tmp") {
+            break;
+        }
+        loosen(d, 0o711);
+        dir = d.parent();
+    }
+    loosen(&socket, 0o666);
+    let refused = raw(&socket, r#"{"v":1,"op":"accounts"}"#, Some(65534));
+    let refused: serde_json::Value = serde_json::from_str(&refused)
+        .unwrap_or_else(|_| panic!("an answer for another user: {refused:?}"));
+    assert_eq!(refused["ok"], false);
+    assert_eq!(refused["error"]["code"], "denied");
+    assert!(refused.get("accounts").is_none());
+
+    // Subscribe: a status change arrives as a line, without a token.
+    let mut stream = std::os::unix::net::UnixStream::connect(&socket).expect("connect");
+    stream
+        .write_all(b"{\"v\":1,\"op\":\"subscribe\"}\n")
+        .expect("subscribe");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut lines = BufReader::new(stream.try_clone().expect("clone")).lines();
+    let first = lines.next().expect("a line").expect("read");
+    assert!(first.contains("\"ok\":true"), "{first}");
+    let out = client(
+        &world,
+        &["token", "crash0@example.com", "--min-ttl", "100d"],
+    )
+    .output()
+    .expect("token");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    let changed = lines.next().expect("an event").expect("read");
+    assert!(changed.contains("\"kind\":\"changed\""), "{changed}");
+    assert!(!changed.contains(&token), "a token in a status event");
+    drop(lines);
+    drop(stream);
+    assert!(stop(agent).success());
+}
