@@ -3,4 +3,4 @@
 /**
  * What happened.
  */
-export type ActivityKind = "sign_in" | "refresh" | "remove" | "remove_provider" | "create_space" | "send_message";
+export type ActivityKind = "sign_in" | "refresh" | "remove" | "remove_provider" | "create_space" | "send_message" | "agent_request";

@@ -4,4 +4,4 @@
  * Stable, closed set of error codes. The UI maps them to localized text; scripts map them to
  * exit codes. Never rename one: add a new one.
  */
-export type ErrorCode = "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "config" | "not_found" | "unknown_sign_in" | "sign_in_expired" | "provider_mismatch" | "issuer_mismatch" | "sign_in_cancelled" | "bad_callback" | "subject_mismatch" | "reauth_required" | "setup_problem" | "temporary" | "protocol" | "storage" | "scope_missing" | "action_refused" | "internal";
+export type ErrorCode = "keyring_unavailable" | "keyring_locked" | "keyring_timeout" | "config" | "not_found" | "unknown_sign_in" | "sign_in_expired" | "provider_mismatch" | "issuer_mismatch" | "sign_in_cancelled" | "bad_callback" | "subject_mismatch" | "reauth_required" | "setup_problem" | "temporary" | "protocol" | "storage" | "scope_missing" | "action_refused" | "denied" | "bad_request" | "internal";
