@@ -16,6 +16,8 @@ packages=(
   xdg-desktop-portal
   # the token agent's tests: a raw socket client run as another user (setpriv is util-linux's)
   python3-minimal util-linux
+  # the credential helper's test runs the real git over HTTP
+  git
 )
 missing=()
 for p in "${packages[@]}"; do

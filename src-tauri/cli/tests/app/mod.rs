@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod agent;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
