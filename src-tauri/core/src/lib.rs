@@ -24,6 +24,7 @@
 //! | [`watch::DatabaseWatch`] | other processes' commits → [`EngineEvent::ExternalChange`] | `Base`, the data folder |
 //! | [`keyring_watch::KeyringWatch`] | the keyring's state → [`EngineEvent::KeyringChanged`] | `Base`, the scheduler's wake-up |
 //! | [`batch::Batcher`] | engine events → batches for the window, the tray and notifications | an event subscription |
+//! | [`agent::Agent`] | the token agent's socket: programs ask it for tokens (docs/agent-protocol.md) | the [`Engine`] it answers with |
 //! | [`background::Background`] | the scheduler's loop and the two watches as tasks; dropping it stops them | those three services |
 
 pub mod accounts;
