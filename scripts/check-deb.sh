@@ -38,6 +38,12 @@ for size in 32x32 128x128 256x256@2 512x512; do
   [ -f "/usr/share/icons/hicolor/$size/apps/signet.png" ] || fail "no $size icon"
 done
 /usr/bin/signetctl --version >/dev/null || fail "signetctl is not installed with the app"
+unit=/usr/lib/systemd/user/signet-agent.service
+[ -f "$unit" ] || fail "no $unit: the headless agent has no systemd user unit"
+grep -qx 'ExecStart=/usr/bin/signetctl agent' "$unit" || fail "the unit does not start signetctl agent: $(grep ^ExecStart= "$unit")"
+grep -qx 'WantedBy=default.target' "$unit" || fail "the unit cannot be enabled for the user session"
+[ ! -e /etc/systemd/user/default.target.wants/signet-agent.service ] || fail "the unit is enabled by the package (it must stay off until the person enables it)"
+echo "deb: $unit (ExecStart=/usr/bin/signetctl agent, off until enabled)"
 echo "deb: menu entry $desktop (Exec=signet %u, MimeType x-scheme-handler/signet, icons 32/128/256/512), /usr/bin/signetctl"
 
 # The scheme's handler as xdg-open will resolve it, in a fresh profile, before the first launch.

@@ -88,6 +88,11 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
         )) {
             Ok(agent) => {
                 app.manage(agent);
+                // The agent's process runs the configuration's hooks, once per event.
+                let hooks = tauri::async_runtime::block_on(async {
+                    signet_core::hooks::Hooks::start(engine.clone())
+                });
+                app.manage(hooks);
             }
             Err(e) => tracing::warn!(code = e.code.as_str(), "{}", e.message),
         }

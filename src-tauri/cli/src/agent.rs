@@ -202,6 +202,7 @@ pub async fn serve(config: &Path) -> Result<(), Error> {
     let data_dir = signet_core::engine::default_data_dir();
     let engine = open(config).await?;
     let agent = Agent::start(engine.clone(), &data_dir, Front::Headless).await?;
+    let hooks = signet_core::hooks::Hooks::start(engine.clone());
     let background =
         engine.start_background(&tokio::runtime::Handle::current(), Duration::from_secs(2));
     esay!(
@@ -210,6 +211,7 @@ pub async fn serve(config: &Path) -> Result<(), Error> {
     );
     stopped().await;
     drop(agent);
+    drop(hooks);
     background.join().await;
     let report = engine.quit().await;
     engine.store().close().await;

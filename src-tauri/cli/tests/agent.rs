@@ -192,7 +192,7 @@ async fn exec_header_and_kube_credential_hand_the_token_over_without_a_command_l
 /// Sends one raw line to the socket, as `uid` when given, and returns the answer line.
 fn raw(socket: &Path, line: &str, uid: Option<u32>) -> String {
     let script = format!(
-        "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect({socket:?})\ns.sendall({line:?}.encode()+b'\\n')\nsys.stdout.write(s.makefile().readline())\n",
+        "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect({socket:?})\ntry:\n    s.sendall({line:?}.encode()+b'\\n')\nexcept BrokenPipeError:\n    pass\nsys.stdout.write(s.makefile().readline())\n",
         socket = socket.display().to_string(),
     );
     let mut cmd = match uid {

@@ -74,7 +74,7 @@ impl Batch {
             EngineEvent::AccountChanged { account_id } if !removed.contains(&account_id) => {
                 changed.insert(account_id);
             }
-            EngineEvent::AccountChanged { .. } => {}
+            EngineEvent::AccountChanged { .. } | EngineEvent::Refreshed { .. } => {}
             EngineEvent::AccountRemoved { account_id } => {
                 changed.remove(&account_id);
                 removed.insert(account_id);

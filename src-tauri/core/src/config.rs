@@ -220,6 +220,20 @@ impl Default for RefreshConfig {
     }
 }
 
+/// `[hooks]`: commands the process serving the token agent (the app, or `signetctl agent`) runs
+/// with `sh -c` on account events. The account is in `SIGNET_ACCOUNT`, `SIGNET_ACCOUNT_ID`,
+/// `SIGNET_PROVIDER` and `SIGNET_EVENT`; never a token.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HooksConfig {
+    /// After a refresh stored new tokens.
+    pub refreshed: Option<String>,
+    /// When an account needs signing in again.
+    pub sign_in_needed: Option<String>,
+    /// After an account was removed.
+    pub removed: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -227,6 +241,8 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
     #[serde(default)]
     pub refresh: RefreshConfig,
+    #[serde(default)]
+    pub hooks: HooksConfig,
     /// Where the file was read from (not part of the file).
     #[serde(skip)]
     pub path: PathBuf,

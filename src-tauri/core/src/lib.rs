@@ -25,6 +25,7 @@
 //! | [`keyring_watch::KeyringWatch`] | the keyring's state → [`EngineEvent::KeyringChanged`] | `Base`, the scheduler's wake-up |
 //! | [`batch::Batcher`] | engine events → batches for the window, the tray and notifications | an event subscription |
 //! | [`agent::Agent`] | the token agent's socket: programs ask it for tokens (docs/agent-protocol.md) | the [`Engine`] it answers with |
+//! | [`hooks::Hooks`] | the configuration's `[hooks]` commands, run on account events (also those of other processes) | the [`Engine`]'s events |
 //! | [`background::Background`] | the scheduler's loop and the two watches as tasks; dropping it stops them | those three services |
 
 pub mod accounts;
@@ -46,6 +47,7 @@ pub mod error;
 pub mod flow;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hooks;
 pub mod http;
 pub mod keyring_health;
 pub mod keyring_watch;

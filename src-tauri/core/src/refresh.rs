@@ -274,6 +274,7 @@ impl Refresher {
                     tokens_from_grant(&grant, Some(&old), provider.default_refresh_lifetime(), now);
                 self.persist(&row, &tokens, ActivityOutcome::Refreshed, true)
                     .await?;
+                self.base.emit(EngineEvent::Refreshed { account_id: id });
                 if let Some(profile) = &grant.profile {
                     crate::profiles::store_profile(&self.base, id, profile).await?;
                 } else if provider.capabilities().balance {

@@ -18,6 +18,9 @@ pub enum EngineEvent {
     AccountChanged { account_id: i64 },
     #[serde(rename_all = "camelCase")]
     AccountRemoved { account_id: i64 },
+    /// A refresh brought the account new tokens (also sent as `AccountChanged`).
+    #[serde(rename_all = "camelCase")]
+    Refreshed { account_id: i64 },
     /// Something the person should be told outside the window (a notification).
     #[serde(rename_all = "camelCase")]
     Alert {

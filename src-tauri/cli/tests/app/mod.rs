@@ -63,6 +63,11 @@ impl World {
     /// A provider with single-use refresh tokens (reuse revokes the grant), its configuration
     /// (client secret from the environment, a generous rate limit) and an empty data folder.
     pub async fn start(name: &str) -> World {
+        World::start_with(name, signet_testkit::ServerConfig::oidc()).await
+    }
+
+    /// [`World::start`] with a provider configured by `server`.
+    pub async fn start_with(name: &str, server: signet_testkit::ServerConfig) -> World {
         // One variable per world: tests of one file run at once, and the environment is shared.
         let secret_var = format!(
             "SIGNET_TEST_SECRET_{}",
@@ -71,7 +76,7 @@ impl World {
         let world = World {
             dir: tempfile::tempdir().expect("tempdir"),
             namespace: format!("{name}-{}", std::process::id()),
-            server: OAuthServer::start(signet_testkit::ServerConfig::oidc()).await,
+            server: OAuthServer::start(server).await,
         };
         std::fs::write(
             world.config(),

@@ -18,6 +18,9 @@ use crate::refresh::FreshToken;
 use crate::secret::Secret;
 use crate::views::EngineEvent;
 
+/// How long a refused peer may take to send its request before it is answered anyway.
+const REFUSE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Which front end serves the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Front {
@@ -194,11 +197,15 @@ async fn serve(stream: UnixStream, ctx: Arc<Ctx>) {
         }
     };
     let (reader, mut writer) = stream.into_split();
+    let mut reader = BufReader::new(reader);
     if peer.uid != ctx.uid {
         tracing::warn!(
             uid = peer.uid,
             "agent: a program of another user was refused"
         );
+        // Its request is read (and not looked at) first, so the answer is not lost to a
+        // connection closed while the client was still writing.
+        let _ = tokio::time::timeout(REFUSE_AFTER, read_line(&mut reader)).await;
         let refused = Error::new(
             ErrorCode::Denied,
             "Signet's token agent serves only the user it runs as.",
@@ -206,7 +213,6 @@ async fn serve(stream: UnixStream, ctx: Arc<Ctx>) {
         let _ = write_answer(&mut writer, &Answer::failed(refused)).await;
         return;
     }
-    let mut reader = BufReader::new(reader);
     loop {
         let line = match read_line(&mut reader).await {
             Ok(Some(line)) => line,

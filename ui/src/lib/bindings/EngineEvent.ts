@@ -7,7 +7,7 @@ import type { KeyringStatus } from "./KeyringStatus";
  * What the engine tells its listeners (the desktop shell forwards these to the UI).
  * Never carries a token or secret.
  */
-export type EngineEvent = { "type": "accountChanged", accountId: number, } | { "type": "accountRemoved", accountId: number, } | { "type": "alert", accountId: number, kind: AlertKind, 
+export type EngineEvent = { "type": "accountChanged", accountId: number, } | { "type": "accountRemoved", accountId: number, } | { "type": "refreshed", accountId: number, } | { "type": "alert", accountId: number, kind: AlertKind, 
 /**
  * How the account is named ("name <email> (provider)").
  */
