@@ -28,6 +28,7 @@ macro_rules! command_names {
     };
 }
 
+mod agent;
 mod commands;
 mod deeplink;
 mod display;

@@ -76,27 +76,7 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
     ));
 
     // The token agent: other programs ask this Signet for tokens (docs/agent-protocol.md).
-    // Another agent (a headless `signetctl agent`) may already serve: the window works anyway.
-    #[cfg(unix)]
-    {
-        let data_dir = signet_core::engine::default_data_dir();
-        let front = signet_core::agent::Front::App;
-        match tauri::async_runtime::block_on(signet_core::agent::Agent::start(
-            engine.clone(),
-            &data_dir,
-            front,
-        )) {
-            Ok(agent) => {
-                app.manage(agent);
-                // The agent's process runs the configuration's hooks, once per event.
-                let hooks = tauri::async_runtime::block_on(async {
-                    signet_core::hooks::Hooks::start(engine.clone())
-                });
-                app.manage(hooks);
-            }
-            Err(e) => tracing::warn!(code = e.code.as_str(), "{}", e.message),
-        }
-    }
+    crate::agent::serve(engine.clone());
 
     crate::deeplink::install(app);
 

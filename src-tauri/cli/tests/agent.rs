@@ -12,7 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use app::agent::{client, one_account, start_agent, stop, text};
-use app::World;
+use app::{World, Xvfb};
 use signet_testkit::TokenState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,6 +92,115 @@ async fn twenty_callers_get_one_refresh_from_the_agent_and_the_log_names_them() 
             );
         }
     }
+}
+
+/// The app is one instance per user (a second one hands its arguments over and exits): the
+/// tests that start it take turns.
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The desktop app serves the agent: its own start-up refresh of a due account is held at the
+/// provider while twenty `signetctl token` processes ask for the same account; when the answer
+/// comes, all twenty print the token it brought, and the provider saw one token request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_serves_the_agent_and_twenty_callers_share_its_refresh() {
+    let _one_app = ONE_APP.lock().await;
+    let xvfb = Xvfb::start();
+    let world = World::start("agent-app").await;
+    one_account(&world, true).await;
+    let before = world.server.refresh_requests();
+    let hold = world.server.hold_token_responses();
+    let app = world.app(&xvfb);
+    let socket = signet_core::agent::socket_path(&world.data());
+    let started = std::time::Instant::now();
+    while !socket.exists() || world.server.refresh_requests() == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the app never served the agent and refreshed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let callers: Vec<Child> = (0..20)
+        .map(|_| {
+            client(&world, &["token", "crash0@example.com"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("signetctl token")
+        })
+        .collect();
+    // Every caller is waiting for the account's refresh before the answer is let through.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    hold.release();
+    let tokens: Vec<String> = callers
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().expect("wait");
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            text(&o.stdout).trim().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        world.server.refresh_requests() - before,
+        1,
+        "one token request"
+    );
+    assert!(
+        tokens.iter().all(|t| t == &tokens[0]),
+        "all print the same token"
+    );
+    assert_eq!(world.server.token_state(&tokens[0]), Some(TokenState::Live));
+    let status = stop(app);
+    assert!(status.success() || status.code().is_none(), "{status:?}");
+}
+
+/// One agent per data folder, handed over: the app started while `signetctl agent` serves says
+/// so in its log, and serves as soon as the headless agent stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_takes_the_agent_over_when_the_headless_one_stops() {
+    let _one_app = ONE_APP.lock().await;
+    let xvfb = Xvfb::start();
+    let world = World::start("agent-handover").await;
+    one_account(&world, false).await;
+    let headless = start_agent(&world);
+    let app = world.app(&xvfb);
+    let log = world.dir.path().join("crash-output.log");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("already served by the headless agent")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the app never said who serves: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let socket = signet_core::agent::socket_path(&world.data());
+    let front = |answer: String| -> String {
+        serde_json::from_str::<serde_json::Value>(&answer)
+            .ok()
+            .and_then(|v| v["agent"]["front"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        front(raw(&socket, r#"{"v":1,"op":"hello"}"#, None)),
+        "headless"
+    );
+    assert!(stop(headless).success());
+    let stopped = std::time::Instant::now();
+    while front(raw(&socket, r#"{"v":1,"op":"hello"}"#, None)) != "app" {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(30),
+            "the app did not take the agent over"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let out = client(&world, &["token", "crash0@example.com"])
+        .output()
+        .expect("token");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let _ = stop(app);
 }
 
 /// The token written by a child's shell from its environment: `printf` is a builtin, so the
