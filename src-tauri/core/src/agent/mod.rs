@@ -37,3 +37,21 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     };
     dir.join(format!("agent-{id}.sock"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_data_folder_has_its_own_socket() {
+        let a = socket_path(Path::new("/home/u/.local/share/signet"));
+        let b = socket_path(Path::new("/tmp/other-signet"));
+        assert_ne!(a, b);
+        assert_eq!(a, socket_path(Path::new("/home/u/.local/share/signet")));
+        let name = a.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(
+            name.starts_with("agent-") && name.ends_with(".sock") && name.len() == 27,
+            "{name}"
+        );
+    }
+}

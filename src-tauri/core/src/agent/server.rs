@@ -423,3 +423,62 @@ async fn subscribe(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_are_read_whole_and_an_overlong_one_is_refused() {
+        let input: &[u8] = b"{\"v\":1,\"op\":\"hello\"}\r\nsecond\nlast-without-newline";
+        let mut reader = BufReader::new(input);
+        assert_eq!(
+            read_line(&mut reader).await.expect("read").as_deref(),
+            Some("{\"v\":1,\"op\":\"hello\"}")
+        );
+        assert_eq!(
+            read_line(&mut reader).await.expect("read").as_deref(),
+            Some("second")
+        );
+        assert_eq!(
+            read_line(&mut reader).await.expect("read").as_deref(),
+            Some("last-without-newline")
+        );
+        assert_eq!(read_line(&mut reader).await.expect("end"), None);
+
+        let long = vec![b'x'; MAX_LINE + 10];
+        let mut reader = BufReader::new(long.as_slice());
+        let e = read_line(&mut reader).await.expect_err("too long");
+        assert_eq!(e.code, ErrorCode::BadRequest);
+    }
+
+    #[test]
+    fn requests_name_their_version_and_an_op_this_agent_knows() {
+        let ok = parse(r#"{"v":1,"op":"token","account":"a@b","min_ttl_secs":60,"extra":1}"#)
+            .expect("unknown fields are ignored");
+        assert!(matches!(
+            ok.op,
+            Op::Token {
+                min_ttl_secs: 60,
+                ..
+            }
+        ));
+        for bad in [
+            r#"{"op":"hello"}"#,
+            r#"{"v":2,"op":"hello"}"#,
+            r#"{"v":1,"op":"delete_everything"}"#,
+            r#"{"v":1,"op":"token"}"#,
+            "[1,2]",
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert_eq!(e.code, ErrorCode::BadRequest, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_rejected_token_never_shows_in_debug_output() {
+        let op = parse(r#"{"v":1,"op":"rejected","account":"a","token":"ya29.secret-value"}"#)
+            .expect("parse");
+        assert!(!format!("{op:?}").contains("secret-value"));
+    }
+}
