@@ -209,7 +209,7 @@ pub async fn serve(config: &Path) -> Result<(), Error> {
         "signetctl: Signet's token agent serves on {} (Ctrl-C or SIGTERM stops it).",
         agent.path().display()
     );
-    stopped().await;
+    crate::accounts::interrupted().await;
     drop(agent);
     drop(hooks);
     background.join().await;
@@ -221,20 +221,4 @@ pub async fn serve(config: &Path) -> Result<(), Error> {
         report.still_waiting
     );
     Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

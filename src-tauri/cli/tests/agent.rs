@@ -8,7 +8,7 @@ mod app;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use app::agent::{client, one_account, start_agent, stop, text};
@@ -22,43 +22,14 @@ async fn twenty_callers_get_one_refresh_from_the_agent_and_the_log_names_them() 
     let agent = start_agent(&world);
     let before = world.server.refresh_requests();
 
-    let callers: Vec<Child> = (0..20)
-        .map(|_| {
-            client(&world, &["token", "crash0@example.com"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("signetctl token")
-        })
-        .collect();
-    let outputs: Vec<Output> = callers
-        .into_iter()
-        .map(|c| c.wait_with_output().expect("wait"))
-        .collect();
-    let tokens: Vec<String> = outputs
-        .iter()
-        .map(|o| {
-            assert!(o.status.success(), "{}", text(&o.stderr));
-            text(&o.stdout).trim().to_owned()
-        })
-        .collect();
-    assert_eq!(
-        world.server.refresh_requests() - before,
-        1,
-        "twenty callers, one token request"
-    );
-    assert!(
-        tokens.iter().all(|t| t == &tokens[0]),
-        "all print the same token"
-    );
-    assert_eq!(world.server.token_state(&tokens[0]), Some(TokenState::Live));
+    let token = one_refresh_one_token(&world, twenty_callers(&world), before);
 
     // Not due any more: the next caller gets the same token, and nothing is sent.
     let out = client(&world, &["token", "crash0@example.com", "--min-ttl", "5m"])
         .output()
         .expect("token");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), tokens[0]);
+    assert_eq!(text(&out.stdout).trim(), token);
     assert_eq!(world.server.refresh_requests() - before, 1);
 
     assert!(stop(agent).success(), "the agent exits cleanly on SIGTERM");
@@ -94,6 +65,43 @@ async fn twenty_callers_get_one_refresh_from_the_agent_and_the_log_names_them() 
     }
 }
 
+/// Starts twenty `signetctl token` processes for the account at once.
+fn twenty_callers(world: &World) -> Vec<Child> {
+    (0..20)
+        .map(|_| {
+            client(world, &["token", "crash0@example.com"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("signetctl token")
+        })
+        .collect()
+}
+
+/// What the callers printed, once all have ended; asserts one token request since `before`,
+/// and that all of them printed the same live token.
+fn one_refresh_one_token(world: &World, callers: Vec<Child>, before: usize) -> String {
+    let tokens: Vec<String> = callers
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().expect("wait");
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            text(&o.stdout).trim().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        world.server.refresh_requests() - before,
+        1,
+        "twenty callers, one token request"
+    );
+    assert!(
+        tokens.iter().all(|t| t == &tokens[0]),
+        "all print the same token"
+    );
+    assert_eq!(world.server.token_state(&tokens[0]), Some(TokenState::Live));
+    tokens[0].clone()
+}
+
 /// The app is one instance per user (a second one hands its arguments over and exits): the
 /// tests that start it take turns.
 static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -119,36 +127,11 @@ async fn the_app_serves_the_agent_and_twenty_callers_share_its_refresh() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let callers: Vec<Child> = (0..20)
-        .map(|_| {
-            client(&world, &["token", "crash0@example.com"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("signetctl token")
-        })
-        .collect();
+    let callers = twenty_callers(&world);
     // Every caller is waiting for the account's refresh before the answer is let through.
     tokio::time::sleep(Duration::from_millis(500)).await;
     hold.release();
-    let tokens: Vec<String> = callers
-        .into_iter()
-        .map(|c| {
-            let o = c.wait_with_output().expect("wait");
-            assert!(o.status.success(), "{}", text(&o.stderr));
-            text(&o.stdout).trim().to_owned()
-        })
-        .collect();
-    assert_eq!(
-        world.server.refresh_requests() - before,
-        1,
-        "one token request"
-    );
-    assert!(
-        tokens.iter().all(|t| t == &tokens[0]),
-        "all print the same token"
-    );
-    assert_eq!(world.server.token_state(&tokens[0]), Some(TokenState::Live));
+    one_refresh_one_token(&world, callers, before);
     let status = stop(app);
     assert!(status.success() || status.code().is_none(), "{status:?}");
 }

@@ -8,29 +8,16 @@ mod app;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::agent::{client, one_account, stop, text};
+use app::agent::{client, one_account, start_agent_with, stop, text};
 use app::World;
 use signet_core::Status;
 use signet_testkit::{Fault, ServerConfig, TokenState};
 
 /// `signetctl agent` with no display at all, as under systemd on a server.
 fn headless_agent(world: &World) -> std::process::Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_signetctl"));
-    cmd.arg("agent")
-        .env("SIGNET_LOG", "info")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY");
-    let child = world.with_env(cmd);
-    let socket = signet_core::agent::socket_path(&world.data());
-    let started = Instant::now();
-    while !socket.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the agent never served"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
+    start_agent_with(world, |cmd| {
+        cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    })
 }
 
 async fn wait_for_refreshes(world: &World, n: usize, within: Duration) {

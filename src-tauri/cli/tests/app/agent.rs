@@ -25,8 +25,14 @@ pub fn client(world: &World, args: &[&str]) -> Command {
 
 /// Starts `signetctl agent` in the world and waits until it serves.
 pub fn start_agent(world: &World) -> Child {
+    start_agent_with(world, |_| {})
+}
+
+/// [`start_agent`] with its command changed by `adjust` first (its environment, say).
+pub fn start_agent_with(world: &World, adjust: impl FnOnce(&mut Command)) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_signetctl"));
     cmd.arg("agent").env("SIGNET_LOG", "info");
+    adjust(&mut cmd);
     let child = world.with_env(cmd);
     let socket = signet_core::agent::socket_path(&world.data());
     let started = Instant::now();

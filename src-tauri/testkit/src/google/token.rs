@@ -6,23 +6,8 @@ use serde_json::{json, Value};
 
 use super::common::{error, has, profile_claims, OIDC};
 use crate::http::{token_json, Req, Resp};
+use crate::oidc::{CODE_FIELDS, REFRESH_FIELDS};
 use crate::state::{CodeExchange, GrantError, Issued, Shared};
-
-const CODE_FIELDS: &[&str] = &[
-    "grant_type",
-    "code",
-    "redirect_uri",
-    "client_id",
-    "client_secret",
-    "code_verifier",
-];
-const REFRESH_FIELDS: &[&str] = &[
-    "grant_type",
-    "refresh_token",
-    "client_id",
-    "client_secret",
-    "scope",
-];
 
 /// Records a violation (`what`) and answers with Google's error.
 fn refuse(shared: &Shared, status: StatusCode, code: &str, description: &str, what: &str) -> Resp {

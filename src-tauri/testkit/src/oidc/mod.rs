@@ -16,7 +16,7 @@ use crate::state::Shared;
 use crate::tokens::random_b64url;
 use crate::types::{ServerConfig, User};
 
-pub(crate) use site::{Oidc, Site};
+pub(crate) use site::{Oidc, Site, CODE_FIELDS, REFRESH_FIELDS};
 
 /// The generic dialect: a provider at the conventional paths, its own base URL as issuer.
 pub(crate) static GENERIC: Oidc = Oidc {

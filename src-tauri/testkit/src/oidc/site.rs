@@ -9,6 +9,24 @@ use crate::protocol::Endpoints;
 use crate::state::{Issued, Shared};
 use crate::tokens::{jwt_hs256, unix_now};
 
+/// The fields a token request may carry: the authorization_code grant (RFC 6749 §4.1.3, PKCE's
+/// `code_verifier`) and the refresh grant (§6), client authentication in the body included.
+pub(crate) const CODE_FIELDS: &[&str] = &[
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "client_id",
+    "client_secret",
+    "code_verifier",
+];
+pub(crate) const REFRESH_FIELDS: &[&str] = &[
+    "grant_type",
+    "refresh_token",
+    "client_id",
+    "client_secret",
+    "scope",
+];
+
 /// The paths of an OpenID Connect provider, and its issuer.
 pub(crate) struct Site {
     /// The `iss` it names; `None`: the server's base URL.

@@ -5,26 +5,11 @@ use http::header::WWW_AUTHENTICATE;
 use http::StatusCode;
 use serde_json::{json, Value};
 
-use super::site::Oidc;
+use super::site::{Oidc, CODE_FIELDS, REFRESH_FIELDS};
 use crate::http::{json as json_resp, response, token_json, with_header, Req, Resp};
 use crate::state::{Issued, Shared};
 use crate::types::ClientAuth;
 
-const CODE_FIELDS: &[&str] = &[
-    "grant_type",
-    "code",
-    "redirect_uri",
-    "client_id",
-    "client_secret",
-    "code_verifier",
-];
-const REFRESH_FIELDS: &[&str] = &[
-    "grant_type",
-    "refresh_token",
-    "client_id",
-    "client_secret",
-    "scope",
-];
 const REVOKE_FIELDS: &[&str] = &["token", "token_type_hint", "client_id", "client_secret"];
 
 /// An RFC 6749 §5.2 error body.
