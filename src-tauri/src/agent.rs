@@ -20,7 +20,7 @@ pub(crate) fn serve(engine: Engine) {
             if engine.quitting() {
                 return;
             }
-            match Agent::start(engine.clone(), &data_dir, Front::App).await {
+            match Agent::start(engine.clone(), &data_dir, Front::App, None).await {
                 Ok(agent) => {
                     if told {
                         tracing::info!("the app took the token agent over");

@@ -6,7 +6,7 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-use signet_core::agent::{Agent, AgentClient, Front};
+use signet_core::agent::{Agent, AgentClient, Front, Policy};
 use signet_core::{Config, Engine, EngineOptions, Error, ErrorCode, FreshToken, Secret, Vault};
 
 /// How a token is asked for: which account, and how long it must still live.
@@ -201,7 +201,7 @@ fn attribute<'a>(given: &'a [(String, String)], key: &str) -> Option<&'a str> {
 pub async fn serve(config: &Path) -> Result<(), Error> {
     let data_dir = signet_core::engine::default_data_dir();
     let engine = open(config).await?;
-    let agent = Agent::start(engine.clone(), &data_dir, Front::Headless).await?;
+    let agent = Agent::start(engine.clone(), &data_dir, Front::Headless, None).await?;
     let hooks = signet_core::hooks::Hooks::start(engine.clone());
     let background =
         engine.start_background(&tokio::runtime::Handle::current(), Duration::from_secs(2));
@@ -221,4 +221,98 @@ pub async fn serve(config: &Path) -> Result<(), Error> {
         report.still_waiting
     );
     Ok(())
+}
+
+/// `signetctl policy ACCOUNT allow|ask|deny`.
+pub async fn set_policy(engine: &Engine, account: &str, policy: &str) -> Result<(), Error> {
+    let policy = Policy::parse(policy)?;
+    let row = engine.resolve(account).await?;
+    engine.set_agent_policy(row.id, policy).await?;
+    let what = match policy {
+        Policy::Allow => "every program of yours may get its token from Signet",
+        Policy::Ask => "Signet asks you (in the app) before a program gets its token",
+        Policy::Deny => "no program gets its token from Signet",
+    };
+    say!("{}: {what}.", row.label());
+    Ok(())
+}
+
+/// What `signetctl grants` does.
+#[derive(clap::Subcommand)]
+pub enum GrantAction {
+    /// List the decisions (of one account, or all).
+    List { account: Option<String> },
+    /// Let PROGRAM (its executable's full path) use ACCOUNT without asking.
+    Allow { account: String, program: String },
+    /// Refuse PROGRAM the use of ACCOUNT without asking.
+    Deny { account: String, program: String },
+    /// Forget the decision: PROGRAM is asked about again.
+    Revoke { account: String, program: String },
+}
+
+/// `signetctl grants [list [ACCOUNT] | allow | deny | revoke ACCOUNT PROGRAM]`.
+pub async fn grants(engine: &Engine, action: Option<GrantAction>, json: bool) -> Result<(), Error> {
+    match action.unwrap_or(GrantAction::List { account: None }) {
+        GrantAction::List { account } => {
+            let id = match account {
+                Some(a) => Some(engine.resolve(&a).await?.id),
+                None => None,
+            };
+            let grants = engine.agent_grants(id).await?;
+            if json {
+                say!(
+                    "{}",
+                    serde_json::to_string_pretty(&grants).unwrap_or_default()
+                );
+                return Ok(());
+            }
+            if grants.is_empty() {
+                say!("No decisions yet: under `ask`, the app asks for each program.");
+            }
+            for g in grants {
+                let account = engine
+                    .account(g.account_id)
+                    .await
+                    .map(|a| a.email.unwrap_or(a.display_name))
+                    .unwrap_or_else(|_| g.account_id.to_string());
+                say!("{account}\t{}\t{}", g.decision, g.program);
+            }
+            Ok(())
+        }
+        GrantAction::Allow { account, program } | GrantAction::Deny { account, program }
+            if !program.starts_with('/') =>
+        {
+            let _ = account;
+            Err(Error::config(format!(
+                "\"{program}\" is not a full path; programs are known by their executable, such as /usr/bin/git."
+            )))
+        }
+        GrantAction::Allow { account, program } => {
+            let row = engine.resolve(&account).await?;
+            engine.set_agent_grant(row.id, &program, true).await?;
+            say!("{program} may use {} without asking.", row.label());
+            Ok(())
+        }
+        GrantAction::Deny { account, program } => {
+            let row = engine.resolve(&account).await?;
+            engine.set_agent_grant(row.id, &program, false).await?;
+            say!("{program} is refused {} without asking.", row.label());
+            Ok(())
+        }
+        GrantAction::Revoke { account, program } => {
+            let row = engine.resolve(&account).await?;
+            if engine.revoke_agent_grant(row.id, &program).await? {
+                say!(
+                    "Forgot the decision for {program} on {}: it is asked about again.",
+                    row.label()
+                );
+                Ok(())
+            } else {
+                Err(Error::not_found(format!(
+                    "There is no decision for {program} on {}.",
+                    row.label()
+                )))
+            }
+        }
+    }
 }

@@ -173,6 +173,14 @@ enum Command {
         /// get | store | erase (git passes it).
         operation: String,
     },
+    /// Whether programs may get an account's token from the token agent: allow (the default),
+    /// ask (the app asks you for each program) or deny.
+    Policy { account: String, policy: String },
+    /// The decisions remembered for programs under `ask`: list them, or allow, deny or forget one.
+    Grants {
+        #[command(subcommand)]
+        action: Option<agent::GrantAction>,
+    },
     /// Serve the token agent with no window (SSH sessions, servers): keeps every account fresh
     /// and answers other programs, until Ctrl-C or SIGTERM.
     Agent,
@@ -460,5 +468,7 @@ async fn run_with_engine(cli: Cli, path: std::path::PathBuf) -> Result<(), Error
         | Command::Agent => Ok(()),
         Command::Refresh { account, all } => accounts::refresh(&engine, account, all).await,
         Command::Remove { account } => accounts::remove(&engine, &account).await,
+        Command::Policy { account, policy } => agent::set_policy(&engine, &account, &policy).await,
+        Command::Grants { action } => agent::grants(&engine, action, cli.json).await,
     }
 }

@@ -186,6 +186,91 @@ async fn the_app_takes_the_agent_over_when_the_headless_one_stops() {
     let _ = stop(app);
 }
 
+/// `signetctl` with the world's own keyring and configuration (to change policies).
+fn owner(world: &World, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_signetctl"))
+        .args(args)
+        .env("SIGNET_CONFIG", world.config())
+        .env("SIGNET_DATA_DIR", world.data())
+        .env("SIGNET_KEYRING_NAMESPACE", &world.namespace)
+        .output()
+        .expect("signetctl")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_and_remembered_decisions_decide_which_programs_get_the_token() {
+    let world = World::start("agent-policy").await;
+    one_account(&world, false).await;
+    let agent = start_agent(&world);
+    let me = std::fs::canonicalize(env!("CARGO_BIN_EXE_signetctl")).expect("path");
+    let me = me.to_str().expect("utf-8");
+    let token = |world: &World| {
+        client(world, &["token", "crash0@example.com"])
+            .output()
+            .expect("token")
+    };
+    let refused = |out: &std::process::Output, words: &str| {
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "no token printed");
+        let said = text(&out.stderr);
+        assert!(said.contains(words), "{said}");
+    };
+
+    let out = owner(&world, &["policy", "crash0@example.com", "deny"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    refused(&token(&world), "policy is deny");
+
+    // Under `ask` a headless agent has nobody to ask: it refuses and says how to allow.
+    assert!(owner(&world, &["policy", "crash0@example.com", "ask"])
+        .status
+        .success());
+    refused(&token(&world), "no window to ask in");
+    let out = owner(&world, &["grants", "allow", "crash0@example.com", me]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = token(&world);
+    assert!(out.status.success(), "allowed: {}", text(&out.stderr));
+    let out = owner(&world, &["grants"]);
+    assert!(
+        text(&out.stdout).contains(&format!("crash0@example.com\tallow\t{me}")),
+        "{}",
+        text(&out.stdout)
+    );
+
+    assert!(owner(&world, &["grants", "deny", "crash0@example.com", me])
+        .status
+        .success());
+    refused(&token(&world), "You refused");
+    assert!(
+        owner(&world, &["grants", "revoke", "crash0@example.com", me])
+            .status
+            .success()
+    );
+    refused(&token(&world), "no window to ask in");
+    let out = owner(&world, &["grants", "allow", "crash0@example.com", "git"]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "a program is named by its full path"
+    );
+
+    assert!(owner(&world, &["policy", "crash0@example.com", "allow"])
+        .status
+        .success());
+    assert!(token(&world).status.success());
+    assert!(stop(agent).success());
+
+    let engine = world.engine().await;
+    let denied = engine
+        .activity(50)
+        .await
+        .expect("activity")
+        .into_iter()
+        .filter(|l| l.kind == "agent_request" && l.code.as_deref() == Some("denied"))
+        .map(|l| l.count)
+        .sum::<i64>();
+    assert_eq!(denied, 4, "each refusal is in the Activity log");
+}
+
 /// The token written by a child's shell from its environment: `printf` is a builtin, so the
 /// token is in no process's arguments.
 const SHOW_TOKEN: &str = r#"printf %s "$TOK" > "$OUT"; for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f"; echo; done > "$OUT.cmdlines"; exit 7"#;

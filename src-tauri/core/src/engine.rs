@@ -319,6 +319,39 @@ impl Engine {
     pub async fn token_rejected(&self, id: i64, token: &Secret) -> Result<FreshToken> {
         self.inner.refresher.token_rejected(id, token).await
     }
+    /// The token agent's policy for an account: `allow`, `ask` or `deny`.
+    pub async fn agent_policy(&self, id: i64) -> Result<String> {
+        self.base().store.agent_policy(id).await
+    }
+    pub async fn set_agent_policy(&self, id: i64, policy: crate::agent::Policy) -> Result<()> {
+        self.base()
+            .store
+            .set_agent_policy(id, policy.as_str())
+            .await?;
+        self.base()
+            .emit(EngineEvent::AccountChanged { account_id: id });
+        Ok(())
+    }
+    /// The decision remembered for `program` on account `id`: `allow`, `deny` or none.
+    pub async fn agent_grant(&self, id: i64, program: &str) -> Result<Option<String>> {
+        self.base().store.grant(id, program).await
+    }
+    pub async fn set_agent_grant(&self, id: i64, program: &str, allow: bool) -> Result<()> {
+        let decision = if allow { "allow" } else { "deny" };
+        let now = self.now();
+        self.base()
+            .store
+            .set_grant(id, program, decision, now)
+            .await
+    }
+    pub async fn revoke_agent_grant(&self, id: i64, program: &str) -> Result<bool> {
+        self.base().store.revoke_grant(id, program).await
+    }
+    /// The decisions remembered for programs (of one account, or all), newest first.
+    pub async fn agent_grants(&self, id: Option<i64>) -> Result<Vec<crate::store::GrantRow>> {
+        self.base().store.grants(id).await
+    }
+
     /// Records in the activity log that a program (`who`: its path and pid) asked the token
     /// agent for `account_id` (`what`: the request), and how it ended. Never a token.
     pub async fn log_agent_request(

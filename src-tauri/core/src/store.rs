@@ -13,8 +13,11 @@ use sqlx::{FromRow, SqlitePool};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 
+mod grants;
 mod group;
 mod history;
+
+pub use grants::GrantRow;
 use group::{Arg, GroupCommit, GroupRead, Write};
 
 /// Where an account stands, as the person sees it.

@@ -4,7 +4,9 @@
 //!
 //! - [`protocol`]: the wire format, one JSON request and answer per line (docs/agent-protocol.md);
 //! - `server`: [`Agent`], served by the app or by `signetctl agent`, one per user and data folder;
-//! - `client`: [`AgentClient`], what `signetctl` asks with.
+//! - `client`: [`AgentClient`], what `signetctl` asks with;
+//! - [`policy`]: who may have a token — each account's `allow`, `ask` or `deny`, the decisions
+//!   remembered per program, and the [`Prompter`] that asks the person (the app's dialog).
 //!
 //! The socket is `$XDG_RUNTIME_DIR/signet/agent-<id>.sock` (without `XDG_RUNTIME_DIR`: the data
 //! folder's `run/`), the folder 0700 and the socket 0600; `<id>` names the data folder, so tests
@@ -14,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub mod policy;
 pub mod protocol;
 
 #[cfg(unix)]
@@ -25,6 +28,8 @@ mod server;
 pub use client::AgentClient;
 #[cfg(unix)]
 pub use server::{Agent, Front};
+
+pub use policy::{Decision, Policy, Prompter};
 
 /// Where the agent of `data_dir` listens.
 pub fn socket_path(data_dir: &Path) -> PathBuf {

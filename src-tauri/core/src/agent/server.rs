@@ -10,6 +10,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::policy::{permit, Prompter};
 use super::protocol::{AccountRef, AgentInfo, Answer, Op, Request, StatusEvent, WireToken};
 use super::protocol::{MAX_LINE, VERSION};
 use crate::engine::Engine;
@@ -52,6 +53,8 @@ struct Ctx {
     engine: Engine,
     uid: u32,
     info: AgentInfo,
+    /// Who asks the person under an `ask` policy (none for a headless agent).
+    prompter: Option<Arc<dyn Prompter>>,
 }
 
 /// The program on the other end of a connection, from the socket's peer credentials.
@@ -61,24 +64,34 @@ struct Peer {
 }
 
 impl Peer {
+    /// The program's executable, from `/proc/<pid>/exe` (`None` where it cannot be read).
+    fn program(&self) -> Option<String> {
+        let pid = self.pid?;
+        std::fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .map(|p| p.display().to_string())
+    }
+
     /// `/usr/bin/git (pid 1234)`: what the activity log names.
     fn describe(&self) -> String {
-        match self.pid {
-            Some(pid) => {
-                let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|_| "a program".to_owned());
-                format!("{exe} (pid {pid})")
-            }
-            None => "a program".to_owned(),
+        match (self.program(), self.pid) {
+            (Some(exe), Some(pid)) => format!("{exe} (pid {pid})"),
+            (None, Some(pid)) => format!("a program (pid {pid})"),
+            _ => "a program".to_owned(),
         }
     }
 }
 
 impl Agent {
-    /// Serves the agent for `engine` on [`super::socket_path`] of `data_dir`. Refused, saying
-    /// who serves, when another agent of this user and data folder is running.
-    pub async fn start(engine: Engine, data_dir: &Path, front: Front) -> Result<Agent> {
+    /// Serves the agent for `engine` on [`super::socket_path`] of `data_dir`, asking the person
+    /// through `prompter` under an `ask` policy (none: such requests are refused). Refused,
+    /// saying who serves, when another agent of this user and data folder is running.
+    pub async fn start(
+        engine: Engine,
+        data_dir: &Path,
+        front: Front,
+        prompter: Option<Arc<dyn Prompter>>,
+    ) -> Result<Agent> {
         let path = super::socket_path(data_dir);
         let lock = crate::lock::open_lock_file(&data_dir.join("agent.lock"))?;
         if lock.try_lock().is_err() {
@@ -109,6 +122,7 @@ impl Agent {
                 front: front.as_str().to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
             },
+            prompter,
         });
         tracing::info!(socket = %path.display(), front = front.as_str(), "token agent serving");
         let task = tokio::spawn(accept(listener, ctx));
@@ -349,7 +363,13 @@ impl Ctx {
             Ok(row) => row,
             Err(e) => return Answer::failed(e),
         };
-        let got = get(self.engine.clone(), row.id).await;
+        let program = peer.program();
+        let label = row.label();
+        let prompter = self.prompter.as_deref();
+        let got = match permit(&self.engine, prompter, row.id, &label, program.as_deref()).await {
+            Ok(()) => get(self.engine.clone(), row.id).await,
+            Err(e) => Err(e),
+        };
         let who = peer.describe();
         let logged = self
             .engine
