@@ -1,8 +1,56 @@
-//! The token agent in the app: served (with the hooks) while no other agent serves this data folder, and taken over when a headless one stops.
+//! The token agent in the app: served (with the hooks) while no other agent serves this data folder, taken over when a headless one stops, and its `ask` question shown as a dialog.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use signet_core::agent::{Decision, Prompter};
 use signet_core::Engine;
+use tauri::AppHandle;
+use tauri_plugin_dialog::{
+    DialogExt, MessageDialogButtons, MessageDialogKind, MessageDialogResult,
+};
+
+use crate::words::Words;
+
+/// Asks the person in a dialog of the app's (shown even while the window is hidden in the tray).
+struct DialogPrompter {
+    app: AppHandle,
+    engine: Engine,
+}
+
+#[async_trait::async_trait]
+impl Prompter for DialogPrompter {
+    async fn ask(&self, account: &str, program: &str) -> Option<Decision> {
+        let words = Words::of(&self.engine).await;
+        let [once, always, deny] = words.agent_answers();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tracing::info!(program, "agent: asking the person");
+        self.app
+            .dialog()
+            .message(words.agent_ask(program, account))
+            .title(words.agent_ask_title())
+            .kind(MessageDialogKind::Warning)
+            .buttons(MessageDialogButtons::YesNoCancelCustom(
+                once.to_owned(),
+                always.to_owned(),
+                deny.to_owned(),
+            ))
+            .show_with_result(move |answer| {
+                let _ = tx.send(answer);
+            });
+        let decision = match rx.await.ok()? {
+            MessageDialogResult::Custom(label) if label == once => Decision::Once,
+            MessageDialogResult::Custom(label) if label == always => Decision::Always,
+            // "Deny" is the dialog's cancel button: Escape and closing the dialog choose it too.
+            MessageDialogResult::Custom(label) if label == deny => Decision::Deny,
+            MessageDialogResult::Yes => Decision::Once,
+            MessageDialogResult::No => Decision::Always,
+            _ => Decision::Deny,
+        };
+        tracing::info!(program, decision = ?decision, "agent: the person answered");
+        Some(decision)
+    }
+}
 
 /// How often the app looks whether a headless agent that served before it has stopped.
 #[cfg(unix)]
@@ -10,7 +58,7 @@ const TAKE_OVER_EVERY: Duration = Duration::from_secs(10);
 
 /// Serves the agent from the app for as long as the app runs. While `signetctl agent` serves,
 /// the app says so once in its log and takes over as soon as that one stops.
-pub(crate) fn serve(engine: Engine) {
+pub(crate) fn serve(app: AppHandle, engine: Engine) {
     #[cfg(unix)]
     tauri::async_runtime::spawn(async move {
         use signet_core::agent::{Agent, Front};
@@ -20,7 +68,11 @@ pub(crate) fn serve(engine: Engine) {
             if engine.quitting() {
                 return;
             }
-            match Agent::start(engine.clone(), &data_dir, Front::App, None).await {
+            let prompter: Arc<dyn Prompter> = Arc::new(DialogPrompter {
+                app: app.clone(),
+                engine: engine.clone(),
+            });
+            match Agent::start(engine.clone(), &data_dir, Front::App, Some(prompter)).await {
                 Ok(agent) => {
                     if told {
                         tracing::info!("the app took the token agent over");
@@ -43,5 +95,5 @@ pub(crate) fn serve(engine: Engine) {
         }
     });
     #[cfg(not(unix))]
-    let _ = (engine, Duration::ZERO);
+    let _ = (app, engine, Duration::ZERO);
 }

@@ -76,7 +76,7 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
     ));
 
     // The token agent: other programs ask this Signet for tokens (docs/agent-protocol.md).
-    crate::agent::serve(engine.clone());
+    crate::agent::serve(app.handle().clone(), engine.clone());
 
     crate::deeplink::install(app);
 

@@ -42,6 +42,30 @@ impl Words {
         }
     }
 
+    /// The token agent's question: may `program` use `account`?
+    pub fn agent_ask(self, program: &str, account: &str) -> String {
+        match self {
+            Words::En => format!("Allow {program} to use {account}?\n\nIt asked Signet for this account's access token."),
+            Words::Zh => format!("允许 {program} 使用 {account} 吗？\n\n它向 Signet 请求此账户的访问令牌。"),
+        }
+    }
+
+    /// The question's title (distinct from the window's).
+    pub fn agent_ask_title(self) -> &'static str {
+        match self {
+            Words::En => "Signet — allow a program?",
+            Words::Zh => "Signet — 允许程序使用账户？",
+        }
+    }
+
+    /// The question's buttons: once, always, deny.
+    pub fn agent_answers(self) -> [&'static str; 3] {
+        match self {
+            Words::En => ["Once", "Always", "Deny"],
+            Words::Zh => ["仅此一次", "始终允许", "拒绝"],
+        }
+    }
+
     pub fn refresh_all(self) -> &'static str {
         match self {
             Words::En => "Refresh all",

@@ -32,7 +32,7 @@ async fn twenty_callers_get_one_refresh_from_the_agent_and_the_log_names_them() 
     assert_eq!(text(&out.stdout).trim(), token);
     assert_eq!(world.server.refresh_requests() - before, 1);
 
-    assert!(stop(agent).success(), "the agent exits cleanly on SIGTERM");
+    assert!(agent.stop().success(), "the agent exits cleanly on SIGTERM");
 
     let engine = world.engine().await;
     let lines: Vec<_> = engine
@@ -170,7 +170,7 @@ async fn the_app_takes_the_agent_over_when_the_headless_one_stops() {
         front(raw(&socket, r#"{"v":1,"op":"hello"}"#, None)),
         "headless"
     );
-    assert!(stop(headless).success());
+    assert!(headless.stop().success());
     let stopped = std::time::Instant::now();
     while front(raw(&socket, r#"{"v":1,"op":"hello"}"#, None)) != "app" {
         assert!(
@@ -257,7 +257,7 @@ async fn policies_and_remembered_decisions_decide_which_programs_get_the_token()
         .status
         .success());
     assert!(token(&world).status.success());
-    assert!(stop(agent).success());
+    assert!(agent.stop().success());
 
     let engine = world.engine().await;
     let denied = engine
@@ -269,6 +269,75 @@ async fn policies_and_remembered_decisions_decide_which_programs_get_the_token()
         .map(|l| l.count)
         .sum::<i64>();
     assert_eq!(denied, 4, "each refusal is in the Activity log");
+}
+
+/// Under `ask`, the app asks in a dialog; Escape is its "Deny" (the dialog's cancel button):
+/// the program reads one sentence saying so, and the refusal is remembered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_ask_the_app_asks_and_a_refusal_reaches_the_program() {
+    let _one_app = ONE_APP.lock().await;
+    let xvfb = Xvfb::start();
+    let world = World::start("agent-ask").await;
+    one_account(&world, false).await;
+    assert!(owner(&world, &["policy", "crash0@example.com", "ask"])
+        .status
+        .success());
+    let app = world.app(&xvfb);
+    let socket = signet_core::agent::socket_path(&world.data());
+    let started = std::time::Instant::now();
+    while !socket.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the app never served"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let caller = client(&world, &["token", "crash0@example.com"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("token");
+    let xdotool = |args: &[&str]| {
+        Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &xvfb.display)
+            .output()
+            .expect("xdotool")
+    };
+    let dialog = loop {
+        let found = xdotool(&["search", "--name", "allow a program"]);
+        let id = text(&found.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        if !id.is_empty() {
+            break id;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "no question was shown"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    xdotool(&["windowfocus", "--sync", &dialog]);
+    xdotool(&["key", "--clearmodifiers", "Escape"]);
+    let out = caller.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "no token printed");
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("You refused") && said.contains("signetctl"),
+        "{said}"
+    );
+    let grants = owner(&world, &["grants", "list", "crash0@example.com"]);
+    assert!(
+        text(&grants.stdout).contains("\tdeny\t"),
+        "{}",
+        text(&grants.stdout)
+    );
+    let _ = stop(app);
 }
 
 /// The token written by a child's shell from its environment: `printf` is a builtin, so the
@@ -363,7 +432,7 @@ async fn exec_header_and_kube_credential_hand_the_token_over_without_a_command_l
         "{}",
         text(&out.stderr)
     );
-    assert!(stop(agent).success());
+    assert!(agent.stop().success());
 }
 
 /// Sends one raw line to the socket, as `uid` when given, and returns the answer line.
@@ -479,5 +548,5 @@ async fn the_socket_is_private_and_refuses_other_users_and_bad_requests() {
     assert!(!changed.contains(&token), "a token in a status event");
     drop(lines);
     drop(stream);
-    assert!(stop(agent).success());
+    assert!(agent.stop().success());
 }

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use app::agent::{client, one_account, start_agent, stop, text};
+use app::agent::{client, one_account, start_agent, text};
 use app::World;
 use base64::Engine as _;
 use signet_testkit::{OAuthServer, TokenState};
@@ -214,5 +214,5 @@ async fn git_clones_and_fetches_with_the_agents_token_and_a_refusal_refreshes_on
         .output()
         .expect("log");
     assert_eq!(text(&out.stdout).trim(), "three");
-    assert!(stop(agent).success());
+    assert!(agent.stop().success());
 }

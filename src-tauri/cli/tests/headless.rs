@@ -8,13 +8,13 @@ mod app;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::agent::{client, one_account, start_agent_with, stop, text};
+use app::agent::{client, one_account, start_agent_with, text};
 use app::World;
 use signet_core::Status;
 use signet_testkit::{Fault, ServerConfig, TokenState};
 
 /// `signetctl agent` with no display at all, as under systemd on a server.
-fn headless_agent(world: &World) -> std::process::Child {
+fn headless_agent(world: &World) -> app::agent::AgentProcess {
     start_agent_with(world, |cmd| {
         cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
     })
@@ -80,7 +80,7 @@ async fn a_headless_agent_keeps_an_account_fresh_across_its_expiry() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(stop(agent).success(), "the agent exits cleanly on SIGTERM");
+    assert!(agent.stop().success(), "the agent exits cleanly on SIGTERM");
 
     let ran: Vec<String> = std::fs::read_dir(&hooks)
         .expect("hooks")
@@ -115,7 +115,7 @@ async fn sigterm_during_a_refresh_stores_it_before_the_agent_exits() {
     let before = world.server.refresh_requests();
     let agent = headless_agent(&world);
     wait_for_refreshes(&world, before + 1, Duration::from_secs(30)).await;
-    let status = stop(agent);
+    let status = agent.stop();
     assert!(status.success(), "the agent exits cleanly: {status:?}");
     let output = std::fs::read(world.dir.path().join("crash-output.log")).unwrap_or_default();
     assert!(

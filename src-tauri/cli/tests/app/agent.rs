@@ -23,13 +23,33 @@ pub fn client(world: &World, args: &[&str]) -> Command {
     cmd
 }
 
+/// A running `signetctl agent`, killed if the test ends without stopping it (a failed assertion
+/// must not leave it running).
+pub struct AgentProcess(Option<Child>);
+
+impl AgentProcess {
+    /// SIGTERM, then the exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        stop(self.0.take().expect("the agent runs"))
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Starts `signetctl agent` in the world and waits until it serves.
-pub fn start_agent(world: &World) -> Child {
+pub fn start_agent(world: &World) -> AgentProcess {
     start_agent_with(world, |_| {})
 }
 
 /// [`start_agent`] with its command changed by `adjust` first (its environment, say).
-pub fn start_agent_with(world: &World, adjust: impl FnOnce(&mut Command)) -> Child {
+pub fn start_agent_with(world: &World, adjust: impl FnOnce(&mut Command)) -> AgentProcess {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_signetctl"));
     cmd.arg("agent").env("SIGNET_LOG", "info");
     adjust(&mut cmd);
@@ -44,7 +64,7 @@ pub fn start_agent_with(world: &World, adjust: impl FnOnce(&mut Command)) -> Chi
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    child
+    AgentProcess(Some(child))
 }
 
 /// SIGTERM, then the exit status.

@@ -104,7 +104,7 @@ pub(crate) async fn permit(
                     denied(format!("You refused {program} the use of {account}."))
                 }
                 Ok(None) | Err(_) => denied(format!(
-                    "Nobody answered whether {program} may use {account} within a minute, so it may not this time."
+                    "Nobody allowed {program} to use {account} (the question was closed, or not answered within a minute), so it may not this time."
                 )),
             }
         }
