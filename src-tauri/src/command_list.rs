@@ -24,6 +24,8 @@ macro_rules! with_commands {
             remove_account,
             open_topup,
             set_low_balance,
+            set_agent_policy,
+            revoke_agent_grant,
             add_easemob_account,
             chat_list,
             chat_create_space,

@@ -1,6 +1,7 @@
 //! Thin IPC commands: unpack arguments, call one engine function, record the reply, map the error.
 
 use serde::Serialize;
+use signet_core::agent::Policy as AgentPolicy;
 use signet_core::provider::spec::KindView;
 use signet_core::views::KeyringStatus;
 use signet_core::views::{
@@ -52,6 +53,36 @@ pub async fn set_low_balance(
         "set_low_balance",
         engine.set_low_balance(id, amount).await,
     )
+}
+
+/// Whether programs may get the account's token from the token agent: `allow`, `ask`, `deny`.
+#[tauri::command]
+pub async fn set_agent_policy(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+    policy: AgentPolicy,
+) -> Reply<AccountDetail> {
+    let result = match engine.set_agent_policy(id, policy).await {
+        Ok(()) => engine.detail(id).await,
+        Err(e) => Err(e),
+    };
+    reply(&app, "set_agent_policy", result)
+}
+
+/// Forgets what the person decided for a program: under `ask` it is asked about again.
+#[tauri::command]
+pub async fn revoke_agent_grant(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: i64,
+    program: String,
+) -> Reply<AccountDetail> {
+    let result = match engine.revoke_agent_grant(id, &program).await {
+        Ok(_) => engine.detail(id).await,
+        Err(e) => Err(e),
+    };
+    reply(&app, "revoke_agent_grant", result)
 }
 
 /// The account's picture as a `data:` URL, fetched by the engine (the window loads no remote image).

@@ -178,6 +178,20 @@ impl Accounts {
             ),
             Err(_) => Default::default(),
         };
+        let agent_policy = crate::agent::Policy::parse(&self.base.store.agent_policy(id).await?)
+            .unwrap_or(crate::agent::Policy::Allow);
+        let agent_grants = self
+            .base
+            .store
+            .grants(Some(id))
+            .await?
+            .into_iter()
+            .map(|g| crate::views::AgentGrant {
+                allowed: g.decision == "allow",
+                program: g.program,
+                decided_at: g.decided_at,
+            })
+            .collect();
         Ok(crate::views::AccountDetail {
             account,
             balance_history,
@@ -188,6 +202,8 @@ impl Accounts {
             chat,
             missing_scopes,
             direct: can.form_sign_in,
+            agent_policy,
+            agent_grants,
         })
     }
 

@@ -131,6 +131,21 @@ pub struct AccountDetail {
     pub missing_scopes: Vec<String>,
     /// Accounts of this provider are added with a form, not a browser (Easemob).
     pub direct: bool,
+    /// Whether programs may get this account's token from the token agent.
+    pub agent_policy: crate::agent::Policy,
+    /// What the person decided for programs under `ask`, newest first.
+    pub agent_grants: Vec<AgentGrant>,
+}
+
+/// A decision remembered for a program: it may (`allow`) or may not use the account's token.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AgentGrant {
+    /// The program's executable, such as `/usr/bin/git`.
+    pub program: String,
+    pub allowed: bool,
+    pub decided_at: Millis,
 }
 
 /// One line of the activity log (the store's row is already fit for display).

@@ -3,6 +3,8 @@ export type { AccountDetail } from "./bindings/AccountDetail";
 export type { AccountView } from "./bindings/AccountView";
 export type { AccountsChanged } from "./bindings/AccountsChanged";
 export type { ActivityView } from "./bindings/ActivityView";
+export type { AgentGrant } from "./bindings/AgentGrant";
+export type { AgentPolicy } from "./bindings/AgentPolicy";
 export type { BalanceForecast } from "./bindings/BalanceForecast";
 export type { BalanceView } from "./bindings/BalanceView";
 export type { ChatSent } from "./bindings/ChatSent";

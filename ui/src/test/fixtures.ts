@@ -42,6 +42,8 @@ export function detail(overrides: Partial<AccountDetail> = {}): AccountDetail {
     chat: { list: false, createSpace: false, send: false, recipientKinds: [], unavailable: null },
     missingScopes: [],
     direct: false,
+    agentPolicy: "allow",
+    agentGrants: [],
     ...overrides,
   };
 }

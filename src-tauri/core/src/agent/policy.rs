@@ -9,7 +9,9 @@ use crate::error::{Error, ErrorCode, Result};
 pub const ASK_WITHIN: Duration = Duration::from_secs(60);
 
 /// An account's policy for programs that ask the agent for its token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, rename = "AgentPolicy")]
 pub enum Policy {
     /// Every program of this user may (the default).
     Allow,

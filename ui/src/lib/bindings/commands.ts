@@ -3,6 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type { AccountDetail } from "./AccountDetail";
 import type { AccountView } from "./AccountView";
 import type { ActivityView } from "./ActivityView";
+import type { AgentPolicy } from "./AgentPolicy";
 import type { ChatSent } from "./ChatSent";
 import type { ChatTarget } from "./ChatTarget";
 import type { EasemobAccount } from "./EasemobAccount";
@@ -83,6 +84,14 @@ export const openTopup = (id: number) =>
 /** Sets the account's low-balance alert (money as the balance is shown), or removes it (`null`). */
 export const setLowBalance = (id: number, amount: number | null) =>
   invoke<AccountView>("set_low_balance", { id, amount });
+
+/** Whether programs may get the account's token from the token agent: `allow`, `ask`, `deny`. */
+export const setAgentPolicy = (id: number, policy: AgentPolicy) =>
+  invoke<AccountDetail>("set_agent_policy", { id, policy });
+
+/** Forgets what the person decided for a program: under `ask` it is asked about again. */
+export const revokeAgentGrant = (id: number, program: string) =>
+  invoke<AccountDetail>("revoke_agent_grant", { id, program });
 
 /** Adds (or signs in again) an Easemob account from the form: no browser. Secrets go to the keyring. */
 export const addEasemobAccount = (account: EasemobAccount) =>

@@ -249,4 +249,39 @@ describe("Remove", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(backend.called("remove_account")).toHaveLength(0);
   });
+
+  it("sets which programs may get the token and forgets a decision", async () => {
+    let policy: "allow" | "ask" | "deny" = "allow";
+    let grants = [
+      { program: "/usr/bin/git", allowed: true, decidedAt: NOW - 60_000 },
+      { program: "/usr/bin/curl", allowed: false, decidedAt: NOW - 120_000 },
+    ];
+    const current = () => detail({ agentPolicy: policy, agentGrants: grants });
+    const backend = mockBackend({
+      get_account: current,
+      set_agent_policy: (args) => {
+        policy = args.policy as typeof policy;
+        return current();
+      },
+      revoke_agent_grant: (args) => {
+        grants = grants.filter((g) => g.program !== args.program);
+        return current();
+      },
+    });
+    renderDetail();
+
+    const section = await screen.findByTestId("agent-access");
+    expect((screen.getByTestId("agent-policy-allow") as HTMLInputElement).checked).toBe(true);
+    expect(section.textContent).toContain("/usr/bin/git");
+    expect(section.textContent).toContain("refused");
+
+    await fireEvent.click(screen.getByLabelText("Ask me for each program"));
+    await waitFor(() => expect((screen.getByTestId("agent-policy-ask") as HTMLInputElement).checked).toBe(true));
+    expect(backend.called("set_agent_policy").map((c) => c.args)).toEqual([{ id: 1, policy: "ask" }]);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Forget the decision for /usr/bin/git" }));
+    await waitFor(() => expect(screen.getAllByTestId("agent-grant")).toHaveLength(1));
+    expect(backend.called("revoke_agent_grant").map((c) => c.args)).toEqual([{ id: 1, program: "/usr/bin/git" }]);
+    expect(section.textContent).not.toContain("/usr/bin/git");
+  });
 });

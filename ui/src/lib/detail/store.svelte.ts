@@ -50,6 +50,14 @@ export class DetailStore {
     }
   }
 
+  /** An action's answer that is the whole detail (the agent's policy): shown at once. */
+  showDetail(next: AccountDetail): void {
+    if (this.selectedId === next.account.id) {
+      this.#latest++;
+      this.detail = next;
+    }
+  }
+
   /** An action's answer (refresh, low-balance alert): the account as it is now, shown at once. */
   showAccount(account: AccountView): void {
     if (this.detail && this.detail.account.id === account.id) this.detail = { ...this.detail, account };
