@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use signet_core::agent::Policy as AgentPolicy;
-use signet_core::provider::spec::KindView;
+use signet_core::provider::kinds::KindView;
 use signet_core::views::KeyringStatus;
 use signet_core::views::{
     AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider,
@@ -124,7 +124,7 @@ pub async fn provider_kinds(app: AppHandle) -> Reply<Vec<KindView>> {
     reply(
         &app,
         "provider_kinds",
-        Ok(signet_core::provider::spec::kinds()),
+        Ok(signet_core::provider::kinds::kinds()),
     )
 }
 

@@ -83,7 +83,7 @@ pub async fn remove(engine: &Engine, name: &str, yes: bool) -> Result<(), Error>
 /// `signetctl providers`.
 pub fn list(config: &signet_core::Config, json: bool) -> Result<(), Error> {
     if json {
-        let v: Vec<_> = config.providers.iter().map(|p| serde_json::json!({"name": p.name, "kind": p.kind.as_str(), "clientId": p.client_id})).collect();
+        let v: Vec<_> = config.providers.iter().map(|p| serde_json::json!({"name": p.name, "kind": p.kind().as_str(), "clientId": p.client_id})).collect();
         say!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(());
     }
@@ -97,7 +97,7 @@ pub fn list(config: &signet_core::Config, json: bool) -> Result<(), Error> {
         say!(
             "{:<16} {:<10} client_id={}",
             p.name,
-            p.kind.as_str(),
+            p.kind().as_str(),
             p.client_id
         );
     }
@@ -106,7 +106,7 @@ pub fn list(config: &signet_core::Config, json: bool) -> Result<(), Error> {
 
 /// `signetctl kinds`: every kind of provider, from the engine's registry.
 pub fn kinds(json: bool) -> Result<(), Error> {
-    let kinds = signet_core::provider::spec::kinds();
+    let kinds = signet_core::provider::kinds::kinds();
     if json {
         say!(
             "{}",

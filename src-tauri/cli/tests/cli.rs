@@ -727,7 +727,10 @@ fn add_provider_takes_endpoint_overrides() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let config = signet_core::Config::load(&env.config()).expect("config");
-    let p = config.provider("work").expect("added");
+    let signet_core::config::KindConfig::Google(p) = &config.provider("work").expect("added").keys
+    else {
+        panic!("a google entry has Google's keys");
+    };
     assert_eq!(
         p.token_url.as_deref(),
         Some("https://proxy.example.com/token")

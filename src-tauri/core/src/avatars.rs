@@ -64,7 +64,7 @@ async fn fetch(http: &Http, url: &str) -> Option<String> {
 /// `https`, or plain `http` to a loopback address only (the local test servers). Parsed, not
 /// matched by prefix: `http://127.0.0.1.evil.example/` is not a loopback address.
 pub fn safe_url(url: &str) -> Option<url::Url> {
-    crate::config::check_endpoint(url).ok()
+    crate::endpoint::check_endpoint(url).ok()
 }
 
 /// The image type of `bytes` from its signature, for the four types browsers show safely.

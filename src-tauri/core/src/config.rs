@@ -3,194 +3,22 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use url::Url;
 
 use crate::error::{Error, Result};
 
 /// Environment variable that overrides the configuration file's path.
 pub const CONFIG_ENV: &str = "SIGNET_CONFIG";
 
-pub use crate::provider::spec::ProviderKind;
+pub use crate::provider::spec::{Entry, ProviderKind, RedirectMode};
+pub use crate::provider::KindConfig;
 pub use edit::{
     append_provider, remove_provider, set_provider_value, with_provider, with_provider_changed,
     write,
 };
+pub use entry::ProviderConfig;
 
 mod edit;
-
-/// Feishu (China) or Lark (international): which domains a `feishu` provider talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Brand {
-    #[default]
-    Feishu,
-    Lark,
-}
-
-/// Which Feishu token endpoint to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenVersion {
-    /// `open-apis/authen/v2/oauth/token`, JSON body (the source document).
-    #[default]
-    V2,
-    /// `oauth/v3/token` on the accounts domain (Feishu's newer endpoint).
-    V3,
-}
-
-/// The fixed loopback port a Feishu app registers (`http://127.0.0.1:53682/callback/<name>`).
-pub const FEISHU_LOOPBACK_PORT: u16 = 53682;
-
-/// How the provider sends the browser back to Signet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RedirectMode {
-    /// `http://127.0.0.1:<port>/callback/<provider>`; port 0 or absent = any free port.
-    Loopback,
-    /// `signet://oauth/callback/<provider>`, delivered to the running app by the OS.
-    DeepLink,
-}
-
-/// How a client proves itself at the token and revocation endpoints (RFC 6749 §2.3.1, OpenID
-/// Connect Core §9): the client secret in an HTTP Basic header, in the form body, or not at all
-/// (a public client: PKCE only, RFC 8252 §8.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenAuth {
-    Basic,
-    Post,
-    None,
-}
-
-/// One `[[providers]]` entry, as written in the file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderConfig {
-    /// Your label for it; used in commands and in the redirect URI path. Letters, digits, `-`, `_`.
-    pub name: String,
-    pub kind: ProviderKind,
-    /// Required by every kind but those whose spec says otherwise (Easemob).
-    #[serde(default)]
-    pub client_id: String,
-    /// Name of an environment variable holding the client secret. Without it, the secret is read
-    /// from the keyring (`signetctl secret-set <name>`).
-    #[serde(default)]
-    pub client_secret_env: Option<String>,
-    /// OIDC: the issuer URL; endpoints come from `<issuer>/.well-known/openid-configuration`.
-    #[serde(default)]
-    pub issuer: Option<String>,
-    /// AIHubMix: base URL of the OAuth endpoints (default `https://aihubmix.com`).
-    #[serde(default)]
-    pub base_url: Option<String>,
-    #[serde(default)]
-    pub scopes: Option<Vec<String>>,
-    #[serde(default)]
-    pub redirect: Option<RedirectMode>,
-    #[serde(default)]
-    pub redirect_port: Option<u16>,
-    /// OpenID Connect: how Signet authenticates at the token and revocation endpoints
-    /// (`basic`, `post` or `none`); unset: chosen from discovery.
-    #[serde(default)]
-    pub token_auth: Option<TokenAuth>,
-    /// Endpoint overrides, for hosts that differ from the documented defaults.
-    #[serde(default)]
-    pub authorize_url: Option<String>,
-    #[serde(default)]
-    pub token_url: Option<String>,
-    #[serde(default)]
-    pub userinfo_url: Option<String>,
-    #[serde(default)]
-    pub revoke_url: Option<String>,
-    #[serde(default)]
-    pub topup_url: Option<String>,
-    /// Base of the provider's API (Google Chat `https://chat.googleapis.com`, Feishu
-    /// `https://open.feishu.cn`); for tests and proxies.
-    #[serde(default)]
-    pub api_base: Option<String>,
-    /// Feishu: base of the accounts domain (`https://accounts.feishu.cn`).
-    #[serde(default)]
-    pub accounts_base: Option<String>,
-    /// Feishu: `feishu` (default) or `lark` — picks the documented domains.
-    #[serde(default)]
-    pub brand: Option<Brand>,
-    /// Feishu: `v2` (default, the source document) or `v3`.
-    #[serde(default)]
-    pub token_version: Option<TokenVersion>,
-    /// Easemob: the organization name (`org_name` in the console).
-    #[serde(default)]
-    pub org_name: Option<String>,
-    /// Easemob: the app name (`app_name`).
-    #[serde(default)]
-    pub app_name: Option<String>,
-    /// Easemob: token lifetime to ask for, in seconds; 0 = a token that never expires.
-    /// Absent: the console's setting (60 days by default).
-    #[serde(default)]
-    pub ttl: Option<u64>,
-    /// Easemob VIP5 clusters state `ttl` and `expires_in` in milliseconds.
-    #[serde(default)]
-    pub vip5: Option<bool>,
-}
-
-impl ProviderConfig {
-    /// The redirect: the entry's, or its kind's default.
-    pub fn redirect_mode(&self) -> RedirectMode {
-        self.redirect.unwrap_or(self.kind.spec().redirect)
-    }
-
-    /// The loopback port to listen on (0 = any free port): the entry's, or its kind's fixed one.
-    pub fn loopback_port(&self) -> u16 {
-        self.redirect_port
-            .or(self.kind.spec().fixed_port)
-            .unwrap_or(0)
-    }
-
-    /// The optional keys this entry sets (for the check that each applies to its kind).
-    fn keys_set(&self) -> Vec<&'static str> {
-        let set = [
-            ("client_secret_env", self.client_secret_env.is_some()),
-            ("issuer", self.issuer.is_some()),
-            ("base_url", self.base_url.is_some()),
-            ("scopes", self.scopes.is_some()),
-            ("redirect", self.redirect.is_some()),
-            ("redirect_port", self.redirect_port.is_some()),
-            ("token_auth", self.token_auth.is_some()),
-            ("authorize_url", self.authorize_url.is_some()),
-            ("token_url", self.token_url.is_some()),
-            ("userinfo_url", self.userinfo_url.is_some()),
-            ("revoke_url", self.revoke_url.is_some()),
-            ("topup_url", self.topup_url.is_some()),
-            ("api_base", self.api_base.is_some()),
-            ("accounts_base", self.accounts_base.is_some()),
-            ("brand", self.brand.is_some()),
-            ("token_version", self.token_version.is_some()),
-            ("org_name", self.org_name.is_some()),
-            ("app_name", self.app_name.is_some()),
-            ("ttl", self.ttl.is_some()),
-            ("vip5", self.vip5.is_some()),
-        ];
-        set.into_iter()
-            .filter(|(_, on)| *on)
-            .map(|(k, _)| k)
-            .collect()
-    }
-
-    /// The redirect URI this provider's console must list (`*` = any port).
-    pub fn redirect_uri(&self) -> String {
-        match self.redirect_mode() {
-            RedirectMode::DeepLink => {
-                format!("{}://oauth/callback/{}", crate::flow::SCHEME, self.name)
-            }
-            RedirectMode::Loopback => match self.loopback_port() {
-                0 => format!("http://127.0.0.1:*/callback/{}", self.name),
-                port => format!("http://127.0.0.1:{port}/callback/{}", self.name),
-            },
-        }
-    }
-
-    pub fn brand(&self) -> Brand {
-        self.brand.unwrap_or_default()
-    }
-}
+mod entry;
 
 /// `[refresh]`: limits for the background refresher.
 #[derive(Debug, Clone, Deserialize)]
@@ -234,18 +62,39 @@ pub struct HooksConfig {
     pub removed: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The configuration: its providers, the refresher's limits and the hooks.
+#[derive(Debug, Clone, Default)]
 pub struct Config {
-    #[serde(default)]
     pub providers: Vec<ProviderConfig>,
-    #[serde(default)]
     pub refresh: RefreshConfig,
-    #[serde(default)]
     pub hooks: HooksConfig,
     /// Where the file was read from (not part of the file).
-    #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// The file as TOML reads it; each provider entry is then read as its kind's type.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    providers: Vec<toml::Spanned<toml::Table>>,
+    #[serde(default)]
+    refresh: RefreshConfig,
+    #[serde(default)]
+    hooks: HooksConfig,
+}
+
+/// The line (1-based) where `key` is set within `span` of `text`, when it is written there as
+/// `key = …`.
+fn key_line(text: &str, span: std::ops::Range<usize>, key: &str) -> Option<usize> {
+    let top = key.split(['.', '[']).next().filter(|k| !k.is_empty())?;
+    let body = text.get(span.start..span.end.min(text.len()))?;
+    let at = body.lines().position(|l| {
+        l.trim_start()
+            .strip_prefix(top)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    })?;
+    Some(text[..span.start].matches('\n').count() + at + 1)
 }
 
 /// The configuration file's default location: `<config dir>/signet/config.toml`, or `$SIGNET_CONFIG`.
@@ -290,135 +139,55 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let mut config: Config = toml::from_str(text).map_err(|e| {
+        let file = path.display();
+        let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+        let raw: File = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
-                .map(|s| {
-                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                    format!(" (line {line})")
-                })
+                .map(|s| format!(" (line {})", line_of(s.start)))
                 .unwrap_or_default();
-            Error::config(format!(
-                "{}{at}: {}",
-                path.display(),
-                e.message().trim_end()
-            ))
+            Error::config(format!("{file}{at}: {}", e.message().trim_end()))
         })?;
-        config.path = path.to_owned();
-        config.validate()?;
-        Ok(config)
-    }
-
-    fn validate(&self) -> Result<()> {
-        let file = self.path.display();
-        let mut seen = std::collections::HashSet::new();
-        for (i, p) in self.providers.iter().enumerate() {
-            let key = |k: &str| format!("{file}: providers[{i}] ({}).{k}", p.name);
-            if p.name.is_empty()
-                || !p
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
+        let mut providers: Vec<ProviderConfig> = Vec::with_capacity(raw.providers.len());
+        for (i, spanned) in raw.providers.into_iter().enumerate() {
+            let span = spanned.span();
+            let line = line_of(span.start);
+            let p = ProviderConfig::read(spanned.into_inner()).map_err(|e| {
+                let line = key_line(text, span.clone(), &e.key).unwrap_or(line);
+                let entry = match &e.name {
+                    Some(name) => format!("providers[{i}] ({name})"),
+                    None => format!("providers[{i}]"),
+                };
+                let key = if e.key.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{}", e.key)
+                };
+                Error::config(format!("{file} (line {line}): {entry}{key}: {}", e.why))
+            })?;
+            if providers.iter().any(|q| q.name == p.name) {
                 return Err(Error::config(format!(
-                    "{file}: providers[{i}].name: \"{}\" must be letters, digits, '-' or '_' (it becomes part of the redirect URI).",
-                    p.name
+                    "{file} (line {line}): providers[{i}] ({}).name: the name \"{}\" is used twice; each provider needs its own name.",
+                    p.name, p.name
                 )));
             }
-            if !seen.insert(p.name.as_str()) {
-                return Err(Error::config(format!(
-                    "{}: the name \"{}\" is used twice; each provider needs its own name.",
-                    key("name"),
-                    p.name
-                )));
-            }
-            let spec = p.kind.spec();
-            if p.client_id.trim().is_empty() && spec.client_id_required {
-                return Err(Error::config(format!(
-                    "{}: is empty; paste the client id from the provider's developer console.",
-                    key("client_id")
-                )));
-            }
-            for k in p.keys_set() {
-                if !spec.takes(k) {
-                    let takers: Vec<&str> = ProviderKind::all()
-                        .filter(|kind| kind.spec().takes(k))
-                        .map(ProviderKind::as_str)
-                        .collect();
-                    return Err(Error::config(format!(
-                        "{}: does not apply to kind = \"{}\" (only to {}); remove it.",
-                        key(k),
-                        spec.kind.as_str(),
-                        takers.join(", ")
-                    )));
-                }
-            }
-            for required in spec.keys.iter().filter(|k| k.required) {
-                if !p.keys_set().contains(&required.key) {
-                    return Err(Error::config(format!(
-                        "{}: is missing; {}.",
-                        key(required.key),
-                        required.hint
-                    )));
-                }
-            }
-            (spec.check)(p).map_err(|(k, why)| Error::config(format!("{}: {why}", key(k))))?;
-            for (k, v) in [
-                ("issuer", &p.issuer),
-                ("base_url", &p.base_url),
-                ("authorize_url", &p.authorize_url),
-                ("token_url", &p.token_url),
-                ("userinfo_url", &p.userinfo_url),
-                ("revoke_url", &p.revoke_url),
-                ("topup_url", &p.topup_url),
-                ("api_base", &p.api_base),
-                ("accounts_base", &p.accounts_base),
-            ] {
-                if let Some(v) = v {
-                    check_endpoint(v).map_err(|why| Error::config(format!("{}: {why}", key(k))))?;
-                }
-            }
-            if let (Some(why), RedirectMode::DeepLink) = (spec.no_deep_link, p.redirect_mode()) {
-                return Err(Error::config(format!("{}: {why}.", key("redirect"))));
-            }
-            if p.redirect_mode() == RedirectMode::DeepLink && p.redirect_port.is_some() {
-                return Err(Error::config(format!(
-                    "{}: only applies to redirect = \"loopback\".",
-                    key("redirect_port")
-                )));
-            }
+            providers.push(p);
         }
-        if self.refresh.max_concurrent == 0 || self.refresh.per_provider_per_second == 0 {
+        if raw.refresh.max_concurrent == 0 || raw.refresh.per_provider_per_second == 0 {
             return Err(Error::config(format!(
                 "{file}: refresh: max_concurrent and per_provider_per_second must be at least 1."
             )));
         }
-        Ok(())
+        Ok(Config {
+            providers,
+            refresh: raw.refresh,
+            hooks: raw.hooks,
+            path: path.to_owned(),
+        })
     }
 
     pub fn provider(&self, name: &str) -> Option<&ProviderConfig> {
         self.providers.iter().find(|p| p.name == name)
-    }
-}
-
-/// An endpoint must be `https`, except plain `http` to 127.0.0.1 / ::1 (local test servers).
-pub fn check_endpoint(value: &str) -> std::result::Result<Url, String> {
-    let url = Url::parse(value).map_err(|e| format!("\"{value}\" is not a URL ({e})."))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(format!(
-            "\"{value}\" uses plain http; only https is allowed (plain http only for 127.0.0.1 or [::1])."
-        )),
-        other => Err(format!("\"{value}\": the scheme \"{other}\" is not allowed; use https.")),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        _ => false,
     }
 }
 
@@ -454,17 +223,6 @@ mod tests {
         assert_eq!(c.providers[0].redirect_mode(), RedirectMode::DeepLink);
         assert_eq!(c.providers[1].redirect_port, Some(53682));
         assert_eq!(c.refresh.max_concurrent, 8);
-    }
-
-    #[test]
-    fn plain_http_is_refused_except_loopback() {
-        assert!(check_endpoint("http://127.0.0.1:8080/x").is_ok());
-        assert!(check_endpoint("http://[::1]:8080/x").is_ok());
-        assert!(check_endpoint("https://example.com").is_ok());
-        let err = check_endpoint("http://example.com").expect_err("refused");
-        assert!(err.contains("plain http"), "{err}");
-        assert!(check_endpoint("http://localhost.evil.com").is_err());
-        assert!(check_endpoint("ftp://example.com").is_err());
     }
 
     #[test]
@@ -548,6 +306,41 @@ mod tests {
         );
     }
 
+    /// What a person reads for a value of the wrong type, a secret written inline and a key no
+    /// kind takes: the line and the key, and what to do.
+    #[test]
+    fn a_wrong_value_names_its_line_and_key() {
+        let e = parse("[[providers]]\nname = \"e\"\nkind = \"easemob\"\nbase_url = \"https://a1.easemob.com\"\norg_name = \"o\"\napp_name = \"a\"\nttl = \"one day\"\n")
+            .expect_err("ttl as text");
+        assert!(
+            e.message.contains("config.toml (line 7): providers[0] (e).ttl: invalid type: string \"one day\", expected u64"),
+            "{}",
+            e.message
+        );
+
+        let e = parse("[[providers]]\nname = \"a\"\nkind = \"oidc\"\nclient_id = \"x\"\nissuer = \"https://a\"\nclient_secret = \"s\"\n")
+            .expect_err("secret inline");
+        assert!(e.message.contains("(line 6): providers[0] (a).client_secret: a client secret is never written in this file"), "{}", e.message);
+
+        let e = parse("[[providers]]\nname = \"g\"\nkind = \"google\"\nclient_id = \"x\"\n\n[[providers]]\nname = \"a\"\nkind = \"aihubmix\"\nclient_id = \"y\"\nbase_uri = \"https://a\"\n")
+            .expect_err("a typo");
+        assert!(
+            e.message
+                .contains("(line 10): providers[1] (a).base_uri: is not a key Signet knows"),
+            "{}",
+            e.message
+        );
+
+        let e = parse("[[providers]]\nname = \"g\"\nkind = \"google\"\nclient_id = \"x\"\nredirect_port = 70000\n")
+            .expect_err("a port out of range");
+        assert!(
+            e.message
+                .contains("(line 5): providers[0] (g).redirect_port:"),
+            "{}",
+            e.message
+        );
+    }
+
     #[test]
     fn defaults_come_from_the_kind() {
         let c = parse("[[providers]]\nname = \"lark\"\nkind = \"feishu\"\nclient_id = \"x\"\n\n[[providers]]\nname = \"a\"\nkind = \"aihubmix\"\nclient_id = \"y\"\n")
@@ -564,7 +357,7 @@ mod tests {
         // Other tests in this process never set the variable; this one only reads the registry.
         let listed: Vec<&str> = ProviderKind::all().map(ProviderKind::as_str).collect();
         assert_eq!(listed, ["google", "feishu", "aihubmix", "easemob", "oidc"]);
-        assert!(crate::provider::spec::SPECS
+        assert!(crate::provider::SPECS
             .iter()
             .any(|s| s.kind.as_str() == "example" && s.test_only));
     }

@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::config::{Config, ProviderConfig};
+use crate::config::{Config, KindConfig, ProviderConfig};
 use crate::flow::Callback;
 use crate::http::Http;
 use crate::provider::easemob::{Call, Easemob, TokenAnswer};
@@ -43,7 +43,7 @@ fn provider_config(kind: &str) -> ProviderConfig {
     });
     all.providers
         .iter()
-        .find(|p| p.kind.as_str() == kind)
+        .find(|p| p.kind().as_str() == kind)
         .cloned()
         .unwrap_or_else(|| all.providers[0].clone())
 }
@@ -91,7 +91,13 @@ pub fn google(data: &[u8]) {
 /// Easemob token answers and the documented error shapes.
 pub fn easemob(data: &[u8]) {
     static PROVIDER: OnceLock<Easemob> = OnceLock::new();
-    let p = PROVIDER.get_or_init(|| Easemob::new(provider_config("easemob"), None, http()));
+    let p = PROVIDER.get_or_init(|| {
+        let c = provider_config("easemob");
+        let KindConfig::Easemob(keys) = c.keys else {
+            panic!("fuzzing: no easemob entry")
+        };
+        Easemob::new(c.entry, keys, None, http())
+    });
     let (status, headers, body) = http_parts(data);
     for call in [Call::UserToken, Call::AppToken, Call::Api] {
         let _ = p.error(status, &headers, body, call);
@@ -127,8 +133,12 @@ pub fn oidc(data: &[u8]) {
             iss_in_callback: false,
             token_auth_methods: Vec::new(),
         };
+        let c = provider_config("oidc");
+        let KindConfig::Oidc(keys) = c.keys else {
+            panic!("fuzzing: no oidc entry")
+        };
         (
-            Oidc::with_endpoints(provider_config("oidc"), None, http(), e.clone()),
+            Oidc::with_endpoints(c.entry, keys, None, http(), e.clone()),
             e,
         )
     });

@@ -42,6 +42,7 @@ pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod due;
+pub mod endpoint;
 pub mod engine;
 pub mod error;
 pub mod flow;

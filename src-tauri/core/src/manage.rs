@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::accounts::Accounts;
 use crate::activity::{ActivityKind, ActivityOutcome};
 use crate::base::Base;
-use crate::config::{self, Brand, Config};
+use crate::config::{self, Config, KindConfig};
 use crate::error::{Error, Result};
 use crate::provider::DirectSignIn;
 use crate::secret::Secret;
@@ -54,35 +54,33 @@ impl Setup {
                     Err(e) => return Err(e),
                 },
             };
-            let redirect_uri = if p.kind.uses_browser() {
+            let redirect_uri = if p.kind().uses_browser() {
                 p.redirect_uri()
             } else {
                 String::new()
             };
+            let values = p.keys.values();
             out.push(ProviderView {
                 name: p.name.clone(),
-                kind: p.kind.as_str().to_owned(),
+                kind: p.kind().as_str().to_owned(),
                 client_id: p.client_id.clone(),
                 has_secret,
                 secret_error,
                 secret_env: p.client_secret_env.clone(),
                 redirect_uri,
-                issuer: p.issuer.clone(),
-                base_url: p.base_url.clone(),
-                brand: p.kind.spec().takes("brand").then(|| match p.brand() {
-                    Brand::Feishu => "feishu".to_owned(),
-                    Brand::Lark => "lark".to_owned(),
-                }),
+                issuer: text(&values, "issuer"),
+                base_url: text(&values, "base_url"),
+                brand: match &p.keys {
+                    KindConfig::Feishu(k) => Some(brand_name(k.brand()).to_owned()),
+                    _ => None,
+                },
                 // A form sign-in (Easemob) takes its app's credentials in the form.
-                requires_secret: p.kind.uses_browser(),
-                direct: !p.kind.uses_browser(),
-                app_key: p.kind.spec().takes("org_name").then(|| {
-                    format!(
-                        "{}#{}",
-                        p.org_name.as_deref().unwrap_or(""),
-                        p.app_name.as_deref().unwrap_or("")
-                    )
-                }),
+                requires_secret: p.kind().uses_browser(),
+                direct: !p.kind().uses_browser(),
+                app_key: match &p.keys {
+                    KindConfig::Easemob(k) => Some(format!("{}#{}", k.org_name, k.app_name)),
+                    _ => None,
+                },
                 accounts: counts.get(&p.name).copied().unwrap_or(0),
                 entry: entry(p),
             });
@@ -187,17 +185,18 @@ impl Setup {
         } else {
             format!("https://{host}")
         };
-        config::check_endpoint(&base).map_err(|why| Error::config(format!("REST host: {why}")))?;
+        crate::endpoint::check_endpoint(&base)
+            .map_err(|why| Error::config(format!("REST host: {why}")))?;
         let (org, app) = (form.org_name.trim(), form.app_name.trim());
         let existing = self
             .config()
             .providers
             .iter()
             .find(|p| {
-                p.kind == crate::provider::easemob::SPEC.kind
-                    && p.base_url.as_deref().map(|b| b.trim_end_matches('/')) == Some(&base)
-                    && p.org_name.as_deref() == Some(org)
-                    && p.app_name.as_deref() == Some(app)
+                matches!(&p.keys, KindConfig::Easemob(k)
+                    if k.base_url.trim_end_matches('/') == base
+                        && k.org_name == org
+                        && k.app_name == app)
             })
             .map(|p| p.name.clone());
         let client_id = form.client_id.as_deref().map(str::trim).unwrap_or("");
@@ -212,7 +211,10 @@ impl Setup {
                 if let Some(s) = &client_secret {
                     self.base.registry.set_client_secret(&name, s).await?;
                 }
-                let current = self.config().provider(&name).and_then(|p| p.vip5);
+                let current = match self.config().provider(&name).map(|p| &p.keys) {
+                    Some(KindConfig::Easemob(k)) => k.vip5,
+                    _ => None,
+                };
                 if let Some(v) = form.vip5.filter(|v| Some(*v) != current) {
                     // The cluster kind belongs to the app: the checkbox updates the entry.
                     self.set_provider_value(&name, "vip5", toml_edit::value(v))?;
@@ -353,48 +355,104 @@ impl Setup {
     }
 }
 
-/// A provider's entry as written, in the form an edit sends back (never its secret).
+/// A provider's entry as written, in the form an edit sends back (never its secret): the
+/// shared keys, then the kind's own by name.
 fn entry(p: &config::ProviderConfig) -> NewProvider {
-    use config::{RedirectMode, TokenVersion};
-    NewProvider {
-        name: p.name.clone(),
-        kind: p.kind.as_str().to_owned(),
-        client_id: p.client_id.clone(),
-        client_secret: None,
-        issuer: p.issuer.clone(),
-        base_url: p.base_url.clone(),
-        redirect: p.redirect.map(|r| {
-            match r {
-                RedirectMode::Loopback => "loopback",
-                RedirectMode::DeepLink => "deep-link",
+    let mut form: serde_json::Map<String, serde_json::Value> = p
+        .keys
+        .values()
+        .into_iter()
+        .map(|(k, v)| (camel_case(&k), v))
+        .collect();
+    form.insert("name".into(), p.name.clone().into());
+    form.insert("kind".into(), p.kind().as_str().into());
+    form.insert("clientId".into(), p.client_id.clone().into());
+    let mut form: NewProvider = match serde_json::from_value(serde_json::Value::Object(form)) {
+        Ok(form) => form,
+        Err(e) => {
+            tracing::warn!(provider = %p.name, "its entry does not fit the edit form: {e}");
+            NewProvider {
+                name: p.name.clone(),
+                kind: p.kind().as_str().to_owned(),
+                client_id: p.client_id.clone(),
+                ..NewProvider::default()
             }
-            .to_owned()
-        }),
-        redirect_port: p.redirect_port,
-        scopes: p.scopes.clone(),
-        brand: p.brand.map(|b| {
-            match b {
-                Brand::Feishu => "feishu",
-                Brand::Lark => "lark",
+        }
+    };
+    form.redirect = p.redirect.map(|r| {
+        match r {
+            config::RedirectMode::Loopback => "loopback",
+            config::RedirectMode::DeepLink => "deep-link",
+        }
+        .to_owned()
+    });
+    form.redirect_port = p.redirect_port;
+    form.scopes = p.scopes.clone();
+    form
+}
+
+/// `base_url` → `baseUrl`: a configuration key as the window's form names it.
+fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        match (c, upper) {
+            ('_', _) => upper = true,
+            (c, true) => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
             }
-            .to_owned()
-        }),
-        token_version: p.token_version.map(|v| {
-            match v {
-                TokenVersion::V2 => "v2",
-                TokenVersion::V3 => "v3",
-            }
-            .to_owned()
-        }),
-        authorize_url: p.authorize_url.clone(),
-        token_url: p.token_url.clone(),
-        userinfo_url: p.userinfo_url.clone(),
-        revoke_url: p.revoke_url.clone(),
-        api_base: p.api_base.clone(),
-        accounts_base: p.accounts_base.clone(),
-        org_name: p.org_name.clone(),
-        app_name: p.app_name.clone(),
-        ttl: p.ttl,
-        vip5: p.vip5,
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+/// A string value of an entry's own keys.
+fn text(values: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<String> {
+    values.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+fn brand_name(brand: crate::provider::feishu::Brand) -> &'static str {
+    match brand {
+        crate::provider::feishu::Brand::Feishu => "feishu",
+        crate::provider::feishu::Brand::Lark => "lark",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The window's edit form starts from what the file says, whichever kind's keys those are.
+    #[test]
+    fn the_edit_form_gets_each_kinds_own_keys() {
+        let c = Config::parse(
+            "[[providers]]\nname = \"l\"\nkind = \"feishu\"\nclient_id = \"cli_1\"\nbrand = \"lark\"\ntoken_version = \"v3\"\naccounts_base = \"https://accounts.example.com\"\nscopes = [\"offline_access\"]\n\n\
+             [[providers]]\nname = \"e\"\nkind = \"easemob\"\nbase_url = \"https://a1.easemob.com\"\norg_name = \"o\"\napp_name = \"a\"\nttl = 0\nvip5 = true\n",
+            std::path::Path::new("config.toml"),
+        )
+        .expect("valid");
+        let f = entry(&c.providers[0]);
+        assert_eq!(
+            (f.name.as_str(), f.kind.as_str(), f.client_id.as_str()),
+            ("l", "feishu", "cli_1")
+        );
+        assert_eq!(f.brand.as_deref(), Some("lark"));
+        assert_eq!(f.token_version.as_deref(), Some("v3"));
+        assert_eq!(
+            f.accounts_base.as_deref(),
+            Some("https://accounts.example.com")
+        );
+        assert_eq!(f.scopes, Some(vec!["offline_access".to_owned()]));
+        assert_eq!(f.org_name, None);
+        let e = entry(&c.providers[1]);
+        assert_eq!(e.base_url.as_deref(), Some("https://a1.easemob.com"));
+        assert_eq!(
+            (e.org_name.as_deref(), e.app_name.as_deref()),
+            (Some("o"), Some("a"))
+        );
+        assert_eq!((e.ttl, e.vip5), (Some(0), Some(true)));
+        assert_eq!(e.brand, None);
     }
 }

@@ -79,7 +79,7 @@ impl Registry {
         };
         // Easemob's form sign-in takes its app credentials from the form, when at all; an
         // OpenID Connect client may be public (the provider checks after discovery).
-        let required = cfg.kind.spec().secret == provider::spec::SecretNeed::Required;
+        let required = cfg.kind().spec().secret == provider::spec::SecretNeed::Required;
         if need_secret && secret.is_none() && required {
             return Err(provider::missing_secret(cfg).to_error());
         }
@@ -91,7 +91,9 @@ impl Registry {
             return Ok(p.clone());
         }
         let stash = Arc::new(self.credentials.vault().clone());
-        let p = provider::build(cfg, secret.clone(), self.http.clone(), stash);
+        let p = cfg
+            .keys
+            .build(cfg.entry.clone(), secret.clone(), self.http.clone(), stash);
         self.built_map()
             .insert(name.to_owned(), (secret, p.clone()));
         Ok(p)

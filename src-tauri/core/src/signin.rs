@@ -92,7 +92,7 @@ impl SignIns {
             .setting(&consent_key(provider))
             .await?
             .is_some();
-        let cfg = p.config().clone();
+        let cfg = p.entry().clone();
         // A sign-in already waiting for this provider is replaced: its listener goes first
         // (a fixed port can only be bound once).
         self.close_listener(provider);

@@ -260,8 +260,8 @@ fn plain_http_endpoints_are_refused_except_on_loopback() {
             e.message
         );
     }
-    assert!(signet_core::config::check_endpoint("http://127.0.0.1:8080/x").is_ok());
-    assert!(signet_core::config::check_endpoint("http://localhost:8080/x").is_err());
+    assert!(signet_core::endpoint::check_endpoint("http://127.0.0.1:8080/x").is_ok());
+    assert!(signet_core::endpoint::check_endpoint("http://localhost:8080/x").is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

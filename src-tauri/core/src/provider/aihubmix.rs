@@ -1,18 +1,20 @@
 //! AIHubMix: OAuth 2.0 with one-click authorization, profile with balance, and the top-up page (seed 001).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::oauth::OAuthEndpoints;
-use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
-use super::{
-    get_json, AuthRequest, Balance, Capabilities, Grant, Profile, ProfileCtx, Provider,
-    ProviderError,
+use super::spec::{
+    Capabilities, Entry, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    SignInStyle,
 };
-use crate::config::{ProviderConfig, RedirectMode};
+use super::{
+    get_json, AuthRequest, Balance, Grant, Profile, ProfileCtx, Provider, ProviderError, Stash,
+};
 use crate::error::Result;
 use crate::http::Http;
 use crate::secret::Secret;
@@ -38,21 +40,13 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     client_id_required: true,
     default_base_url: Some(DEFAULT_BASE),
     default_scopes,
-    keys: &[
-        KeySpec::optional("base_url"),
-        KeySpec::optional("authorize_url"),
-        KeySpec::optional("token_url"),
-        KeySpec::optional("userinfo_url"),
-        KeySpec::optional("topup_url"),
-    ],
+    required: &[],
     test_only: false,
     capabilities: Capabilities {
         balance: true,
         top_up: true,
         ..Capabilities::NONE
     },
-    check: super::spec::no_check,
-    build: |config, secret, http, _| std::sync::Arc::new(AiHubMix::new(config, secret, http)),
 };
 
 /// `profile balance`.
@@ -60,8 +54,40 @@ fn default_scopes() -> Vec<String> {
     vec!["profile".into(), "balance".into()]
 }
 
+/// An AIHubMix entry's own keys: every one optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// Base URL of the OAuth endpoints (default `https://aihubmix.com`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Endpoint overrides, for hosts that differ from the documented paths.
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+    #[serde(default)]
+    pub topup_url: Option<String>,
+}
+
+impl KindKeys for Keys {
+    const SPEC: &'static ProviderSpec = &SPEC;
+    fn build(
+        self,
+        entry: Entry,
+        client_secret: Option<Secret>,
+        http: Http,
+        _: Arc<dyn Stash>,
+    ) -> Arc<dyn Provider> {
+        Arc::new(AiHubMix::new(entry, self, client_secret, http))
+    }
+}
+
 pub struct AiHubMix {
-    config: ProviderConfig,
+    entry: Entry,
+    keys: Keys,
     client_secret: Option<Secret>,
     http: Http,
 }
@@ -92,9 +118,10 @@ struct Topup {
 }
 
 impl AiHubMix {
-    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+    pub fn new(entry: Entry, keys: Keys, client_secret: Option<Secret>, http: Http) -> Self {
         AiHubMix {
-            config,
+            entry,
+            keys,
             client_secret,
             http,
         }
@@ -105,29 +132,29 @@ impl AiHubMix {
             Some(v) => v.clone(),
             None => format!(
                 "{}{path}",
-                self.config
+                self.keys
                     .base_url
                     .as_deref()
                     .unwrap_or(DEFAULT_BASE)
                     .trim_end_matches('/')
             ),
         };
-        super::parse_url(&value, path, &self.config.name)
+        super::parse_url(&value, path, &self.entry.name)
     }
 
     fn endpoints(&self) -> Result<OAuthEndpoints> {
         Ok(OAuthEndpoints {
-            provider: self.config.name.clone(),
-            authorize: self.endpoint(&self.config.authorize_url, "/api/oauth2/authorize")?,
-            token: self.endpoint(&self.config.token_url, "/api/oauth2/token")?,
-            client_id: self.config.client_id.clone(),
+            provider: self.entry.name.clone(),
+            authorize: self.endpoint(&self.keys.authorize_url, "/api/oauth2/authorize")?,
+            token: self.endpoint(&self.keys.token_url, "/api/oauth2/token")?,
+            client_id: self.entry.client_id.clone(),
             client_secret: self.client_secret.clone(),
-            auth: crate::config::TokenAuth::Post,
+            auth: super::oauth::TokenAuth::Post,
         })
     }
 
     fn scopes(&self) -> Vec<String> {
-        self.config.scopes.clone().unwrap_or_else(default_scopes)
+        self.entry.scopes.clone().unwrap_or_else(default_scopes)
     }
 }
 
@@ -189,13 +216,13 @@ fn setup(e: crate::Error) -> ProviderError {
 #[async_trait]
 impl Provider for AiHubMix {
     fn name(&self) -> &str {
-        &self.config.name
+        &self.entry.name
     }
     fn spec(&self) -> &'static ProviderSpec {
         &SPEC
     }
-    fn config(&self) -> &ProviderConfig {
-        &self.config
+    fn entry(&self) -> &Entry {
+        &self.entry
     }
     fn default_refresh_lifetime(&self) -> Option<Duration> {
         Some(REFRESH_LIFETIME)
@@ -233,24 +260,24 @@ impl Provider for AiHubMix {
         _ctx: ProfileCtx<'_>,
     ) -> Result<Profile, ProviderError> {
         let url = self
-            .endpoint(&self.config.userinfo_url, "/api/oauth2/userinfo")
+            .endpoint(&self.keys.userinfo_url, "/api/oauth2/userinfo")
             .map_err(setup)?;
-        let u: UserInfo = get_json(&self.http, &self.config.name, &url, access).await?;
-        profile_of(&self.config.name, u)
+        let u: UserInfo = get_json(&self.http, &self.entry.name, &url, access).await?;
+        profile_of(&self.entry.name, u)
     }
 
     async fn topup_url(&self, access: &Secret) -> Result<Option<Url>, ProviderError> {
         let url = self
-            .endpoint(&self.config.topup_url, "/api/oauth2/topup")
+            .endpoint(&self.keys.topup_url, "/api/oauth2/topup")
             .map_err(setup)?;
-        let t: Topup = get_json(&self.http, &self.config.name, &url, access).await?;
-        let parsed = crate::config::check_endpoint(&t.topup_url).map_err(|why| {
+        let t: Topup = get_json(&self.http, &self.entry.name, &url, access).await?;
+        let parsed = crate::endpoint::check_endpoint(&t.topup_url).map_err(|why| {
             ProviderError::new(
                 super::FailureClass::Transient,
                 "bad_topup_url",
                 format!(
                     "{} sent a top-up link Signet will not open: {why}",
-                    self.config.name
+                    self.entry.name
                 ),
             )
         })?;

@@ -8,12 +8,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
-use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
-use super::{
-    AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, DirectSignIn, FailureClass,
-    Grant, Profile, ProfileCtx, Provider, ProviderError, Recipient, Stash,
+use super::spec::{
+    Capabilities, Entry, KeySpec, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    SignInStyle,
 };
-use crate::config::{ProviderConfig, RedirectMode};
+use super::{
+    AccountCtx, AuthRequest, ChatSent, ChatSupport, DirectSignIn, FailureClass, Grant, Profile,
+    ProfileCtx, Provider, ProviderError, Recipient, Stash,
+};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
@@ -21,19 +23,53 @@ use crate::secret::Secret;
 /// A message body plus `ext` may be at most 5 KB.
 const MAX_MESSAGE_BYTES: usize = 5 * 1024 - 200;
 
-/// `org_name` and `app_name` are plain names (they become path segments of every call).
-fn check_names(p: &ProviderConfig) -> std::result::Result<(), (&'static str, &'static str)> {
-    for (k, v) in [("org_name", &p.org_name), ("app_name", &p.app_name)] {
-        let plain = v.as_deref().is_some_and(|v| {
-            !v.is_empty()
+/// An Easemob entry's own keys: the app's REST host and its AppKey (`org_name#app_name`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// The app's REST host (`https://a1.easemob.com`).
+    pub base_url: String,
+    /// The organization name (`org_name` in the console).
+    pub org_name: String,
+    /// The app name (`app_name`).
+    pub app_name: String,
+    /// Token lifetime to ask for, in seconds; 0 = a token that never expires. Absent: the
+    /// console's setting (60 days by default).
+    #[serde(default)]
+    pub ttl: Option<u64>,
+    /// VIP5 clusters state `ttl` and `expires_in` in milliseconds.
+    #[serde(default)]
+    pub vip5: Option<bool>,
+    /// Token endpoint override (default `<base_url>/<org>/<app>/token`).
+    #[serde(default)]
+    pub token_url: Option<String>,
+}
+
+impl KindKeys for Keys {
+    const SPEC: &'static ProviderSpec = &SPEC;
+
+    /// `org_name` and `app_name` are plain names (they become path segments of every call).
+    fn check(&self) -> std::result::Result<(), (&'static str, &'static str)> {
+        for (k, v) in [("org_name", &self.org_name), ("app_name", &self.app_name)] {
+            let plain = !v.is_empty()
                 && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        });
-        if !plain {
-            return Err((k, "is not a plain name; copy it from the Easemob console (the AppKey is org_name#app_name)."));
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !plain {
+                return Err((k, "is not a plain name; copy it from the Easemob console (the AppKey is org_name#app_name)."));
+            }
         }
+        Ok(())
     }
-    Ok(())
+
+    fn build(
+        self,
+        entry: Entry,
+        client_secret: Option<Secret>,
+        http: Http,
+        stash: Arc<dyn Stash>,
+    ) -> Arc<dyn Provider> {
+        Arc::new(Easemob::new(entry, self, client_secret, http).with_stash(stash))
+    }
 }
 
 /// Easemob IM, as it declares itself (seed 003, providers.md §4).
@@ -51,27 +87,21 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     client_id_required: false,
     default_base_url: None,
     default_scopes: super::spec::no_scopes,
-    keys: &[
+    required: &[
         KeySpec::required("base_url", "Easemob needs the app's REST host, e.g. \"https://a1.easemob.com\" (console → 应用详情)"),
         KeySpec::required("org_name", "copy it from the Easemob console (the AppKey is org_name#app_name)"),
         KeySpec::required("app_name", "copy it from the Easemob console (the AppKey is org_name#app_name)"),
-        KeySpec::optional("ttl"),
-        KeySpec::optional("vip5"),
-        KeySpec::optional("token_url"),
     ],
     test_only: false,
     capabilities: Capabilities {
         form_sign_in: true,
         ..Capabilities::NONE
     },
-    check: check_names,
-    build: |config, secret, http, stash| {
-        std::sync::Arc::new(Easemob::new(config, secret, http).with_stash(stash))
-    },
 };
 
 pub struct Easemob {
-    config: ProviderConfig,
+    entry: Entry,
+    keys: Keys,
     /// The app's Client Secret (optional: without app credentials only the password grant works).
     client_secret: Option<Secret>,
     http: Http,
@@ -194,9 +224,10 @@ pub(crate) enum Call {
 }
 
 impl Easemob {
-    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+    pub fn new(entry: Entry, keys: Keys, client_secret: Option<Secret>, http: Http) -> Self {
         Easemob {
-            config,
+            entry,
+            keys,
             client_secret,
             http,
             app_token: tokio::sync::Mutex::new(None),
@@ -211,7 +242,7 @@ impl Easemob {
     }
 
     fn stash_key(&self) -> String {
-        format!("provider/{}/app-token", self.config.name)
+        format!("provider/{}/app-token", self.entry.name)
     }
 
     /// The app token another run kept, if it is for this Client ID and not near its end.
@@ -235,37 +266,27 @@ impl Easemob {
     }
 
     fn app_key(&self) -> String {
-        format!(
-            "{}#{}",
-            self.config.org_name.as_deref().unwrap_or(""),
-            self.config.app_name.as_deref().unwrap_or("")
-        )
+        format!("{}#{}", self.keys.org_name, self.keys.app_name)
     }
 
     fn url(&self, path: &str) -> Result<Url, ProviderError> {
-        let base = self
-            .config
-            .base_url
-            .as_deref()
-            .unwrap_or("")
-            .trim_end_matches('/');
-        let org = self.config.org_name.as_deref().unwrap_or("");
-        let app = self.config.app_name.as_deref().unwrap_or("");
+        let base = self.keys.base_url.trim_end_matches('/');
+        let (org, app) = (&self.keys.org_name, &self.keys.app_name);
         let value = format!("{base}/{org}/{app}{path}");
-        super::parse_url(&value, "base_url", &self.config.name)
+        super::parse_url(&value, "base_url", &self.entry.name)
             .map_err(|e| ProviderError::new(FailureClass::Setup, "config", e.message))
     }
 
     fn token_url(&self) -> Result<Url, ProviderError> {
-        match &self.config.token_url {
-            Some(u) => super::parse_url(u, "token_url", &self.config.name)
+        match &self.keys.token_url {
+            Some(u) => super::parse_url(u, "token_url", &self.entry.name)
                 .map_err(|e| ProviderError::new(FailureClass::Setup, "config", e.message)),
             None => self.url("/token"),
         }
     }
 
     fn app_credentials(&self) -> Option<(&str, &Secret)> {
-        let id = self.config.client_id.trim();
+        let id = self.entry.client_id.trim();
         match &self.client_secret {
             Some(s) if !id.is_empty() && !s.expose().is_empty() => Some((id, s)),
             _ => None,
@@ -273,13 +294,13 @@ impl Easemob {
     }
 
     fn vip5(&self) -> bool {
-        self.config.vip5.unwrap_or(false)
+        self.keys.vip5.unwrap_or(false)
     }
 
     /// `ttl` (seconds; the account's own, else the provider's) as the cluster expects it
     /// (milliseconds on VIP5).
     fn ttl(&self, account: Option<u64>) -> Option<u64> {
-        account.or(self.config.ttl).map(|s| {
+        account.or(self.keys.ttl).map(|s| {
             if self.vip5() {
                 s.saturating_mul(1000)
             } else {
@@ -324,7 +345,7 @@ impl Easemob {
         self.http
             .send(req)
             .await
-            .map_err(|e| ProviderError::from_http(&self.config.name, &e))
+            .map_err(|e| ProviderError::from_http(&self.entry.name, &e))
     }
 
     /// The app (admin) token, from the cache or a `client_credentials` request.
@@ -333,7 +354,7 @@ impl Easemob {
             return Err(ProviderError::new(
                 FailureClass::Setup,
                 "app_credentials_missing",
-                format!("This needs the Easemob app's Client ID and Client Secret (console → 应用详情), which {} does not have. Add them in the settings.", self.config.name),
+                format!("This needs the Easemob app's Client ID and Client Secret (console → 应用详情), which {} does not have. Add them in the settings.", self.entry.name),
             ));
         };
         let mut cache = self.app_token.lock().await;
@@ -439,7 +460,7 @@ impl Easemob {
             avatar_url: None,
             extra: super::profile_json(&EasemobProfile {
                 app_key: self.app_key(),
-                host: self.config.base_url.clone(),
+                host: Some(self.keys.base_url.clone()),
                 username: u.username.clone(),
                 nickname: u.nickname.clone(),
                 activated: u.activated,
@@ -455,7 +476,7 @@ impl Easemob {
         ProviderError::new(
             FailureClass::Transient,
             "unreadable_answer",
-            format!("{} sent an answer Signet could not read.", self.config.name),
+            format!("{} sent an answer Signet could not read.", self.entry.name),
         )
     }
 
@@ -487,7 +508,7 @@ impl Easemob {
         body: &[u8],
         call: Call,
     ) -> ProviderError {
-        let name = &self.config.name;
+        let name = &self.entry.name;
         let e: ApiError = serde_json::from_slice(body).unwrap_or_default();
         let desc = e.error_description.to_ascii_lowercase();
         let retry_after = crate::http::retry_after(headers);
@@ -511,7 +532,7 @@ impl Easemob {
             (404, "organization_application_not_found") => (
                 FailureClass::Setup,
                 "app_not_found",
-                format!("Easemob has no app {} on {}. Check the REST host (each app lives on one cluster, e.g. a1.easemob.com), the org name and the app name.", self.app_key(), self.config.base_url.as_deref().unwrap_or("?")),
+                format!("Easemob has no app {} on {}. Check the REST host (each app lives on one cluster, e.g. a1.easemob.com), the org name and the app name.", self.app_key(), self.keys.base_url),
             ),
             (404, "service_resource_not_found") if call == Call::Api => (
                 FailureClass::Refused,
@@ -581,7 +602,7 @@ impl Easemob {
                 .http
                 .send(build(&token).header(reqwest::header::ACCEPT, "application/json"))
                 .await
-                .map_err(|e| ProviderError::from_http(&self.config.name, &e))?;
+                .map_err(|e| ProviderError::from_http(&self.entry.name, &e))?;
             if status == 200 {
                 return Ok(body);
             }
@@ -601,19 +622,19 @@ impl Easemob {
 #[async_trait]
 impl Provider for Easemob {
     fn name(&self) -> &str {
-        &self.config.name
+        &self.entry.name
     }
     fn spec(&self) -> &'static ProviderSpec {
         &SPEC
     }
-    fn config(&self) -> &ProviderConfig {
-        &self.config
+    fn entry(&self) -> &Entry {
+        &self.entry
     }
 
     async fn authorize_url(&self, _r: &AuthRequest) -> Result<Url> {
         Err(Error::config(format!(
             "{} accounts are added with a form (user ID and password or app credentials), not a browser sign-in.",
-            self.config.name
+            self.entry.name
         )))
     }
 
@@ -623,7 +644,7 @@ impl Provider for Easemob {
         _r: &AuthRequest,
     ) -> Result<Grant, ProviderError> {
         Err(ProviderError::unsupported(
-            &self.config.name,
+            &self.entry.name,
             "sign in through a browser",
         ))
     }
@@ -632,7 +653,7 @@ impl Provider for Easemob {
         (profile.extra["activated"] == serde_json::Value::Bool(false)).then(|| {
             format!(
                 "{} reports this user as banned (activated: false): it cannot sign in to chat or send messages until an administrator re-activates it in the console (用户管理). Then sign in again here.",
-                self.config.name
+                self.entry.name
             )
         })
     }
@@ -675,7 +696,7 @@ impl Provider for Easemob {
             if first_password && pe.code == "invalid_grant" {
                 pe.message = format!(
                     "{} did not accept this user ID and password. Check both (user IDs are case-sensitive) and try again.",
-                    self.config.name
+                    self.entry.name
                 );
             }
             pe
@@ -690,7 +711,7 @@ impl Provider for Easemob {
             ProviderError::new(
                 FailureClass::Reauth,
                 "credential_unreadable",
-                format!("The stored credential for this {} account cannot be read. Enter the password again.", self.config.name),
+                format!("The stored credential for this {} account cannot be read. Enter the password again.", self.entry.name),
             )
         })?;
         let grant = self.user_token(&cred).await?;
@@ -725,7 +746,7 @@ impl Provider for Easemob {
             }
             _ => from_grant.ok_or_else(|| {
                 ProviderError::unsupported(
-                    &self.config.name,
+                    &self.entry.name,
                     "read a profile without app credentials",
                 )
             }),
@@ -814,8 +835,12 @@ mod tests {
     fn provider(extra: &str) -> Easemob {
         let text = format!("[[providers]]\nname=\"im\"\nkind=\"easemob\"\nclient_id=\"\"\nbase_url=\"https://a1.easemob.com\"\norg_name=\"org\"\napp_name=\"app\"\n{extra}");
         let c = crate::config::Config::parse(&text, std::path::Path::new("c.toml")).expect("valid");
+        let crate::config::KindConfig::Easemob(keys) = c.providers[0].keys.clone() else {
+            panic!("an easemob entry")
+        };
         Easemob::new(
-            c.providers[0].clone(),
+            c.providers[0].entry.clone(),
+            keys,
             None,
             Http::new(Duration::from_secs(5)).expect("http"),
         )

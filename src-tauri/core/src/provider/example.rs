@@ -1,18 +1,21 @@
-//! Example: a plain OAuth 2.0 provider written as docs/adding-a-provider.md describes — this file plus its line in `spec::SPECS` — for the tests that prove a new provider needs nothing else.
+//! Example: a plain OAuth 2.0 provider written as docs/adding-a-provider.md describes — this file plus its line in the registry (`kinds!` in `provider/mod.rs`) — for the tests that prove a new provider needs nothing else.
 //!
 //! Compiled into debug builds and tests only, and listed only while `SIGNET_TEST_KINDS=1`
 //! (`ProviderSpec::test_only`): a person never sees it.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::oauth::OAuthEndpoints;
-use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
-use super::{
-    get_json, AuthRequest, Capabilities, Grant, Profile, ProfileCtx, Provider, ProviderError,
+use super::oauth::TokenAuth;
+use super::spec::{
+    Capabilities, Entry, KeySpec, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    SignInStyle,
 };
-use crate::config::{ProviderConfig, RedirectMode, TokenAuth};
+use super::{get_json, AuthRequest, Grant, Profile, ProfileCtx, Provider, ProviderError, Stash};
 use crate::error::Result;
 use crate::http::Http;
 use crate::secret::Secret;
@@ -31,19 +34,45 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     client_id_required: true,
     default_base_url: None,
     default_scopes: super::spec::no_scopes,
-    keys: &[
+    required: &[
         KeySpec::required("authorize_url", "the provider's authorization endpoint"),
         KeySpec::required("token_url", "the provider's token endpoint"),
         KeySpec::required("userinfo_url", "where the provider says who signed in"),
     ],
     capabilities: Capabilities::NONE,
     test_only: true,
-    check: super::spec::no_check,
-    build: |config, secret, http, _| std::sync::Arc::new(Example::new(config, secret, http)),
 };
 
+/// The example's own keys: its three endpoints, each required.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    pub authorize_url: String,
+    pub token_url: String,
+    pub userinfo_url: String,
+}
+
+impl KindKeys for Keys {
+    const SPEC: &'static ProviderSpec = &SPEC;
+    fn build(
+        self,
+        entry: Entry,
+        client_secret: Option<Secret>,
+        http: Http,
+        _: Arc<dyn Stash>,
+    ) -> Arc<dyn Provider> {
+        Arc::new(Example {
+            entry,
+            keys: self,
+            client_secret,
+            http,
+        })
+    }
+}
+
 pub struct Example {
-    config: ProviderConfig,
+    entry: Entry,
+    keys: Keys,
     client_secret: Option<Secret>,
     http: Http,
 }
@@ -59,28 +88,16 @@ struct UserInfo {
 }
 
 impl Example {
-    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
-        Example {
-            config,
-            client_secret,
-            http,
-        }
-    }
-
-    fn url(&self, value: &Option<String>, what: &str) -> Result<Url> {
-        super::parse_url(
-            value.as_deref().unwrap_or_default(),
-            what,
-            &self.config.name,
-        )
+    fn url(&self, value: &str, what: &str) -> Result<Url> {
+        super::parse_url(value, what, &self.entry.name)
     }
 
     fn endpoints(&self) -> Result<OAuthEndpoints> {
         Ok(OAuthEndpoints {
-            provider: self.config.name.clone(),
-            authorize: self.url(&self.config.authorize_url, "authorize_url")?,
-            token: self.url(&self.config.token_url, "token_url")?,
-            client_id: self.config.client_id.clone(),
+            provider: self.entry.name.clone(),
+            authorize: self.url(&self.keys.authorize_url, "authorize_url")?,
+            token: self.url(&self.keys.token_url, "token_url")?,
+            client_id: self.entry.client_id.clone(),
             client_secret: self.client_secret.clone(),
             auth: TokenAuth::Post,
         })
@@ -94,17 +111,17 @@ fn setup(e: crate::Error) -> ProviderError {
 #[async_trait]
 impl Provider for Example {
     fn name(&self) -> &str {
-        &self.config.name
+        &self.entry.name
     }
     fn spec(&self) -> &'static ProviderSpec {
         &SPEC
     }
-    fn config(&self) -> &ProviderConfig {
-        &self.config
+    fn entry(&self) -> &Entry {
+        &self.entry
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
-        let scopes = self.config.scopes.clone().unwrap_or_default();
+        let scopes = self.entry.scopes.clone().unwrap_or_default();
         self.endpoints()?
             .authorize_url(
                 &r.state,
@@ -132,9 +149,9 @@ impl Provider for Example {
 
     async fn profile(&self, access: &Secret, _: ProfileCtx<'_>) -> Result<Profile, ProviderError> {
         let url = self
-            .url(&self.config.userinfo_url, "userinfo_url")
+            .url(&self.keys.userinfo_url, "userinfo_url")
             .map_err(setup)?;
-        let u: UserInfo = get_json(&self.http, &self.config.name, &url, access).await?;
+        let u: UserInfo = get_json(&self.http, &self.entry.name, &url, access).await?;
         Ok(Profile {
             display_name: u.name.clone().unwrap_or_else(|| u.sub.clone()),
             subject: u.sub,

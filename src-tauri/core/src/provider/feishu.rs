@@ -1,22 +1,95 @@
 //! Feishu / Lark (seed 002): sign-in with PKCE and single-use refresh tokens over the JSON token API, profile, IM messages as the user.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
 use super::feishu_errors::{classify, Origin};
 use super::oauth::OAuthEndpoints;
-use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
-use super::{
-    AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant,
-    Profile, ProfileCtx, Provider, ProviderError, Recipient,
+use super::spec::{
+    Capabilities, Entry, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    SignInStyle,
 };
-use crate::config::{Brand, ProviderConfig, RedirectMode, TokenVersion, FEISHU_LOOPBACK_PORT};
+use super::{
+    AccountCtx, AuthRequest, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant, Profile,
+    ProfileCtx, Provider, ProviderError, Recipient, Stash,
+};
 use crate::error::Result;
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
 use crate::vault::Tokens;
+
+/// Feishu (China) or Lark (international): which domains a `feishu` provider talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Brand {
+    #[default]
+    Feishu,
+    Lark,
+}
+
+/// Which Feishu token endpoint to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenVersion {
+    /// `open-apis/authen/v2/oauth/token`, JSON body (the source document).
+    #[default]
+    V2,
+    /// `oauth/v3/token` on the accounts domain (Feishu's newer endpoint).
+    V3,
+}
+
+/// The fixed loopback port a Feishu app registers (`http://127.0.0.1:53682/callback/<name>`).
+pub const FEISHU_LOOPBACK_PORT: u16 = 53682;
+
+/// A Feishu / Lark entry's own keys: every one optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// `feishu` (default) or `lark`: picks the documented domains.
+    #[serde(default)]
+    pub brand: Option<Brand>,
+    /// `v2` (default, the source document) or `v3`.
+    #[serde(default)]
+    pub token_version: Option<TokenVersion>,
+    /// Base of the accounts domain (`https://accounts.feishu.cn`).
+    #[serde(default)]
+    pub accounts_base: Option<String>,
+    /// Base of the open platform's API (`https://open.feishu.cn`); for tests and proxies.
+    #[serde(default)]
+    pub api_base: Option<String>,
+    /// Endpoint overrides, for hosts that differ from the documented ones.
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+    #[serde(default)]
+    pub revoke_url: Option<String>,
+}
+
+impl Keys {
+    pub fn brand(&self) -> Brand {
+        self.brand.unwrap_or_default()
+    }
+}
+
+impl KindKeys for Keys {
+    const SPEC: &'static ProviderSpec = &SPEC;
+    fn build(
+        self,
+        entry: Entry,
+        client_secret: Option<Secret>,
+        http: Http,
+        _: Arc<dyn Stash>,
+    ) -> Arc<dyn Provider> {
+        Arc::new(Feishu::new(entry, self, client_secret, http))
+    }
+}
 
 /// The documented domains of each brand: (accounts, open platform).
 pub fn domains(brand: Brand) -> (&'static str, &'static str) {
@@ -75,27 +148,17 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     client_id_required: true,
     default_base_url: None,
     default_scopes,
-    keys: &[
-        KeySpec::optional("brand"),
-        KeySpec::optional("token_version"),
-        KeySpec::optional("accounts_base"),
-        KeySpec::optional("api_base"),
-        KeySpec::optional("authorize_url"),
-        KeySpec::optional("token_url"),
-        KeySpec::optional("userinfo_url"),
-        KeySpec::optional("revoke_url"),
-    ],
+    required: &[],
     test_only: false,
     capabilities: Capabilities {
         revoke: true,
         ..Capabilities::NONE
     },
-    check: super::spec::no_check,
-    build: |config, secret, http, _| std::sync::Arc::new(Feishu::new(config, secret, http)),
 };
 
 pub struct Feishu {
-    config: ProviderConfig,
+    entry: Entry,
+    keys: Keys,
     client_secret: Option<Secret>,
     http: Http,
 }
@@ -193,26 +256,27 @@ struct ChatItem {
 }
 
 impl Feishu {
-    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+    pub fn new(entry: Entry, keys: Keys, client_secret: Option<Secret>, http: Http) -> Self {
         Feishu {
-            config,
+            entry,
+            keys,
             client_secret,
             http,
         }
     }
 
     fn accounts_base(&self) -> String {
-        self.config
+        self.keys
             .accounts_base
             .clone()
-            .unwrap_or_else(|| domains(self.config.brand()).0.to_owned())
+            .unwrap_or_else(|| domains(self.keys.brand()).0.to_owned())
     }
 
     fn open_base(&self) -> String {
-        self.config
+        self.keys
             .api_base
             .clone()
-            .unwrap_or_else(|| domains(self.config.brand()).1.to_owned())
+            .unwrap_or_else(|| domains(self.keys.brand()).1.to_owned())
     }
 
     fn url(
@@ -224,16 +288,14 @@ impl Feishu {
         let value = explicit
             .clone()
             .unwrap_or_else(|| format!("{}{path}", base.trim_end_matches('/')));
-        super::parse_url(&value, path, &self.config.name)
+        super::parse_url(&value, path, &self.entry.name)
             .map_err(|e| ProviderError::new(FailureClass::Setup, "config", e.message))
     }
 
     fn token_url(&self) -> Result<Url, ProviderError> {
-        match self.config.token_version.unwrap_or_default() {
-            TokenVersion::V2 => self.url(&self.config.token_url, self.open_base(), TOKEN_V2_PATH),
-            TokenVersion::V3 => {
-                self.url(&self.config.token_url, self.accounts_base(), TOKEN_V3_PATH)
-            }
+        match self.keys.token_version.unwrap_or_default() {
+            TokenVersion::V2 => self.url(&self.keys.token_url, self.open_base(), TOKEN_V2_PATH),
+            TokenVersion::V3 => self.url(&self.keys.token_url, self.accounts_base(), TOKEN_V3_PATH),
         }
     }
 
@@ -244,18 +306,18 @@ impl Feishu {
     fn secret(&self) -> Result<&Secret, ProviderError> {
         self.client_secret
             .as_ref()
-            .ok_or_else(|| super::missing_secret(&self.config))
+            .ok_or_else(|| super::missing_secret(&self.entry))
     }
 
     fn scopes(&self) -> Vec<String> {
-        self.config.scopes.clone().unwrap_or_else(default_scopes)
+        self.entry.scopes.clone().unwrap_or_else(default_scopes)
     }
 
     /// POSTs a token request as the document specifies: JSON, `application/json; charset=utf-8`,
     /// the App Secret in the body only (never also as Basic — error 20070).
     async fn token(&self, body: serde_json::Value, origin: Origin) -> Result<Grant, ProviderError> {
         let url = self.token_url()?;
-        let name = &self.config.name;
+        let name = &self.entry.name;
         let bytes = serde_json::to_vec(&body)
             .map_err(|e| ProviderError::new(FailureClass::Setup, "internal", e.to_string()))?;
         let req = self
@@ -283,7 +345,7 @@ impl Feishu {
         req: reqwest::RequestBuilder,
         access: &Secret,
     ) -> Result<T, ProviderError> {
-        let name = &self.config.name;
+        let name = &self.entry.name;
         let req = req
             .bearer_auth(access.expose())
             .header(reqwest::header::ACCEPT, "application/json");
@@ -314,7 +376,7 @@ impl Feishu {
         Err(ProviderError::new(
             FailureClass::ScopeMissing,
             "scope_missing",
-            format!("{} has not given Signet the permission \"{what}\" for this account. Choose \"Grant access\" to sign in again and approve it (the app must have it enabled under 权限管理).", self.config.name),
+            format!("{} has not given Signet the permission \"{what}\" for this account. Choose \"Grant access\" to sign in again and approve it (the app must have it enabled under 权限管理).", self.entry.name),
         ))
     }
 }
@@ -435,7 +497,7 @@ fn https_only(u: Option<String>) -> Option<String> {
 #[async_trait]
 impl Provider for Feishu {
     fn name(&self) -> &str {
-        &self.config.name
+        &self.entry.name
     }
     fn spec(&self) -> &'static ProviderSpec {
         &SPEC
@@ -443,29 +505,29 @@ impl Provider for Feishu {
     /// Feishu issues a refresh token only with `offline_access`, a permission the app's owner
     /// enables in the developer console (the seed, 002): consent from the person cannot add it.
     fn no_refresh_token_reason(&self) -> Option<String> {
-        let name = &self.config.name;
+        let name = &self.entry.name;
         Some(format!(
             "{name} issued no refresh token, so Signet could not keep this account signed in, and nothing was added. The app's owner must enable the offline_access permission for this app in the {name} developer console (开发者后台 → 权限管理 → offline_access); then sign in again."
         ))
     }
-    fn config(&self) -> &ProviderConfig {
-        &self.config
+    fn entry(&self) -> &Entry {
+        &self.entry
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
         let endpoints = OAuthEndpoints {
-            provider: self.config.name.clone(),
+            provider: self.entry.name.clone(),
             authorize: self
                 .url(
-                    &self.config.authorize_url,
+                    &self.keys.authorize_url,
                     self.accounts_base(),
                     AUTHORIZE_PATH,
                 )
                 .map_err(|e| e.to_error())?,
             token: self.token_url().map_err(|e| e.to_error())?,
-            client_id: self.config.client_id.clone(),
+            client_id: self.entry.client_id.clone(),
             client_secret: None,
-            auth: crate::config::TokenAuth::Post,
+            auth: super::oauth::TokenAuth::Post,
         };
         let consent: &[(&str, &str)] = if r.force_consent {
             &[("prompt", "consent")]
@@ -487,7 +549,7 @@ impl Provider for Feishu {
         let secret = self.secret()?;
         let mut body = json!({
             "grant_type": "authorization_code",
-            "client_id": self.config.client_id,
+            "client_id": self.entry.client_id,
             "client_secret": secret.expose(),
             "code": code.expose(),
             "redirect_uri": r.redirect_uri,
@@ -502,7 +564,7 @@ impl Provider for Feishu {
         let secret = self.secret()?;
         let body = json!({
             "grant_type": "refresh_token",
-            "client_id": self.config.client_id,
+            "client_id": self.entry.client_id,
             "client_secret": secret.expose(),
             "refresh_token": refresh_token.expose(),
         });
@@ -514,9 +576,9 @@ impl Provider for Feishu {
         access: &Secret,
         _ctx: ProfileCtx<'_>,
     ) -> Result<Profile, ProviderError> {
-        let url = self.url(&self.config.userinfo_url, self.open_base(), USER_INFO_PATH)?;
+        let url = self.url(&self.keys.userinfo_url, self.open_base(), USER_INFO_PATH)?;
         let u: UserInfo = self.call(self.http.reqwest().get(url), access).await?;
-        let u = check_user_info(&self.config.name, u)?;
+        let u = check_user_info(&self.entry.name, u)?;
         let email = u
             .email
             .clone()
@@ -539,7 +601,7 @@ impl Provider for Feishu {
             email,
             avatar_url: https_only(u.avatar_middle.clone().or_else(|| u.avatar_url.clone())),
             extra: super::profile_json(&FeishuProfile {
-                brand: match self.config.brand() {
+                brand: match self.keys.brand() {
                     Brand::Feishu => "feishu".into(),
                     Brand::Lark => "lark".into(),
                 },
@@ -557,13 +619,13 @@ impl Provider for Feishu {
 
     async fn revoke(&self, tokens: &Tokens) -> Result<bool, ProviderError> {
         let secret = self.secret()?;
-        let url = self.url(&self.config.revoke_url, self.accounts_base(), REVOKE_PATH)?;
+        let url = self.url(&self.keys.revoke_url, self.accounts_base(), REVOKE_PATH)?;
         let (token, hint) = match &tokens.refresh {
             Some(r) => (r, "refresh_token"),
             None => (&tokens.access, "access_token"),
         };
         let form = [
-            ("client_id", self.config.client_id.as_str()),
+            ("client_id", self.entry.client_id.as_str()),
             ("client_secret", secret.expose()),
             ("token", token.expose()),
             ("token_type_hint", hint),
@@ -573,13 +635,13 @@ impl Provider for Feishu {
             .http
             .send(req)
             .await
-            .map_err(|e| ProviderError::from_http(&self.config.name, &e))?;
+            .map_err(|e| ProviderError::from_http(&self.entry.name, &e))?;
         let code = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v.get("code").and_then(|c| c.as_i64()));
         match (status, code) {
             (200, Some(0) | None) => Ok(true),
-            (_, Some(c)) if c != 0 => Err(classify(&self.config.name, c, Origin::Refresh)),
+            (_, Some(c)) if c != 0 => Err(classify(&self.entry.name, c, Origin::Refresh)),
             _ => Ok(false),
         }
     }

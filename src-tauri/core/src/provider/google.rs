@@ -1,19 +1,22 @@
 //! Google (Desktop-app client, seed 000): OpenID Connect sign-in on a loopback redirect, and Google Chat spaces and messages.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
-use super::oidc::{Endpoints, Oidc};
-use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
-use super::{
-    AccountCtx, AuthRequest, Capabilities, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant,
-    Profile, ProfileCtx, Provider, ProviderError, Recipient,
+use super::oidc::{self, Endpoints, Oidc};
+use super::spec::{
+    Capabilities, Entry, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    SignInStyle,
 };
-use crate::config::{ProviderConfig, RedirectMode};
+use super::{
+    AccountCtx, AuthRequest, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant, Profile,
+    ProfileCtx, Provider, ProviderError, Recipient, Stash,
+};
 use crate::error::Result;
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
@@ -98,26 +101,50 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     client_id_required: true,
     default_base_url: None,
     default_scopes,
-    keys: &[
-        KeySpec::optional("issuer"),
-        KeySpec::optional("authorize_url"),
-        KeySpec::optional("token_url"),
-        KeySpec::optional("userinfo_url"),
-        KeySpec::optional("revoke_url"),
-        KeySpec::optional("api_base"),
-    ],
+    required: &[],
     test_only: false,
     capabilities: Capabilities {
         revoke: true,
         ..Capabilities::NONE
     },
-    check: super::spec::no_check,
-    build: |config, secret, http, _| std::sync::Arc::new(Google::new(config, secret, http)),
 };
+
+/// A Google entry's own keys: every one optional, for hosts that differ from Google's own.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+    #[serde(default)]
+    pub revoke_url: Option<String>,
+    /// Base of the Google Chat API (`https://chat.googleapis.com`); for tests and proxies.
+    #[serde(default)]
+    pub api_base: Option<String>,
+}
+
+impl KindKeys for Keys {
+    const SPEC: &'static ProviderSpec = &SPEC;
+    fn build(
+        self,
+        entry: Entry,
+        client_secret: Option<Secret>,
+        http: Http,
+        _: Arc<dyn Stash>,
+    ) -> Arc<dyn Provider> {
+        Arc::new(Google::new(entry, self, client_secret, http))
+    }
+}
 
 pub struct Google {
     oidc: Oidc,
-    config: ProviderConfig,
+    entry: Entry,
+    keys: Keys,
 }
 
 /// Google's API error shape: `{"error": {"code", "message", "status", "details"}}`.
@@ -166,48 +193,55 @@ struct Message {
 }
 
 impl Google {
-    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+    pub fn new(entry: Entry, keys: Keys, client_secret: Option<Secret>, http: Http) -> Self {
         let url = |over: &Option<String>, default: &str| {
             over.as_deref()
                 .unwrap_or(default)
                 .parse::<Url>()
                 .map_err(|e| e.to_string())
         };
+        let issuer = keys.issuer.clone().unwrap_or_else(|| ISSUER.to_owned());
         // Config validation already checked every override; a failure here means a default
         // constant is broken, so fall back to discovery at the issuer rather than panic.
         let endpoints = (|| -> std::result::Result<Endpoints, String> {
             Ok(Endpoints {
-                issuer: config.issuer.clone().unwrap_or_else(|| ISSUER.to_owned()),
+                issuer: issuer.clone(),
                 alt_issuers: vec!["accounts.google.com".to_owned(), ISSUER.to_owned()],
-                authorize: url(&config.authorize_url, AUTHORIZE)?,
-                token: url(&config.token_url, TOKEN)?,
-                userinfo: Some(url(&config.userinfo_url, USERINFO)?),
-                revoke: Some(url(&config.revoke_url, REVOKE)?),
+                authorize: url(&keys.authorize_url, AUTHORIZE)?,
+                token: url(&keys.token_url, TOKEN)?,
+                userinfo: Some(url(&keys.userinfo_url, USERINFO)?),
+                revoke: Some(url(&keys.revoke_url, REVOKE)?),
                 scopes_supported: Vec::new(),
                 iss_in_callback: false,
                 // Google takes both; the body is what its Desktop-app documentation shows.
                 token_auth_methods: vec!["client_secret_post".to_owned()],
             })
         })();
-        let mut oidc_config = config.clone();
-        oidc_config.issuer = Some(ISSUER.to_owned());
-        let oidc = match endpoints {
-            Ok(e) => Oidc::with_endpoints(oidc_config, client_secret, http, e),
-            Err(_) => Oidc::new(oidc_config, client_secret, http),
+        let oidc_keys = oidc::Keys {
+            issuer,
+            token_auth: None,
+            authorize_url: keys.authorize_url.clone(),
+            token_url: keys.token_url.clone(),
+            userinfo_url: keys.userinfo_url.clone(),
+            revoke_url: keys.revoke_url.clone(),
         };
-        Google { oidc, config }
+        let oidc = match endpoints {
+            Ok(e) => Oidc::with_endpoints(entry.clone(), oidc_keys, client_secret, http, e),
+            Err(_) => Oidc::new(entry.clone(), oidc_keys, client_secret, http),
+        };
+        Google { oidc, entry, keys }
     }
 
     fn scopes(&self) -> Vec<String> {
-        self.config.scopes.clone().unwrap_or_else(default_scopes)
+        self.entry.scopes.clone().unwrap_or_else(default_scopes)
     }
 
     fn api(&self, path: &str) -> std::result::Result<Url, ProviderError> {
-        let base = self.config.api_base.as_deref().unwrap_or(CHAT_API);
+        let base = self.keys.api_base.as_deref().unwrap_or(CHAT_API);
         super::parse_url(
             &format!("{}{path}", base.trim_end_matches('/')),
             "api_base",
-            &self.config.name,
+            &self.entry.name,
         )
         .map_err(|e| ProviderError::new(FailureClass::Setup, "config", e.message))
     }
@@ -219,7 +253,7 @@ impl Google {
             .iter()
             .find(|(a, want, _)| *a == action && missing.iter().any(|m| m == want))
         {
-            return Err(scope_missing(&self.config.name, want));
+            return Err(scope_missing(&self.entry.name, want));
         }
         Ok(())
     }
@@ -234,7 +268,7 @@ impl Google {
         let req = req
             .bearer_auth(access.expose())
             .header(reqwest::header::ACCEPT, "application/json");
-        let name = &self.config.name;
+        let name = &self.entry.name;
         let (status, headers, body) = http
             .send(req)
             .await
@@ -350,13 +384,13 @@ fn space_target(s: Space) -> ChatTarget {
 #[async_trait]
 impl Provider for Google {
     fn name(&self) -> &str {
-        &self.config.name
+        &self.entry.name
     }
     fn spec(&self) -> &'static ProviderSpec {
         &SPEC
     }
-    fn config(&self) -> &ProviderConfig {
-        &self.config
+    fn entry(&self) -> &Entry {
+        &self.entry
     }
 
     async fn authorize_url(&self, r: &AuthRequest) -> Result<Url> {
@@ -564,14 +598,14 @@ mod tests {
 
     #[test]
     fn the_testing_rule_is_named_only_around_day_seven() {
+        let config = crate::config::Config::parse(
+            "[[providers]]\nname=\"g\"\nkind=\"google\"\nclient_id=\"x\"\n",
+            std::path::Path::new("c.toml"),
+        )
+        .expect("valid");
         let g = Google::new(
-            crate::config::Config::parse(
-                "[[providers]]\nname=\"g\"\nkind=\"google\"\nclient_id=\"x\"\n",
-                std::path::Path::new("c.toml"),
-            )
-            .expect("valid")
-            .providers[0]
-                .clone(),
+            config.providers[0].entry.clone(),
+            Keys::default(),
             None,
             Http::new(Duration::from_secs(5)).expect("http client"),
         );

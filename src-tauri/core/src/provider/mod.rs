@@ -1,30 +1,35 @@
 //! The provider trait every provider implements, the values it returns, and how its errors are classified.
 
-pub mod aihubmix;
-pub mod easemob;
-#[cfg(any(test, debug_assertions))]
-pub mod example;
-pub mod feishu;
+#[macro_use]
+pub mod kinds;
 pub(crate) mod feishu_errors;
-pub mod google;
 pub mod oauth;
-pub mod oidc;
 pub mod spec;
 
-use std::sync::Arc;
+// The registry: every kind of provider, one line each, in the order the window offers them.
+// Each line declares the provider's module and makes its `Keys` a kind (provider/kinds.rs).
+kinds! {
+    Google => google,
+    Feishu => feishu,
+    AiHubMix => aihubmix,
+    Easemob => easemob,
+    Oidc => oidc,
+    #[cfg(any(test, debug_assertions))]
+    Example => example,
+}
+
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
 use url::Url;
 
-use crate::config::ProviderConfig;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
 use crate::vault::Tokens;
 pub use crate::views::{ChatSent, ChatSupport, ChatTarget, Recipient};
-pub use spec::{ProviderKind, ProviderSpec};
+pub use spec::{Capabilities, Entry, ProviderKind, ProviderSpec};
 
 /// What a refresh failure means for the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,30 +263,6 @@ pub struct DirectSignIn {
     pub ttl: Option<u64>,
 }
 
-/// What a provider offers beyond signing in and refreshing. The engine and the window ask for
-/// these instead of matching on kinds, so a new provider says what it can do in one place.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Capabilities {
-    /// Signet's access can be revoked at the provider when an account is removed.
-    pub revoke: bool,
-    /// The profile carries a balance, sampled after every refresh (low-balance alerts, forecast).
-    pub balance: bool,
-    /// A top-up page can be opened for an account.
-    pub top_up: bool,
-    /// Accounts are added with a form (credentials) instead of a browser sign-in.
-    pub form_sign_in: bool,
-}
-
-impl Capabilities {
-    /// Signing in and refreshing, nothing more (what a spec starts from).
-    pub const NONE: Capabilities = Capabilities {
-        revoke: false,
-        balance: false,
-        top_up: false,
-        form_sign_in: false,
-    };
-}
-
 /// A provider: endpoints, token requests, profile, and the extras it supports.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -292,7 +273,8 @@ pub trait Provider: Send + Sync {
     fn kind(&self) -> ProviderKind {
         self.spec().kind
     }
-    fn config(&self) -> &ProviderConfig;
+    /// The configuration entry's shared part (name, client, redirect).
+    fn entry(&self) -> &Entry;
     fn uses_pkce(&self) -> bool {
         self.spec().pkce
     }
@@ -421,19 +403,8 @@ pub(crate) fn profile_json<T: serde::Serialize>(fields: &T) -> serde_json::Value
     serde_json::to_value(fields).unwrap_or_default()
 }
 
-/// Builds the provider for one configuration entry. `client_secret` comes from the keyring or
-/// the environment; without it, sign-in and refresh report a set-up problem saying how to add it.
-pub fn build(
-    config: &ProviderConfig,
-    client_secret: Option<Secret>,
-    http: Http,
-    stash: Arc<dyn Stash>,
-) -> Arc<dyn Provider> {
-    (config.kind.spec().build)(config.clone(), client_secret, http, stash)
-}
-
 /// The error for a provider whose client secret is nowhere to be found.
-pub fn missing_secret(config: &ProviderConfig) -> ProviderError {
+pub fn missing_secret(config: &Entry) -> ProviderError {
     let how = match &config.client_secret_env {
         Some(var) => format!("set the environment variable {var}"),
         None => format!(
@@ -449,7 +420,7 @@ pub fn missing_secret(config: &ProviderConfig) -> ProviderError {
 }
 
 pub(crate) fn parse_url(value: &str, what: &str, provider: &str) -> Result<Url> {
-    crate::config::check_endpoint(value)
+    crate::endpoint::check_endpoint(value)
         .map_err(|why| Error::config(format!("{provider}: {what}: {why}")))
 }
 

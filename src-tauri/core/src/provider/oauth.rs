@@ -16,9 +16,19 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{FailureClass, Grant, ProviderError};
-use crate::config::TokenAuth;
 use crate::http::{Http, HttpError};
 use crate::secret::Secret;
+
+/// How a client proves itself at the token and revocation endpoints (RFC 6749 §2.3.1, OpenID
+/// Connect Core §9): the client secret in an HTTP Basic header, in the form body, or not at all
+/// (a public client: PKCE only, RFC 8252 §8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenAuth {
+    Basic,
+    Post,
+    None,
+}
 
 /// Token-response fields beyond RFC 6749 that Signet reads.
 #[derive(Clone, Default, Serialize, Deserialize)]

@@ -1,21 +1,23 @@
 //! Generic OpenID Connect provider: endpoints from discovery, PKCE + nonce, ID-token checks, userinfo, revocation.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use url::Url;
 
-use super::oauth::OAuthEndpoints;
-use super::spec::{KeySpec, ProviderKind, ProviderSpec, SecretNeed, SignInStyle};
-use super::{
-    get_json, AuthRequest, Capabilities, FailureClass, Grant, Profile, ProfileCtx, Provider,
-    ProviderError,
+use super::oauth::{OAuthEndpoints, TokenAuth};
+use super::spec::{
+    Capabilities, Entry, KeySpec, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    SignInStyle,
 };
-use crate::config::{ProviderConfig, RedirectMode, TokenAuth};
+use super::{
+    get_json, AuthRequest, FailureClass, Grant, Profile, ProfileCtx, Provider, ProviderError, Stash,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Http;
 use crate::secret::Secret;
@@ -41,22 +43,50 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     client_id_required: true,
     default_base_url: None,
     default_scopes: default_oidc_scopes,
-    keys: &[
-        KeySpec::required("issuer", "an OpenID Connect provider needs its issuer URL"),
-        KeySpec::optional("token_auth"),
-        KeySpec::optional("authorize_url"),
-        KeySpec::optional("token_url"),
-        KeySpec::optional("userinfo_url"),
-        KeySpec::optional("revoke_url"),
-    ],
+    required: &[KeySpec::required(
+        "issuer",
+        "an OpenID Connect provider needs its issuer URL",
+    )],
     test_only: false,
     capabilities: Capabilities {
         revoke: true,
         ..Capabilities::NONE
     },
-    check: super::spec::no_check,
-    build: |config, secret, http, _| std::sync::Arc::new(Oidc::new(config, secret, http)),
 };
+
+/// An OpenID Connect entry's own keys.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// The issuer URL; endpoints come from `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// How Signet authenticates at the token and revocation endpoints (`basic`, `post` or
+    /// `none`); unset: chosen from discovery.
+    #[serde(default)]
+    pub token_auth: Option<TokenAuth>,
+    /// Endpoint overrides, for servers whose discovery document is wrong or missing a part.
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+    #[serde(default)]
+    pub revoke_url: Option<String>,
+}
+
+impl KindKeys for Keys {
+    const SPEC: &'static ProviderSpec = &SPEC;
+    fn build(
+        self,
+        entry: Entry,
+        client_secret: Option<Secret>,
+        http: Http,
+        _: Arc<dyn Stash>,
+    ) -> Arc<dyn Provider> {
+        Arc::new(Oidc::new(entry, self, client_secret, http))
+    }
+}
 
 /// What an OpenID Connect account's profile shows beyond name and e-mail (the window labels each field).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
@@ -106,7 +136,8 @@ pub(crate) struct Endpoints {
 }
 
 pub struct Oidc {
-    config: ProviderConfig,
+    entry: Entry,
+    keys: Keys,
     client_secret: Option<Secret>,
     http: Http,
     endpoints: OnceCell<Endpoints>,
@@ -170,9 +201,10 @@ struct UserInfo {
 }
 
 impl Oidc {
-    pub fn new(config: ProviderConfig, client_secret: Option<Secret>, http: Http) -> Self {
+    pub fn new(entry: Entry, keys: Keys, client_secret: Option<Secret>, http: Http) -> Self {
         Oidc {
-            config,
+            entry,
+            keys,
             client_secret,
             http,
             endpoints: OnceCell::new(),
@@ -181,13 +213,15 @@ impl Oidc {
 
     /// An OpenID provider whose endpoints are known (no discovery request).
     pub(crate) fn with_endpoints(
-        config: ProviderConfig,
+        entry: Entry,
+        keys: Keys,
         client_secret: Option<Secret>,
         http: Http,
         endpoints: Endpoints,
     ) -> Self {
         Oidc {
-            config,
+            entry,
+            keys,
             client_secret,
             http,
             endpoints: OnceCell::new_with(Some(endpoints)),
@@ -226,12 +260,7 @@ impl Oidc {
     }
 
     fn issuer(&self) -> String {
-        self.config
-            .issuer
-            .clone()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_owned()
+        self.keys.issuer.trim_end_matches('/').to_owned()
     }
 
     /// Fetches discovery once (a failure is not cached, so the next call tries again).
@@ -242,7 +271,7 @@ impl Oidc {
     }
 
     async fn discover(&self) -> Result<Endpoints, ProviderError> {
-        let name = &self.config.name;
+        let name = &self.entry.name;
         let issuer = self.issuer();
         let url = super::parse_url(
             &format!("{issuer}/.well-known/openid-configuration"),
@@ -288,13 +317,13 @@ impl Oidc {
             }
         };
         let authorize = pick(
-            &self.config.authorize_url,
+            &self.keys.authorize_url,
             Some(&d.authorization_endpoint),
             "authorization_endpoint",
         )?
         .ok_or_else(|| bad("has no authorization endpoint".into()))?;
         let token = pick(
-            &self.config.token_url,
+            &self.keys.token_url,
             Some(&d.token_endpoint),
             "token_endpoint",
         )?
@@ -305,12 +334,12 @@ impl Oidc {
             authorize,
             token,
             userinfo: pick(
-                &self.config.userinfo_url,
+                &self.keys.userinfo_url,
                 d.userinfo_endpoint.as_ref(),
                 "userinfo_endpoint",
             )?,
             revoke: pick(
-                &self.config.revoke_url,
+                &self.keys.revoke_url,
                 d.revocation_endpoint.as_ref(),
                 "revocation_endpoint",
             )?,
@@ -324,10 +353,10 @@ impl Oidc {
 
     fn oauth(&self, e: &Endpoints) -> OAuthEndpoints {
         OAuthEndpoints {
-            provider: self.config.name.clone(),
+            provider: self.entry.name.clone(),
             authorize: e.authorize.clone(),
             token: e.token.clone(),
-            client_id: self.config.client_id.clone(),
+            client_id: self.entry.client_id.clone(),
             client_secret: self.client_secret.clone(),
             auth: self.token_auth(e),
         }
@@ -339,7 +368,7 @@ impl Oidc {
     /// client (PKCE only) where the server lists `none`. A secret method without a secret is
     /// refused before the browser opens ([`Oidc::check_client`]).
     fn token_auth(&self, e: &Endpoints) -> TokenAuth {
-        if let Some(configured) = self.config.token_auth {
+        if let Some(configured) = self.keys.token_auth {
             return configured;
         }
         let lists = |m: &str| e.token_auth_methods.iter().any(|x| x == m);
@@ -356,13 +385,13 @@ impl Oidc {
     /// browser opens, with how to add it.
     fn check_client(&self, e: &Endpoints) -> Result<(), ProviderError> {
         if self.client_secret.is_none() && self.token_auth(e) != TokenAuth::None {
-            return Err(super::missing_secret(&self.config));
+            return Err(super::missing_secret(&self.entry));
         }
         Ok(())
     }
 
     fn scopes(&self, e: &Endpoints) -> Vec<String> {
-        if let Some(s) = &self.config.scopes {
+        if let Some(s) = &self.entry.scopes {
             return s.clone();
         }
         let mut s = default_oidc_scopes();
@@ -382,7 +411,7 @@ impl Oidc {
         id_token: &Secret,
         nonce: Option<&Secret>,
     ) -> Result<IdClaims, ProviderError> {
-        let name = &self.config.name;
+        let name = &self.entry.name;
         let bad = |why: &str| {
             ProviderError::new(
                 FailureClass::Reauth,
@@ -403,13 +432,13 @@ impl Oidc {
         if iss != e.issuer && !e.alt_issuers.iter().any(|a| a == iss) {
             return Err(bad("wrong issuer"));
         }
-        if !c.aud.contains(&self.config.client_id) {
+        if !c.aud.contains(&self.entry.client_id) {
             return Err(bad("issued to another client"));
         }
         // §3.1.3.7 items 4–5: with several audiences the authorized party must be named, and
         // when it is named it must be Signet's client.
         match &c.azp {
-            Some(azp) if azp != &self.config.client_id => {
+            Some(azp) if azp != &self.entry.client_id => {
                 return Err(bad("authorized for another client (azp)"))
             }
             None if c.aud.several() => {
@@ -451,13 +480,13 @@ fn to_error(e: ProviderError) -> Error {
 #[async_trait]
 impl Provider for Oidc {
     fn name(&self) -> &str {
-        &self.config.name
+        &self.entry.name
     }
     fn spec(&self) -> &'static ProviderSpec {
         &SPEC
     }
-    fn config(&self) -> &ProviderConfig {
-        &self.config
+    fn entry(&self) -> &Entry {
+        &self.entry
     }
 
     async fn expected_issuer(&self) -> Result<Option<String>> {
@@ -509,11 +538,11 @@ impl Provider for Oidc {
             return Err(ProviderError::new(
                 FailureClass::Reauth,
                 "bad_id_token",
-                format!("{} answered the sign-in without an ID token, so Signet cannot check that it belongs to this sign-in. Check that the provider is an OpenID Connect server and that the scope includes openid.", self.config.name),
+                format!("{} answered the sign-in without an ID token, so Signet cannot check that it belongs to this sign-in. Check that the provider is an OpenID Connect server and that the scope includes openid.", self.entry.name),
             ));
         }
         let info: Option<UserInfo> = match &e.userinfo {
-            Some(url) => Some(get_json(&self.http, &self.config.name, url, access).await?),
+            Some(url) => Some(get_json(&self.http, &self.entry.name, url, access).await?),
             None => None,
         };
         if let (Some(c), Some(i)) = (&claims, &info) {
@@ -522,7 +551,7 @@ impl Provider for Oidc {
                 return Err(ProviderError::new(
                     FailureClass::Reauth,
                     "subject_mismatch",
-                    format!("{}: the profile belongs to a different user than the sign-in. Sign in again.", self.config.name),
+                    format!("{}: the profile belongs to a different user than the sign-in. Sign in again.", self.entry.name),
                 ));
             }
         }
@@ -534,7 +563,7 @@ impl Provider for Oidc {
                 ProviderError::new(
                     FailureClass::Setup,
                     "no_subject",
-                    format!("{} gave neither an ID token nor a userinfo endpoint, so Signet cannot tell who signed in. Add the \"openid\" scope.", self.config.name),
+                    format!("{} gave neither an ID token nor a userinfo endpoint, so Signet cannot tell who signed in. Add the \"openid\" scope.", self.entry.name),
                 )
             })?;
         let email = info
@@ -581,27 +610,27 @@ impl Provider for Oidc {
         match (self.token_auth(e), &self.client_secret) {
             (TokenAuth::Basic, Some(secret)) => {
                 req = req.basic_auth(
-                    form_encode(&self.config.client_id),
+                    form_encode(&self.entry.client_id),
                     Some(form_encode(secret.expose())),
                 );
             }
             (TokenAuth::Post, Some(secret)) => {
-                form.push(("client_id", self.config.client_id.as_str()));
+                form.push(("client_id", self.entry.client_id.as_str()));
                 form.push(("client_secret", secret.expose()));
             }
-            _ => form.push(("client_id", self.config.client_id.as_str())),
+            _ => form.push(("client_id", self.entry.client_id.as_str())),
         }
         let req = req.form(&form);
         let (status, headers, _) = self
             .http
             .send(req)
             .await
-            .map_err(|err| ProviderError::from_http(&self.config.name, &err))?;
+            .map_err(|err| ProviderError::from_http(&self.entry.name, &err))?;
         if status == 200 {
             Ok(true)
         } else {
             Err(ProviderError::from_http(
-                &self.config.name,
+                &self.entry.name,
                 &crate::http::HttpError::from_status(status, &headers),
             ))
         }

@@ -1,32 +1,19 @@
-//! What a kind of provider is, declared once by the provider itself: how its accounts sign in, its defaults, the configuration keys it takes and what it can do.
+//! What a kind of provider is, declared once by the provider itself: how its accounts sign in, its defaults, its configuration keys and what it can do; and the part of an entry every kind shares.
 //!
-//! The registry ([`SPECS`]) is the one list of kinds. The configuration file's `kind`, its
-//! checks, the defaults, `signetctl providers` and the window's provider form all read the
-//! specs; nothing else lists the kinds. A new provider is one module that declares its
-//! `SPEC` and implements [`Provider`], plus its line in [`SPECS`] (docs/adding-a-provider.md).
+//! A provider module declares its `SPEC` and the type of its own configuration keys, which
+//! implements [`KindKeys`]; its line in the registry (`provider/kinds.rs`) makes it a kind.
+//! Nothing else lists the kinds (docs/adding-a-provider.md).
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{aihubmix, easemob, feishu, google, oidc, Capabilities, Provider, Stash};
-use crate::config::{ProviderConfig, RedirectMode};
+use super::{Provider, Stash};
 use crate::http::Http;
 use crate::secret::Secret;
 
-/// Every kind of provider Signet knows, in the order the window offers them.
-pub static SPECS: &[&ProviderSpec] = &[
-    &google::SPEC,
-    &feishu::SPEC,
-    &aihubmix::SPEC,
-    &easemob::SPEC,
-    &oidc::SPEC,
-    #[cfg(any(test, debug_assertions))]
-    &super::example::SPEC,
-];
-
-/// A kind of provider: the name of one entry of [`SPECS`] (`kind = "…"` in the configuration).
+/// A kind of provider: the name of one registered kind (`kind = "…"` in the configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProviderKind(&'static str);
 
@@ -38,43 +25,6 @@ impl ProviderKind {
 
     pub fn as_str(self) -> &'static str {
         self.0
-    }
-
-    /// The registered kind spelled `s`.
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        ProviderKind::all().find(|k| k.0 == s)
-    }
-
-    /// Every registered kind, in the registry's order.
-    pub fn all() -> impl Iterator<Item = ProviderKind> {
-        listed().map(|spec| spec.kind)
-    }
-
-    /// What this kind is. Every `ProviderKind` outside a provider module comes from [`parse`].
-    pub fn spec(self) -> &'static ProviderSpec {
-        SPECS
-            .iter()
-            .find(|spec| spec.kind == self)
-            .copied()
-            .unwrap_or(&oidc::SPEC)
-    }
-
-    /// Whether accounts are added through a browser sign-in (rather than a form).
-    pub fn uses_browser(self) -> bool {
-        self.spec().sign_in == SignInStyle::Browser
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ProviderKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        ProviderKind::parse(&s).ok_or_else(|| {
-            let known: Vec<&str> = ProviderKind::all().map(ProviderKind::as_str).collect();
-            serde::de::Error::custom(format!(
-                "unknown kind \"{s}\"; Signet knows {}",
-                known.join(", ")
-            ))
-        })
     }
 }
 
@@ -98,6 +48,16 @@ pub enum SecretNeed {
     Required,
     /// It may work without (a public OpenID Connect client; Easemob's app credentials).
     Optional,
+}
+
+/// How the provider sends the browser back to Signet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedirectMode {
+    /// `http://127.0.0.1:<port>/callback/<provider>`; port 0 or absent = any free port.
+    Loopback,
+    /// `signet://oauth/callback/<provider>`, delivered to the running app by the OS.
+    DeepLink,
 }
 
 /// A configuration key a kind takes, beyond `name`, `kind`, `client_id` and `client_secret_env`
@@ -130,10 +90,32 @@ impl KeySpec {
     }
 }
 
-/// Makes the provider for one configuration entry of this kind.
-pub type Build = fn(ProviderConfig, Option<Secret>, Http, Arc<dyn Stash>) -> Arc<dyn Provider>;
+/// What a provider offers beyond signing in and refreshing. The engine and the window ask for
+/// these instead of matching on kinds, so a new provider says what it can do in one place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Signet's access can be revoked at the provider when an account is removed.
+    pub revoke: bool,
+    /// The profile carries a balance, sampled after every refresh (low-balance alerts, forecast).
+    pub balance: bool,
+    /// A top-up page can be opened for an account.
+    pub top_up: bool,
+    /// Accounts are added with a form (credentials) instead of a browser sign-in.
+    pub form_sign_in: bool,
+}
+
+impl Capabilities {
+    /// Signing in and refreshing, nothing more (what a spec starts from).
+    pub const NONE: Capabilities = Capabilities {
+        revoke: false,
+        balance: false,
+        top_up: false,
+        form_sign_in: false,
+    };
+}
 
 /// One kind of provider, as it declares itself.
+#[derive(Debug)]
 pub struct ProviderSpec {
     pub kind: ProviderKind,
     /// What a person calls it (the window has its own words for the kinds it knows).
@@ -157,15 +139,12 @@ pub struct ProviderSpec {
     pub default_base_url: Option<&'static str>,
     /// The scopes asked for when the entry names none.
     pub default_scopes: fn() -> Vec<String>,
-    /// The keys this kind takes beyond the ones every kind takes.
-    pub keys: &'static [KeySpec],
+    /// What to put in each key the kind's [`KindKeys`] type requires, for the error that asks
+    /// for it and the window's form. Every other key of that type is optional.
+    pub required: &'static [KeySpec],
     pub capabilities: Capabilities,
     /// Listed only while `SIGNET_TEST_KINDS=1` (the example provider of the tests).
     pub test_only: bool,
-    pub build: Build,
-    /// The kind's own checks of an entry, after its keys are known to apply and the required
-    /// ones to be there: the key at fault and what is wrong with it.
-    pub check: fn(&ProviderConfig) -> Result<(), (&'static str, &'static str)>,
 }
 
 /// Keys every kind takes.
@@ -173,125 +152,130 @@ pub const COMMON_KEYS: [&str; 4] = ["name", "kind", "client_id", "client_secret_
 /// Keys every kind with a browser sign-in takes.
 pub const BROWSER_KEYS: [&str; 3] = ["scopes", "redirect", "redirect_port"];
 
-impl ProviderSpec {
-    /// Whether an entry of this kind may set `key`.
-    pub fn takes(&self, key: &str) -> bool {
-        COMMON_KEYS.contains(&key)
-            || (self.sign_in == SignInStyle::Browser && BROWSER_KEYS.contains(&key))
-            || self.keys.iter().any(|k| k.key == key)
+/// The part of a `[[providers]]` entry every kind shares: its name, its client, and for a
+/// browser sign-in the scopes and redirect. The kind's own keys are its [`KindKeys`] type.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Your label for it; used in commands and in the redirect URI path. Letters, digits, `-`, `_`.
+    pub name: String,
+    /// What kind it is.
+    pub spec: &'static ProviderSpec,
+    /// Required by every kind but those whose spec says otherwise (Easemob).
+    pub client_id: String,
+    /// Name of an environment variable holding the client secret. Without it, the secret is read
+    /// from the keyring (`signetctl secret-set <name>`).
+    pub client_secret_env: Option<String>,
+    /// Browser sign-in only: the scopes to ask for (absent: the kind's default).
+    pub scopes: Option<Vec<String>>,
+    /// Browser sign-in only: how the browser comes back (absent: the kind's default).
+    pub redirect: Option<RedirectMode>,
+    /// Browser sign-in only: the loopback port (absent: the kind's fixed one, or any).
+    pub redirect_port: Option<u16>,
+}
+
+impl Entry {
+    pub fn kind(&self) -> ProviderKind {
+        self.spec.kind
     }
 
-    /// The kind as the window and `signetctl` show it.
-    pub fn view(&self) -> KindView {
-        KindView {
-            kind: self.kind.as_str().to_owned(),
-            label: self.label.to_owned(),
-            sign_in: self.sign_in,
-            redirect: match self.redirect {
-                RedirectMode::Loopback => "loopback".into(),
-                RedirectMode::DeepLink => "deep-link".into(),
+    /// Whether accounts are added through a browser sign-in (rather than a form).
+    pub fn uses_browser(&self) -> bool {
+        self.spec.sign_in == SignInStyle::Browser
+    }
+
+    /// The redirect: the entry's, or its kind's default.
+    pub fn redirect_mode(&self) -> RedirectMode {
+        self.redirect.unwrap_or(self.spec.redirect)
+    }
+
+    /// The loopback port to listen on (0 = any free port): the entry's, or its kind's fixed one.
+    pub fn loopback_port(&self) -> u16 {
+        self.redirect_port.or(self.spec.fixed_port).unwrap_or(0)
+    }
+
+    /// The redirect URI this provider's console must list (`*` = any port).
+    pub fn redirect_uri(&self) -> String {
+        match self.redirect_mode() {
+            RedirectMode::DeepLink => {
+                format!("{}://oauth/callback/{}", crate::flow::SCHEME, self.name)
+            }
+            RedirectMode::Loopback => match self.loopback_port() {
+                0 => format!("http://127.0.0.1:*/callback/{}", self.name),
+                port => format!("http://127.0.0.1:{port}/callback/{}", self.name),
             },
-            fixed_port: self.fixed_port,
-            deep_link: self.no_deep_link.is_none(),
-            secret: self.secret,
-            client_id_required: self.client_id_required,
-            default_base_url: self.default_base_url.map(str::to_owned),
-            default_scopes: (self.default_scopes)(),
-            keys: self.keys.to_vec(),
-            revoke: self.capabilities.revoke,
-            balance: self.capabilities.balance,
         }
     }
 }
 
-/// A kind of provider as the window's provider form and `signetctl kinds` show it.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct KindView {
-    pub kind: String,
-    pub label: String,
-    pub sign_in: SignInStyle,
-    /// `loopback` or `deep-link`: the redirect when none is chosen.
-    pub redirect: String,
-    pub fixed_port: Option<u16>,
-    /// Whether a `signet://` redirect may be chosen.
-    pub deep_link: bool,
-    pub secret: SecretNeed,
-    pub client_id_required: bool,
-    pub default_base_url: Option<String>,
-    pub default_scopes: Vec<String>,
-    /// The keys this kind takes beyond the common ones.
-    pub keys: Vec<KeySpec>,
-    pub revoke: bool,
-    pub balance: bool,
+/// A kind's own configuration keys, as one type: a key the type has no field for is refused
+/// when the file is read (`#[serde(deny_unknown_fields)]`), and a key it needs is a field
+/// without a default. The provider module implements this for its type and lists it in the
+/// registry.
+pub trait KindKeys:
+    DeserializeOwned + Serialize + Clone + std::fmt::Debug + Send + Sync + 'static
+{
+    /// The kind these keys belong to.
+    const SPEC: &'static ProviderSpec;
+
+    /// The kind's own checks beyond what the type says: the key at fault and what is wrong.
+    fn check(&self) -> Result<(), (&'static str, &'static str)> {
+        Ok(())
+    }
+
+    /// Makes the provider for an entry of this kind. `client_secret` comes from the keyring or
+    /// the environment; without it, sign-in and refresh report a set-up problem saying how to
+    /// add it.
+    fn build(
+        self,
+        entry: Entry,
+        client_secret: Option<Secret>,
+        http: Http,
+        stash: Arc<dyn Stash>,
+    ) -> Arc<dyn Provider>;
 }
 
-/// The registered specs a person may use: all but the tests' own, unless `SIGNET_TEST_KINDS=1`.
-fn listed() -> impl Iterator<Item = &'static ProviderSpec> {
-    let tests = std::env::var_os(TEST_KINDS_ENV).is_some_and(|v| v == "1");
-    SPECS.iter().copied().filter(move |s| tests || !s.test_only)
-}
-
-/// Environment variable that lists the test-only kinds (debug builds and tests only).
-pub const TEST_KINDS_ENV: &str = "SIGNET_TEST_KINDS";
-
-/// Every kind, as the window and `signetctl kinds` show them.
-pub fn kinds() -> Vec<KindView> {
-    listed().map(|s| s.view()).collect()
-}
-
-/// Nothing to check beyond the keys.
-pub fn no_check(_: &ProviderConfig) -> Result<(), (&'static str, &'static str)> {
-    Ok(())
+/// The names of a configuration type's keys, as its `Deserialize` implementation declares them.
+pub fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Found(Option<&'static [&'static str]>);
+    impl std::fmt::Display for Found {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("fields")
+        }
+    }
+    impl std::error::Error for Found {}
+    impl serde::de::Error for Found {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Found(None)
+        }
+    }
+    struct Probe;
+    impl<'de> serde::Deserializer<'de> for Probe {
+        type Error = Found;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
+            Err(Found(None))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(Some(fields)))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    match T::deserialize(Probe) {
+        Err(Found(Some(fields))) => fields,
+        _ => &[],
+    }
 }
 
 /// No scopes of its own (the provider asks for none, or decides them elsewhere).
 pub fn no_scopes() -> Vec<String> {
     Vec::new()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The window's tests render the provider form from what the engine says about the kinds:
-    /// `ui/src/lib/bindings/kinds.json` is that answer (the kinds a person sees, and the tests'
-    /// own example apart), written here and checked for drift like the types.
-    #[test]
-    fn the_windows_tests_get_the_engines_kinds() {
-        let views = |test_only: bool| -> Vec<KindView> {
-            SPECS
-                .iter()
-                .filter(|s| s.test_only == test_only)
-                .map(|s| s.view())
-                .collect()
-        };
-        let json = serde_json::json!({ "kinds": views(false), "testOnly": views(true) });
-        let text = format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json).expect("kinds as JSON")
-        );
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../ui/src/lib/bindings/kinds.json");
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            std::fs::write(&path, text).expect("write kinds.json");
-        }
-    }
-
-    #[test]
-    fn every_kind_takes_the_common_keys_and_its_own() {
-        for spec in SPECS {
-            assert!(spec.takes("client_id") && spec.takes("name"));
-            for k in spec.keys {
-                assert!(spec.takes(k.key), "{} {}", spec.kind.as_str(), k.key);
-                assert!(
-                    !k.required || !k.hint.is_empty(),
-                    "a required key says what to put"
-                );
-            }
-        }
-        assert!(!easemob::SPEC.takes("scopes"), "form sign-in has no scopes");
-        assert!(google::SPEC.takes("scopes"));
-    }
 }
