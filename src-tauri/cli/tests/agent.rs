@@ -51,18 +51,7 @@ async fn twenty_callers_get_one_refresh_from_the_agent_and_the_log_names_them() 
             "{message}"
         );
     }
-    let issued = world.server.issued_secrets();
-    let db = std::fs::read(world.data().join("signet.sqlite3")).expect("database");
-    let logs = std::fs::read(world.dir.path().join("crash-output.log")).unwrap_or_default();
-    for secret in issued {
-        let needle = secret.as_bytes();
-        for (what, hay) in [("database", &db), ("agent output", &logs)] {
-            assert!(
-                !hay.windows(needle.len()).any(|w| w == needle),
-                "a token is in the {what}"
-            );
-        }
-    }
+    world.assert_no_token_anywhere();
 }
 
 /// Starts twenty `signetctl token` processes for the account at once.
@@ -134,6 +123,12 @@ async fn the_app_serves_the_agent_and_twenty_callers_share_its_refresh() {
     one_refresh_one_token(&world, callers, before);
     let status = stop(app);
     assert!(status.success() || status.code().is_none(), "{status:?}");
+    let payloads = std::fs::read_to_string(world.ipc_capture()).unwrap_or_default();
+    assert!(
+        payloads.contains("\"channel\":\"accounts-changed\""),
+        "the window was told about the refresh: {payloads}"
+    );
+    world.assert_no_token_anywhere();
 }
 
 /// One agent per data folder, handed over: the app started while `signetctl agent` serves says
@@ -338,6 +333,7 @@ async fn under_ask_the_app_asks_and_a_refusal_reaches_the_program() {
         text(&grants.stdout)
     );
     let _ = stop(app);
+    world.assert_no_token_anywhere();
 }
 
 /// The token written by a child's shell from its environment: `printf` is a builtin, so the

@@ -136,8 +136,40 @@ impl World {
         let mut cmd = Command::new(app_binary());
         cmd.env("RUST_LOG", "debug")
             .env("DISPLAY", &xvfb.display)
+            .env("SIGNET_IPC_CAPTURE", self.ipc_capture())
             .process_group(0);
         self.with_env(cmd)
+    }
+    /// Where the app writes every payload it sends to its window (command results, events).
+    pub fn ipc_capture(&self) -> std::path::PathBuf {
+        self.dir.path().join("ipc-capture.jsonl")
+    }
+    /// Asserts that no token the provider issued is in the database (its write-ahead log
+    /// included: the Activity log is there too), in any Signet process's output (the app's log
+    /// at debug level among them), or in any payload the app sent to its window.
+    pub fn assert_no_token_anywhere(&self) {
+        let read = |p: std::path::PathBuf| std::fs::read(p).unwrap_or_default();
+        let places = [
+            ("database", read(self.data().join("signet.sqlite3"))),
+            ("database log", read(self.data().join("signet.sqlite3-wal"))),
+            (
+                "processes' output",
+                read(self.dir.path().join("crash-output.log")),
+            ),
+            ("window's payloads", read(self.ipc_capture())),
+        ];
+        assert!(!places[0].1.is_empty(), "the database was read");
+        let issued = self.server.issued_secrets();
+        assert!(!issued.is_empty(), "tokens were issued");
+        for secret in issued {
+            let needle = secret.as_bytes();
+            for (what, hay) in &places {
+                assert!(
+                    !hay.windows(needle.len()).any(|w| w == needle),
+                    "an issued token is in the {what}"
+                );
+            }
+        }
     }
 }
 
