@@ -1,6 +1,7 @@
 """Draws Signet's source icon (a wax-seal disc with a check mark) as RGBA PNGs.
 
-Pure standard library so it runs anywhere: `python3 icons/source.py` rewrites the PNGs in icons/.
+Pure standard library so it runs anywhere: `python3 icons/source.py` rewrites the PNGs in icons/,
+and icon.ico (the Windows build's resource icon: PNG images of 16 to 256 pixels in one file).
 """
 import math
 import struct
@@ -41,7 +42,19 @@ def png(size: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
+def ico(sizes) -> bytes:
+    images = [png(size) for size in sizes]
+    out = struct.pack("<HHH", 0, 1, len(images))
+    offset = 6 + 16 * len(images)
+    for size, data in zip(sizes, images):
+        # width and height 0 mean 256
+        out += struct.pack("<BBBBHHII", size % 256, size % 256, 0, 0, 1, 32, len(data), offset)
+        offset += len(data)
+    return out + b"".join(images)
+
+
 if __name__ == "__main__":
     here = Path(__file__).parent
     for name, size in [("32x32.png", 32), ("128x128.png", 128), ("128x128@2x.png", 256), ("icon.png", 512)]:
         (here / name).write_bytes(png(size))
+    (here / "icon.ico").write_bytes(ico([16, 24, 32, 48, 64, 256]))

@@ -18,6 +18,8 @@ packages=(
   python3-minimal util-linux
   # the credential helper's test runs the real git over HTTP
   git
+  # the Windows lint pass: C parts of dependencies (SQLite) compiled for the Windows target
+  gcc-mingw-w64-x86-64
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -38,6 +40,12 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "setup: Rust is not installed. Install it with rustup (https://rustup.rs), then run this again." >&2
   exit 1
+fi
+
+# The Windows target's standard library, for the lint pass over the Windows code (no build).
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "setup: adding the x86_64-pc-windows-gnu target"
+  rustup target add x86_64-pc-windows-gnu
 fi
 
 # tauri-driver: the WebDriver bridge the end-to-end tests use (with WebKitWebDriver from apt).

@@ -53,13 +53,11 @@ impl Prompter for DialogPrompter {
 }
 
 /// How often the app looks whether a headless agent that served before it has stopped.
-#[cfg(unix)]
 const TAKE_OVER_EVERY: Duration = Duration::from_secs(10);
 
 /// Serves the agent from the app for as long as the app runs. While `signetctl agent` serves,
 /// the app says so once in its log and takes over as soon as that one stops.
 pub(crate) fn serve(app: AppHandle, engine: Engine) {
-    #[cfg(unix)]
     tauri::async_runtime::spawn(async move {
         use signet_core::agent::{Agent, Front};
         let data_dir = signet_core::engine::default_data_dir();
@@ -94,6 +92,4 @@ pub(crate) fn serve(app: AppHandle, engine: Engine) {
             }
         }
     });
-    #[cfg(not(unix))]
-    let _ = (app, engine, Duration::ZERO);
 }

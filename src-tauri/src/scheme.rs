@@ -1,6 +1,6 @@
 //! The signet:// registration for builds not installed by a package: made when missing or stale, skipped when current.
 
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 use tauri_plugin_deep_link::DeepLinkExt;
 
 /// Registers the scheme unless this build's registration is already in place. Registering runs
@@ -21,6 +21,7 @@ pub fn ensure_registered(app: &AppHandle) {
 /// with this executable and the scheme, and the default in `mimeapps.list`.
 #[cfg(target_os = "linux")]
 fn registration_is_current(app: &AppHandle) -> bool {
+    use tauri::Manager;
     let Ok(exe) = tauri::utils::platform::current_exe() else {
         return false;
     };

@@ -207,7 +207,7 @@ pub async fn serve(config: &Path) -> Result<(), Error> {
         engine.start_background(&tokio::runtime::Handle::current(), Duration::from_secs(2));
     esay!(
         "signetctl: Signet's token agent serves on {} (Ctrl-C or SIGTERM stops it).",
-        agent.path().display()
+        agent.address()
     );
     crate::accounts::interrupted().await;
     drop(agent);

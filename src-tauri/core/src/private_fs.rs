@@ -204,6 +204,8 @@ pub fn tighten(dir: &Path) -> Result<()> {
             }
         }
     }
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 

@@ -3,11 +3,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::UnixStream;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, ReadHalf, WriteHalf};
 
 use super::protocol::{AccountRef, AgentInfo, Answer, Op, Request, WireToken, MAX_LINE, VERSION};
+use super::transport::ClientStream;
 use crate::error::{Error, ErrorCode, Result};
 use crate::refresh::FreshToken;
 use crate::secret::Secret;
@@ -17,17 +16,15 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(120);
 
 /// A connection to the running agent.
 pub struct AgentClient {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    reader: BufReader<ReadHalf<ClientStream>>,
+    writer: WriteHalf<ClientStream>,
 }
 
 impl AgentClient {
     /// Connects to the agent of `data_dir`; `None` when no agent serves it.
     pub async fn connect(data_dir: &Path) -> Option<AgentClient> {
-        let stream = UnixStream::connect(super::socket_path(data_dir))
-            .await
-            .ok()?;
-        let (reader, writer) = stream.into_split();
+        let stream = super::transport::connect(data_dir).await?;
+        let (reader, writer) = tokio::io::split(stream);
         Some(AgentClient {
             reader: BufReader::new(reader),
             writer,

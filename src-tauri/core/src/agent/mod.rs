@@ -8,9 +8,12 @@
 //! - [`policy`]: who may have a token — each account's `allow`, `ask` or `deny`, the decisions
 //!   remembered per program, and the [`Prompter`] that asks the person (the app's dialog).
 //!
+//! - `transport`: the Unix socket, or the named pipe on Windows, and who is on the other end.
+//!
 //! The socket is `$XDG_RUNTIME_DIR/signet/agent-<id>.sock` (without `XDG_RUNTIME_DIR`: the data
-//! folder's `run/`), the folder 0700 and the socket 0600; `<id>` names the data folder, so tests
-//! and people with several data folders get one agent each.
+//! folder's `run/`), the folder 0700 and the socket 0600; on Windows the pipe is
+//! `\\.\pipe\signet-agent-<id>`, open to this user alone. `<id>` names the data folder, so
+//! tests and people with several data folders get one agent each.
 
 use std::path::{Path, PathBuf};
 
@@ -19,23 +22,25 @@ use sha2::{Digest, Sha256};
 pub mod policy;
 pub mod protocol;
 
-#[cfg(unix)]
 mod client;
-#[cfg(unix)]
 mod server;
+mod transport;
 
-#[cfg(unix)]
 pub use client::AgentClient;
-#[cfg(unix)]
 pub use server::{Agent, Front};
 
 pub use policy::{Decision, Policy, Prompter};
 
-/// Where the agent of `data_dir` listens.
-pub fn socket_path(data_dir: &Path) -> PathBuf {
+/// Sixteen hex digits naming the data folder `data_dir` (its absolute path, hashed).
+fn agent_id(data_dir: &Path) -> String {
     let absolute = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
     let digest = Sha256::digest(absolute.as_os_str().as_encoded_bytes());
-    let id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where the agent of `data_dir` listens on Unix.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    let id = agent_id(data_dir);
     let dir = match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
         Some(run) if run.is_absolute() => run.join("signet"),
         _ => data_dir.join("run"),

@@ -1,18 +1,17 @@
-//! The agent's server: a private Unix socket, one agent per user and data folder, peers of
-//! another uid refused, each request answered by the engine and recorded in the activity log.
+//! The agent's server: one agent per user and data folder, peers of another user refused, each request answered by the engine and recorded in the activity log.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::policy::{permit, Prompter};
 use super::protocol::{AccountRef, AgentInfo, Answer, Op, Request, StatusEvent, WireToken};
 use super::protocol::{MAX_LINE, VERSION};
+use super::transport::{Listener, Peer, ServerStream};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::refresh::FreshToken;
@@ -43,7 +42,7 @@ impl Front {
 /// The running agent. Dropping it stops serving (open connections included) and removes the
 /// socket; the lock that makes it the only agent of its data folder goes with it.
 pub struct Agent {
-    path: PathBuf,
+    address: String,
     task: JoinHandle<()>,
     _lock: File,
 }
@@ -51,35 +50,9 @@ pub struct Agent {
 /// What every connection is given.
 struct Ctx {
     engine: Engine,
-    uid: u32,
     info: AgentInfo,
     /// Who asks the person under an `ask` policy (none for a headless agent).
     prompter: Option<Arc<dyn Prompter>>,
-}
-
-/// The program on the other end of a connection, from the socket's peer credentials.
-struct Peer {
-    uid: u32,
-    pid: Option<i32>,
-}
-
-impl Peer {
-    /// The program's executable, from `/proc/<pid>/exe` (`None` where it cannot be read).
-    fn program(&self) -> Option<String> {
-        let pid = self.pid?;
-        std::fs::read_link(format!("/proc/{pid}/exe"))
-            .ok()
-            .map(|p| p.display().to_string())
-    }
-
-    /// `/usr/bin/git (pid 1234)`: what the activity log names.
-    fn describe(&self) -> String {
-        match (self.program(), self.pid) {
-            (Some(exe), Some(pid)) => format!("{exe} (pid {pid})"),
-            (None, Some(pid)) => format!("a program (pid {pid})"),
-            _ => "a program".to_owned(),
-        }
-    }
 }
 
 impl Agent {
@@ -92,31 +65,14 @@ impl Agent {
         front: Front,
         prompter: Option<Arc<dyn Prompter>>,
     ) -> Result<Agent> {
-        let path = super::socket_path(data_dir);
         let lock = crate::lock::open_lock_file(&data_dir.join("agent.lock"))?;
         if lock.try_lock().is_err() {
             return Err(already_served(data_dir).await);
         }
-        let dir = path
-            .parent()
-            .ok_or_else(|| Error::internal("the agent's socket has no folder"))?;
-        crate::private_fs::create_dir(dir)?;
-        set_mode(dir, 0o700)?;
-        // Left by an agent that crashed: the lock says nobody serves it any more.
-        let _ = std::fs::remove_file(&path);
-        let listener = UnixListener::bind(&path).map_err(|e| {
-            Error::new(
-                ErrorCode::Storage,
-                format!(
-                    "Signet cannot open its agent socket {} ({e}).",
-                    path.display()
-                ),
-            )
-        })?;
-        set_mode(&path, 0o600)?;
+        let listener = Listener::bind(data_dir)?;
+        let address = listener.address();
         let ctx = Arc::new(Ctx {
             engine,
-            uid: rustix::process::geteuid().as_raw(),
             info: AgentInfo {
                 pid: std::process::id(),
                 front: front.as_str().to_owned(),
@@ -124,36 +80,26 @@ impl Agent {
             },
             prompter,
         });
-        tracing::info!(socket = %path.display(), front = front.as_str(), "token agent serving");
+        tracing::info!(at = %address, front = front.as_str(), "token agent serving");
         let task = tokio::spawn(accept(listener, ctx));
         Ok(Agent {
-            path,
+            address,
             task,
             _lock: lock,
         })
     }
 
-    /// Where it serves.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where it serves: the socket's path, or the pipe's name on Windows.
+    pub fn address(&self) -> &str {
+        &self.address
     }
 }
 
 impl Drop for Agent {
     fn drop(&mut self) {
         self.task.abort();
-        let _ = std::fs::remove_file(&self.path);
+        Listener::remove(&self.address);
     }
-}
-
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| {
-        Error::new(
-            ErrorCode::Storage,
-            format!("Signet cannot make {} private ({e}).", path.display()),
-        )
-    })
 }
 
 /// The error for a second agent: who serves already, as its `hello` says.
@@ -180,13 +126,13 @@ async fn already_served(data_dir: &Path) -> Error {
 }
 
 /// Accepts connections until the agent is dropped; dropping the set ends every connection.
-async fn accept(listener: UnixListener, ctx: Arc<Ctx>) {
+async fn accept(mut listener: Listener, ctx: Arc<Ctx>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(serve(stream, ctx.clone()));
+                Ok((stream, peer)) => {
+                    connections.spawn(serve(stream, peer, ctx.clone()));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "agent: accept failed");
@@ -199,22 +145,12 @@ async fn accept(listener: UnixListener, ctx: Arc<Ctx>) {
 }
 
 /// One connection: peer check, then one answer per request line.
-async fn serve(stream: UnixStream, ctx: Arc<Ctx>) {
-    let peer = match stream.peer_cred() {
-        Ok(cred) => Peer {
-            uid: cred.uid(),
-            pid: cred.pid(),
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "agent: no peer credentials; connection refused");
-            return;
-        }
-    };
-    let (reader, mut writer) = stream.into_split();
+async fn serve(stream: ServerStream, peer: Peer, ctx: Arc<Ctx>) {
+    let (reader, mut writer) = tokio::io::split(stream);
     let mut reader = BufReader::new(reader);
-    if peer.uid != ctx.uid {
+    if !peer.same_user {
         tracing::warn!(
-            uid = peer.uid,
+            user = %peer.user,
             "agent: a program of another user was refused"
         );
         // Its request is read (and not looked at) first, so the answer is not lost to a
@@ -363,7 +299,7 @@ impl Ctx {
             Ok(row) => row,
             Err(e) => return Answer::failed(e),
         };
-        let program = peer.program();
+        let program = peer.program.clone();
         let label = row.label();
         let prompter = self.prompter.as_deref();
         let got = match permit(&self.engine, prompter, row.id, &label, program.as_deref()).await {
