@@ -9,6 +9,7 @@ use crate::avatars::Avatars;
 use crate::base::Base;
 use crate::error::{Error, Result};
 use crate::http::Http;
+use crate::lock::AccountLocks;
 use crate::refresh::Refresher;
 use crate::store::{AccountRow, Store};
 use crate::views::{AccountView, BalanceView, EngineEvent, Revocation};
@@ -18,16 +19,24 @@ pub struct Accounts {
     base: Base,
     /// A fresh access token for the top-up page.
     refresher: Arc<Refresher>,
+    /// A removal waits for a refresh of the account under way (here or in another process).
+    locks: Arc<AccountLocks>,
     http: Http,
     /// Account pictures fetched for the window (never by the webview itself).
     avatars: Avatars,
 }
 
 impl Accounts {
-    pub fn new(base: Base, refresher: Arc<Refresher>, http: Http) -> Self {
+    pub fn new(
+        base: Base,
+        refresher: Arc<Refresher>,
+        locks: Arc<AccountLocks>,
+        http: Http,
+    ) -> Self {
         Accounts {
             base,
             refresher,
+            locks,
             http,
             avatars: Avatars::default(),
         }
@@ -98,6 +107,9 @@ impl Accounts {
     /// Removes an account: revokes at the provider where it can, deletes its keyring entries
     /// and its rows (also when the provider could not be asked). Says what happened there.
     pub async fn remove(&self, id: i64) -> Result<Revocation> {
+        // Under the account's locks: a refresh under way finishes first (its new tokens stored),
+        // so nothing it writes is left behind, and the token revoked is the current one.
+        let _locks = self.locks.lock(id).await?;
         let row = self.base.store.require(id).await?;
         let tokens = self.base.credentials.load(&row).await.ok().flatten();
         let revocation = match (&tokens, self.base.provider(&row.provider).await) {

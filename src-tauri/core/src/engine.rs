@@ -165,10 +165,10 @@ impl Engine {
         // Notified when the schedule may have changed: an account added, the keyring back.
         let wake = Arc::new(Notify::new());
         let locks = Arc::new(AccountLocks::new(opts.data_dir.join("locks")));
-        let refresher = Arc::new(Refresher::new(base.clone(), locks, max_concurrent));
+        let refresher = Arc::new(Refresher::new(base.clone(), locks.clone(), max_concurrent));
         let actions = Arc::new(Actions::new(base.clone(), refresher.clone()));
         let sign_ins = Arc::new(SignIns::new(base.clone(), wake.clone()));
-        let accounts = Arc::new(Accounts::new(base.clone(), refresher.clone(), http));
+        let accounts = Arc::new(Accounts::new(base.clone(), refresher.clone(), locks, http));
         Ok(Engine {
             inner: Arc::new(Inner {
                 scheduler: Arc::new(Scheduler::new(

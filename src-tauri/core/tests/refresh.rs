@@ -115,6 +115,54 @@ async fn two_hundred_rotations_lose_nothing() {
     h.assert_no_secret_leaked();
 }
 
+/// Removing an account while its refresh waits for the provider: the removal waits for the
+/// refresh, so the tokens it brings are not left in the keyring, and the token revoked is the
+/// one the provider considers live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_during_a_refresh_leaves_no_token_behind() {
+    let h = harness(Setup::oidc()).await;
+    let a = h.sign_in().await;
+    let hold = h.server.hold_token_responses();
+    let before = h.server.refresh_requests();
+    let refresh = tokio::spawn({
+        let engine = h.engine.clone();
+        async move { engine.refresh(a.id, true).await }
+    });
+    while h.server.refresh_requests() == before {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let remove = tokio::spawn({
+        let engine = h.engine.clone();
+        async move { engine.remove(a.id).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !remove.is_finished(),
+        "the removal waits for the refresh under way"
+    );
+    hold.release();
+    refresh.await.expect("task").expect("refreshed");
+    let revocation = remove.await.expect("task").expect("removed");
+    assert!(revocation.revoked(), "{revocation:?}");
+    let keys = h.memory.as_ref().expect("memory vault").keys();
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.starts_with(&format!("account/{}/", a.id))),
+        "nothing of the account is left in the keyring: {keys:?}"
+    );
+    let live = h
+        .server
+        .issued_secrets()
+        .into_iter()
+        .filter(|t| h.server.token_state(t) == Some(TokenState::Live));
+    assert_eq!(
+        live.count(),
+        0,
+        "the provider holds no live token of the account"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_refreshes_send_one_token_request() {
     let h = harness(Setup::aihubmix()).await;
