@@ -167,7 +167,7 @@ impl Engine {
         let locks = Arc::new(AccountLocks::new(opts.data_dir.join("locks")));
         let refresher = Arc::new(Refresher::new(base.clone(), locks.clone(), max_concurrent));
         let actions = Arc::new(Actions::new(base.clone(), refresher.clone()));
-        let sign_ins = Arc::new(SignIns::new(base.clone(), wake.clone()));
+        let sign_ins = Arc::new(SignIns::new(base.clone(), wake.clone(), locks.clone()));
         let accounts = Arc::new(Accounts::new(base.clone(), refresher.clone(), locks, http));
         Ok(Engine {
             inner: Arc::new(Inner {

@@ -14,6 +14,7 @@ use crate::clock::Millis;
 use crate::config::RedirectMode;
 use crate::error::{Error, ErrorCode, Result};
 use crate::flow::{self, Callback, Flows, PendingFlow};
+use crate::lock::AccountLocks;
 use crate::profiles::{add_balance, profile_fields};
 use crate::provider::{AuthRequest, DirectSignIn, Grant, Profile, ProfileCtx, Provider};
 use crate::secret::Secret;
@@ -52,6 +53,8 @@ pub struct SignIns {
     base: Base,
     /// Notified when an account is added: the scheduler then looks at its due time.
     wake: Arc<Notify>,
+    /// An account signed in again is changed under its locks, like a refresh.
+    locks: Arc<AccountLocks>,
     flows: Flows,
     waiters: Mutex<HashMap<String, oneshot::Sender<Result<AccountView>>>>,
     /// Closes the loopback listener of each provider's sign-in in progress.
@@ -59,10 +62,11 @@ pub struct SignIns {
 }
 
 impl SignIns {
-    pub fn new(base: Base, wake: Arc<Notify>) -> Self {
+    pub fn new(base: Base, wake: Arc<Notify>, locks: Arc<AccountLocks>) -> Self {
         SignIns {
             base,
             wake,
+            locks,
             flows: Flows::default(),
             waiters: Mutex::new(HashMap::new()),
             listeners: Mutex::new(HashMap::new()),
@@ -423,11 +427,21 @@ impl SignIns {
         let provider = p.name().to_owned();
         self.refuse_another_person(reauth, &profile).await?;
         let now = self.base.now();
-        let existing = self
+        let found = self
             .base
             .store
             .find_subject(&provider, &profile.subject)
             .await?;
+        // An account signed in again is changed under its locks: a refresh under way is stored
+        // first, and this sign-in's tokens then replace the generation it left, read afresh.
+        let _locks = match &found {
+            Some(row) => Some(self.locks.lock(row.id).await?),
+            None => None,
+        };
+        let existing = match found {
+            Some(row) => Some(self.base.store.require(row.id).await?),
+            None => None,
+        };
         let previous = match &existing {
             Some(row) => self.base.credentials.load(row).await.ok().flatten(),
             None => None,

@@ -163,6 +163,44 @@ async fn a_removal_during_a_refresh_leaves_no_token_behind() {
     );
 }
 
+/// Signing in again while a refresh of the account waits for the provider: the sign-in waits
+/// for the refresh to be stored, then its own tokens become the account's. Without the wait,
+/// the refresh would be stored last and put the older grant's tokens back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_during_a_refresh_keeps_the_sign_ins_tokens() {
+    let h = harness(Setup::oidc()).await;
+    let a = h.sign_in().await;
+    let hold = h.server.hold_refresh_responses();
+    let before = h.server.refresh_requests();
+    let refresh = tokio::spawn({
+        let engine = h.engine.clone();
+        async move { engine.refresh(a.id, true).await }
+    });
+    while h.server.refresh_requests() == before {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let issued_before = h.server.issued_secrets().len();
+    let release = async {
+        // The sign-in's code exchange is answered (its tokens issued) while the refresh waits.
+        while h.server.issued_secrets().len() < issued_before + 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let sign_ins_tokens = h.server.issued_secrets()[issued_before..].to_vec();
+        hold.release();
+        sign_ins_tokens
+    };
+    let (again, sign_ins_tokens) = tokio::join!(h.sign_in(), release);
+    assert_eq!(again.id, a.id, "the same account");
+    refresh.await.expect("task").expect("refreshed");
+    let stored = h.refresh_token(a.id).await;
+    assert!(
+        sign_ins_tokens.contains(&stored),
+        "the account keeps the tokens of the sign-in, made last"
+    );
+    assert_eq!(h.server.token_state(&stored), Some(TokenState::Live));
+    h.server.assert_no_violations();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_refreshes_send_one_token_request() {
     let h = harness(Setup::aihubmix()).await;

@@ -48,6 +48,7 @@ pub(crate) async fn token_request_with(
 ) -> Outcome {
     let fault = shared.begin_token_request(req.grant_type());
     shared.wait_released().await;
+    shared.wait_refresh_released(req.grant_type()).await;
     apply(fault, answers, process).await
 }
 

@@ -90,6 +90,23 @@ impl Drop for Lifetime {
     }
 }
 
+/// Holds refresh-token responses back while alive, see [`OAuthServer::hold_refresh_responses`].
+#[must_use = "refresh responses are released as soon as the hold is dropped"]
+pub struct RefreshHold {
+    shared: Arc<Shared>,
+}
+
+impl RefreshHold {
+    /// Lets the held refresh requests (and later ones) proceed.
+    pub fn release(self) {}
+}
+
+impl Drop for RefreshHold {
+    fn drop(&mut self) {
+        self.shared.add_refresh_hold(false);
+    }
+}
+
 /// Holds token responses back while alive, see [`OAuthServer::hold_token_responses`].
 #[must_use = "token responses are released as soon as the Hold is dropped"]
 pub struct Hold {
@@ -388,6 +405,15 @@ impl OAuthServer {
     pub fn hold_token_responses(&self) -> Hold {
         self.shared.add_hold();
         Hold {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Holds back the answers to refresh-token requests only (a sign-in's code exchange
+    /// passes), until the returned guard is released or dropped.
+    pub fn hold_refresh_responses(&self) -> RefreshHold {
+        self.shared.add_refresh_hold(true);
+        RefreshHold {
             shared: self.shared.clone(),
         }
     }

@@ -169,6 +169,8 @@ pub(crate) struct Shared {
     store: Mutex<Store>,
     token_count: watch::Sender<usize>,
     holds: watch::Sender<usize>,
+    /// Holds on refresh-token requests only (code exchanges pass).
+    refresh_holds: watch::Sender<usize>,
 }
 
 impl Shared {
@@ -209,6 +211,7 @@ impl Shared {
             store: Mutex::new(store),
             token_count: watch::Sender::new(0),
             holds: watch::Sender::new(0),
+            refresh_holds: watch::Sender::new(0),
         }
     }
 
@@ -341,6 +344,20 @@ impl Shared {
 
     pub async fn wait_released(&self) {
         let mut rx = self.holds.subscribe();
+        let _ = rx.wait_for(|holds| *holds == 0).await;
+    }
+
+    pub fn add_refresh_hold(&self, on: bool) {
+        self.refresh_holds
+            .send_modify(|h| *h = if on { *h + 1 } else { h.saturating_sub(1) });
+    }
+
+    /// Waits while a hold on refresh-token requests is in place (for a request of `grant_type`).
+    pub async fn wait_refresh_released(&self, grant_type: Option<&str>) {
+        if grant_type != Some("refresh_token") {
+            return;
+        }
+        let mut rx = self.refresh_holds.subscribe();
         let _ = rx.wait_for(|holds| *holds == 0).await;
     }
 
