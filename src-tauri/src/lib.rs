@@ -41,6 +41,7 @@ mod scheme;
 mod services;
 mod setup;
 mod tray;
+mod webkit;
 mod window;
 mod words;
 
@@ -57,6 +58,7 @@ pub(crate) fn since_start_ms() -> u128 {
 
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    webkit::configure();
     if let Err(sentence) = display::require_graphical_session() {
         eprintln!("{sentence}");
         std::process::exit(EXIT_NO_DISPLAY);

@@ -49,6 +49,7 @@ pub fn commands(url: &str, hidden_env: &[String]) -> Vec<Command> {
         for name in hidden_env {
             c.env_remove(name);
         }
+        crate::child_env::strip(c);
     }
     cmds
 }
@@ -83,6 +84,24 @@ pub fn open(url: &str, hidden_env: &[String]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    /// What the app set for its own web view (WebKit's settings) does not reach the browser.
+    #[test]
+    fn variables_the_process_kept_to_itself_are_not_passed_on() {
+        crate::child_env::keep_to_self("SIGNET_TEST_OWN_SETTING");
+        for cmd in commands("https://example.com/", &["SOME_SECRET".to_owned()]) {
+            let removed: Vec<_> = cmd
+                .get_envs()
+                .filter(|(_, v)| v.is_none())
+                .map(|(k, _)| k.to_string_lossy().into_owned())
+                .collect();
+            assert!(
+                removed.contains(&"SIGNET_TEST_OWN_SETTING".to_owned()),
+                "{removed:?}"
+            );
+            assert!(removed.contains(&"SOME_SECRET".to_owned()), "{removed:?}");
+        }
+    }
     use super::*;
 
     #[test]

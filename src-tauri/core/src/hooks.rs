@@ -170,7 +170,7 @@ async fn run(command: &str, fired: &Fired, hidden: &[String]) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
-    for name in hidden {
+    for name in hidden.iter().cloned().chain(crate::child_env::own()) {
         cmd.env_remove(name);
     }
     let status = match cmd.spawn() {

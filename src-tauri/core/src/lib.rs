@@ -38,6 +38,7 @@ pub mod base;
 pub mod batch;
 pub mod billing;
 pub mod browser;
+pub mod child_env;
 pub mod clock;
 pub mod config;
 pub mod credentials;
