@@ -10,6 +10,8 @@ export const en = {
   "common.cancel": "Cancel",
   "common.close": "Close",
   "common.back": "Back",
+  "lazy.loading": "Loading…",
+  "lazy.failed": "This part of Signet could not be loaded. Restart Signet; if it happens again, reinstall it.",
   "common.yes": "Yes",
   "common.no": "No",
   "notice.dismiss": "Dismiss",

@@ -10,6 +10,8 @@ export const zhCN: Record<Key, string> = {
   "common.cancel": "取消",
   "common.close": "关闭",
   "common.back": "返回",
+  "lazy.loading": "正在加载…",
+  "lazy.failed": "Signet 的这一部分无法加载。请重新启动 Signet；如果仍然出现，请重新安装。",
   "common.yes": "是",
   "common.no": "否",
   "notice.dismiss": "关闭提示",
