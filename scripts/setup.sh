@@ -14,12 +14,14 @@ packages=(
   # a desktop session's portal: GTK asks it at start-up, and the keyring e2e test starts it
   # before the Secret Service goes silent, as a login session does
   xdg-desktop-portal
-  # the token agent's tests: a raw socket client run as another user (setpriv is util-linux's)
-  python3-minimal util-linux
+  # the token agent's tests: a raw socket client run as another user (setpriv is util-linux's);
+  # python3's sqlite3 module reads the Windows agent's Activity log
+  python3 util-linux
   # the credential helper's test runs the real git over HTTP
   git
-  # the Windows lint pass: C parts of dependencies (SQLite) compiled for the Windows target
-  gcc-mingw-w64-x86-64
+  # the Windows pass: C parts of dependencies (SQLite) compiled for the Windows target, and
+  # Wine to run the Windows build of signetctl's token agent
+  gcc-mingw-w64-x86-64 wine64
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -42,7 +44,7 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-# The Windows target's standard library, for the lint pass over the Windows code (no build).
+# The Windows target's standard library: the Windows lint pass, and the Windows signetctl run under Wine.
 if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
   echo "setup: adding the x86_64-pc-windows-gnu target"
   rustup target add x86_64-pc-windows-gnu

@@ -25,6 +25,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "lints for Windows: the token agent's named pipe and every cfg(windows) path (check only)"
 cargo clippy --target x86_64-pc-windows-gnu -p signet-core -p signetctl -p signet --locked -- -D warnings
 
+step "the token agent on Windows, run: signetctl.exe under Wine (named pipe, Credential Manager, Ctrl-C)"
+./scripts/wine-agent.sh
+
 step "engine layering: no tauri, gtk or webkit under signet-core"
 if cargo tree -p signet-core -e normal --prefix none | grep -Eiq '^(tauri|gtk|webkit|wry)'; then
   echo "signet-core depends on a GUI crate:"; cargo tree -p signet-core -e normal -i tauri || true; exit 1

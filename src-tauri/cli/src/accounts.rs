@@ -260,7 +260,8 @@ fn relative(at: Option<i64>, now: i64) -> String {
     }
 }
 
-/// Ctrl+C, or SIGTERM where there is one.
+/// Ctrl+C, or SIGTERM where there is one; on Windows also Ctrl+Break, the console window
+/// closing, logging off and shutting down (each gives a few seconds to finish).
 pub(crate) async fn interrupted() {
     #[cfg(unix)]
     {
@@ -269,6 +270,22 @@ pub(crate) async fn interrupted() {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows::{ctrl_break, ctrl_close, ctrl_logoff, ctrl_shutdown};
+        if let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+            (ctrl_break(), ctrl_close(), ctrl_logoff(), ctrl_shutdown())
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = brk.recv() => {}
+                _ = close.recv() => {}
+                _ = logoff.recv() => {}
+                _ = shutdown.recv() => {}
             }
             return;
         }

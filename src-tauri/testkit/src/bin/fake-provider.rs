@@ -36,7 +36,10 @@ async fn main() {
     if let Some(v3) = server.token_endpoint_v3() {
         println!("token v3      = {v3}");
     }
-    if server.brand() != "easemob" {
+    if server.brand() == "easemob" {
+        println!("org           = {}", server.easemob_org());
+        println!("app           = {}", server.easemob_app());
+    } else {
         println!("authorize     = {}", server.authorization_endpoint());
     }
     println!("token         = {}", server.token_endpoint());
