@@ -15,22 +15,31 @@ const MEMORY_PRESSURE: &str = "WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR";
 /// WebKit's own choice stands.
 const CPU_RENDERING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
 
+/// JavaScriptCore's just-in-time compilers. Signet's page is a few hundred kilobytes of its own
+/// script that mostly waits for events: the interpreter runs it fast enough, and without the
+/// compilers the web process keeps no compiled code and no compiler threads (BENCHMARKS.md:
+/// about 8 MiB less). It also takes the JIT, the usual target of browser exploits, out of the
+/// process that shows account data. Read by JavaScriptCore in every Signet process that starts
+/// it (the app's and WebKit's), not by the programs Signet starts.
+const JIT: &str = "JSC_useJIT";
+
 /// Sets Signet's WebKit variables. Called first thing in `run`, before any other thread exists.
 /// The browser and hooks Signet starts do not inherit what it set here.
 pub fn configure() {
     if !cfg!(target_os = "linux") {
         return;
     }
-    set_unless_given(MEMORY_PRESSURE);
+    set_unless_given(MEMORY_PRESSURE, "1");
+    set_unless_given(JIT, "0");
     if !gpu_present(Path::new("/dev")) {
-        set_unless_given(CPU_RENDERING);
+        set_unless_given(CPU_RENDERING, "1");
     }
 }
 
-/// Sets `name` to 1 for Signet alone, unless the environment already gives it a value.
-fn set_unless_given(name: &str) {
+/// Sets `name` to `value` for Signet alone, unless the environment already gives it a value.
+fn set_unless_given(name: &str, value: &str) {
     if std::env::var_os(name).is_none() {
-        std::env::set_var(name, "1");
+        std::env::set_var(name, value);
         signet_core::child_env::keep_to_self(name);
     }
 }
