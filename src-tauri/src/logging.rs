@@ -10,9 +10,8 @@ use tracing_subscriber::EnvFilter;
 static GUARD: OnceLock<tracing_appender::non_blocking::WorkerGuard> = OnceLock::new();
 
 /// Lines waiting for the log file's writer thread. The appender's default, 128,000, is a 4 MB
-/// queue allocated and touched at start; Signet logs a few lines per refresh at most, and the
-/// writer keeps up with a 1,000-account storm with a few thousand. Past it, lines are dropped
-/// rather than holding up a refresh.
+/// queue allocated and touched at start; Signet logs a few lines per refresh at most. Past the
+/// limit, lines are dropped rather than holding up a refresh.
 const LOG_QUEUE_LINES: usize = 8_192;
 
 /// Starts logging. Secrets never reach a log line: the engine logs ids and codes only, and its
