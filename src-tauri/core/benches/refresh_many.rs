@@ -5,8 +5,9 @@
 //! log the line after it), through the engine's own `Store` on a database of its own.
 //!
 //! Run: `cargo bench -p signet-core --bench refresh_many` (add `-- --accounts N --rounds R
-//! --latency-ms L`; 9 rounds by default). The figure reported is the median of the rounds' own
-//! engine ÷ bare ratios: a round's loops run back to back on the same machine state. With
+//! --latency-ms L`; 25 rounds by default). The figure reported is the median of the rounds' own
+//! engine ÷ bare ratios: a round's loops run back to back on the same machine state, in an order
+//! that alternates between rounds. With
 //! `--latency-ms`, the server holds every token answer that long (both loops alike), as a real
 //! provider across the internet does. `--engine-only 1` skips the other two loops, for
 //! profiling the engine alone (`perf record … -- --engine-only 1 --rounds 40`).
@@ -33,7 +34,7 @@ fn arg(name: &str, default: usize) -> usize {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let accounts = arg("--accounts", 1000);
-    let rounds = arg("--rounds", 9);
+    let rounds = arg("--rounds", 25);
     let latency = Duration::from_millis(arg("--latency-ms", 0) as u64);
     let engine_only = arg("--engine-only", 0) != 0;
     // Rotating, reuse-detecting refresh tokens; no balance to fetch after a refresh.
@@ -140,39 +141,57 @@ async fn main() {
     let mut bare_times = Vec::new();
     let mut floor_times = Vec::new();
     for round in 0..rounds {
-        // Engine: every account due; one scheduler tick refreshes them all.
-        clock.advance_secs(3 * 3600);
-        push_latency(&server, latency, accounts);
-        let before = server.refresh_requests();
-        let t = Instant::now();
-        let n = engine.tick().await.expect("tick");
-        let engine_time = t.elapsed();
-        // The checkpoint the storm started finishes before the next loop is timed (it would
-        // slow that loop, not the engine's).
-        settle(store).await;
-        assert_eq!(n, accounts);
-        assert_eq!(
-            server.refresh_requests() - before,
-            accounts,
-            "one request per account"
-        );
-
+        // The loops' order alternates between rounds, so neither always runs first (or right
+        // after the other's checkpoint).
+        let order: [Loop; 3] = if round % 2 == 0 {
+            [Loop::Engine, Loop::Bare, Loop::Floor]
+        } else {
+            [Loop::Bare, Loop::Floor, Loop::Engine]
+        };
+        let (mut engine_time, mut bare_time, mut floor_time) = Default::default();
+        for step in order {
+            if engine_only && step != Loop::Engine {
+                continue;
+            }
+            push_latency(&server, latency, accounts);
+            match step {
+                // Engine: every account due; one scheduler tick refreshes them all.
+                Loop::Engine => {
+                    clock.advance_secs(3 * 3600);
+                    let before = server.refresh_requests();
+                    let t = Instant::now();
+                    let n = engine.tick().await.expect("tick");
+                    engine_time = t.elapsed();
+                    // The checkpoint the storm started finishes before the next loop is timed
+                    // (it would slow that loop, not the engine's).
+                    settle(store).await;
+                    assert_eq!(n, accounts);
+                    assert_eq!(
+                        server.refresh_requests() - before,
+                        accounts,
+                        "one request per account"
+                    );
+                }
+                // Bare loop: the same requests with reqwest at the same concurrency, parsing
+                // the JSON.
+                Loop::Bare => {
+                    let t = Instant::now();
+                    bare_tokens = bare_round(&client, &token_url, &server, bare_tokens).await;
+                    bare_time = t.elapsed();
+                }
+                // Floor: the bare loop plus the statements each refresh must write.
+                Loop::Floor => {
+                    let t = Instant::now();
+                    floor = floor_round(&client, &token_url, &server, &floor_store, floor).await;
+                    floor_time = t.elapsed();
+                    settle(&floor_store).await;
+                }
+            }
+        }
         if engine_only {
             println!("round {round}: engine {:.3} s", engine_time.as_secs_f64());
             continue;
         }
-        // Bare loop: the same requests with reqwest at the same concurrency, parsing the JSON.
-        push_latency(&server, latency, accounts);
-        let t = Instant::now();
-        bare_tokens = bare_round(&client, &token_url, &server, bare_tokens).await;
-        let bare_time = t.elapsed();
-
-        // Floor: the bare loop plus the statements each refresh must write.
-        push_latency(&server, latency, accounts);
-        let t = Instant::now();
-        floor = floor_round(&client, &token_url, &server, &floor_store, floor).await;
-        let floor_time = t.elapsed();
-        settle(&floor_store).await;
         println!(
             "round {round}: engine {:.3} s, bare reqwest {:.3} s, floor {:.3} s",
             engine_time.as_secs_f64(),
@@ -339,6 +358,14 @@ fn push_latency(server: &OAuthServer, latency: Duration, n: usize) {
             server.push_fault(signet_testkit::Fault::Delay(latency));
         }
     }
+}
+
+/// The three loops a round times.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Loop {
+    Engine,
+    Bare,
+    Floor,
 }
 
 fn median(v: &mut [Duration]) -> Duration {
