@@ -8,6 +8,7 @@
 macro_rules! with_commands {
     ($then:ident) => {
         $then!(
+            first_screen,
             list_accounts,
             get_account,
             get_avatar,

@@ -5,12 +5,14 @@ use signet_core::agent::Policy as AgentPolicy;
 use signet_core::provider::kinds::KindView;
 use signet_core::views::KeyringStatus;
 use signet_core::views::{
-    AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, NewProvider,
+    AccountDetail, ActivityView, ChatSent, ChatTarget, EasemobAccount, FirstScreen, NewProvider,
     ProviderRemoved, ProviderView, Recipient, RefreshAllResult, RemoveResult, Settings,
     SignInStarted,
 };
 use signet_core::{AccountView, Engine, Error, Secret};
 use tauri::{AppHandle, State};
+
+use crate::desktop_font::DesktopFont;
 
 type Reply<T> = Result<T, Error>;
 
@@ -28,6 +30,24 @@ fn reply<T: Serialize>(app: &AppHandle, command: &str, result: Reply<T>) -> Repl
 #[tauri::command]
 pub async fn list_accounts(app: AppHandle, engine: State<'_, Engine>) -> Reply<Vec<AccountView>> {
     reply(&app, "list_accounts", engine.list().await)
+}
+
+/// The window's first screen in one answer: the accounts, the preferences (its language) and
+/// the desktop's font, so the page draws it once, in the right language and font.
+#[tauri::command]
+pub async fn first_screen(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    font: State<'_, DesktopFont>,
+) -> Reply<FirstScreen> {
+    let result = tokio::try_join!(engine.list(), engine.settings()).map(|(accounts, settings)| {
+        FirstScreen {
+            accounts,
+            settings,
+            desktop_font: font.0.clone(),
+        }
+    });
+    reply(&app, "first_screen", result)
 }
 
 /// One account in full: profile, balance and its history, forecast, chat support.

@@ -10,6 +10,7 @@
 //! | `commands`, `command_list.rs` | the IPC commands and their one list |
 //! | `ipc_bindings` (tests) | the UI's generated command and event functions (`ui/src/lib/bindings/{commands,events}.ts`) |
 //! | `events`, `tray`, `words`, `logging`, `scheme`, `display` | events to the webview, the tray, its words, logs, scheme registration, the display check |
+//! | `webkit`, `desktop_font` | WebKit's settings from the environment; the desktop's font for the page |
 
 include!("command_list.rs");
 
@@ -31,6 +32,7 @@ macro_rules! command_names {
 mod agent;
 mod commands;
 mod deeplink;
+mod desktop_font;
 mod display;
 mod events;
 mod ext;

@@ -36,6 +36,7 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
     tracing::info!(ms = since_start_ms(), "start-up: database open");
     app.manage(engine.clone());
     app.manage(Counters::default());
+    app.manage(crate::desktop_font::DesktopFont::read());
 
     // Engine events → the webview, the tray and notifications, in batches of about
     // 100 ms: a storm of 1,000 refreshes is a handful of list reloads and tray

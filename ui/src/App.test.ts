@@ -4,6 +4,8 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import type { AccountView, ProviderView } from "./lib/types";
+import { firstAccounts } from "./lib/firstscreen";
+import { firstScreen as firstScreenCall } from "./lib/api";
 import { mockBackend } from "./test/backend";
 import { account, provider } from "./test/fixtures";
 
@@ -155,6 +157,31 @@ describe("start-up", () => {
 
     await emit("accounts-changed", { changed: [7], removed: [], all: false });
     await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(1));
+  });
+
+  it("draws the first list in the preferred language and the desktop's font, from one answer", async () => {
+    const settings = { language: "zh-CN", notifications: true, launchAtLogin: false };
+    const backend = mockBackend({
+      first_screen: () => ({
+        accounts: [account({ id: 7, displayName: "Prefetched Person" })],
+        settings,
+        desktopFont: 'Noto "Sans" CJK',
+      }),
+      get_settings: () => settings,
+    });
+    const seen: string[] = [];
+    const first = firstAccounts(firstScreenCall(), document.documentElement).then((list) => {
+      // What the list is drawn in, as it arrives.
+      seen.push(document.documentElement.lang, document.documentElement.style.getPropertyValue("--desktop-font"));
+      return list;
+    });
+    render(App, { props: { firstAccounts: first } });
+
+    await screen.findByText("Prefetched Person");
+    expect(seen).toEqual(["zh-CN", '"Noto \\"Sans\\" CJK"']);
+    expect(screen.getByTestId("nav-activity").textContent?.trim()).toBe("活动");
+    expect(backend.called("first_screen")).toHaveLength(1);
+    expect(backend.called("list_accounts")).toHaveLength(0);
   });
 
   it("reports the first frame with the list to the shell, once", async () => {

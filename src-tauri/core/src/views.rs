@@ -377,6 +377,19 @@ pub struct SignInStarted {
     pub expires_at: Millis,
 }
 
+/// What the window's first screen needs, in one answer: the account list, the preferences (the
+/// language it is drawn in) and the desktop's font where the page cannot cheaply ask for it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FirstScreen {
+    pub accounts: Vec<AccountView>,
+    pub settings: Settings,
+    /// The desktop's interface font family (Linux: GTK's), or none where CSS `system-ui`
+    /// already names it cheaply.
+    pub desktop_font: Option<String>,
+}
+
 /// Preferences kept in the database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

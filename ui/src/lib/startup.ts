@@ -1,8 +1,9 @@
-// The first account list, asked for before the app's code is evaluated: the engine answers while
-// the page mounts, so the first frame can show the list rather than "Loading…".
-import { listAccounts } from "./api";
-import type { AccountView } from "./types";
+// The window's first screen (accounts, preferences, the desktop's font), asked for before the
+// app's code is evaluated: the engine answers while the page mounts, so the first frame can show
+// the list, in the person's language and font, rather than "Loading…".
+import { firstScreen as ask } from "./api";
+import type { FirstScreen } from "./types";
 
-export const firstAccounts: Promise<AccountView[]> = listAccounts();
+export const firstScreen: Promise<FirstScreen> = ask();
 // Handled by whoever awaits it; this keeps a failure from also being reported as unhandled.
-firstAccounts.catch(() => undefined);
+firstScreen.catch(() => undefined);

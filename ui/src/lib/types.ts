@@ -14,6 +14,7 @@ export type { EasemobAccount } from "./bindings/EasemobAccount";
 export type { EngineEvent } from "./bindings/EngineEvent";
 export type { Error } from "./bindings/Error";
 export type { ErrorCode } from "./bindings/ErrorCode";
+export type { FirstScreen } from "./bindings/FirstScreen";
 export type { NewProvider } from "./bindings/NewProvider";
 export type { Notice } from "./bindings/Notice";
 export type { ProviderRemoved } from "./bindings/ProviderRemoved";

@@ -7,6 +7,7 @@ import type { AgentPolicy } from "./AgentPolicy";
 import type { ChatSent } from "./ChatSent";
 import type { ChatTarget } from "./ChatTarget";
 import type { EasemobAccount } from "./EasemobAccount";
+import type { FirstScreen } from "./FirstScreen";
 import type { KeyringStatus } from "./KeyringStatus";
 import type { KindView } from "./KindView";
 import type { NewProvider } from "./NewProvider";
@@ -17,6 +18,13 @@ import type { RefreshAllResult } from "./RefreshAllResult";
 import type { RemoveResult } from "./RemoveResult";
 import type { Settings } from "./Settings";
 import type { SignInStarted } from "./SignInStarted";
+
+/**
+ * The window's first screen in one answer: the accounts, the preferences (its language) and
+ * the desktop's font, so the page draws it once, in the right language and font.
+ */
+export const firstScreen = () =>
+  invoke<FirstScreen>("first_screen");
 
 /** Every account, as the list shows it (no token or secret). */
 export const listAccounts = () =>
