@@ -10,6 +10,8 @@ step "set up"
 
 step "format"
 cargo fmt --all -- --check
+# The provider kinds are declared inside the `kinds!` macro, where `cargo fmt` does not follow them.
+rustfmt --edition 2021 --check src-tauri/core/src/provider/*.rs
 
 step "UI: type check, unit tests, build"
 npm run check --prefix ui

@@ -91,9 +91,12 @@ impl Registry {
             return Ok(p.clone());
         }
         let stash = Arc::new(self.credentials.vault().clone());
-        let p = cfg
-            .keys
-            .build(cfg.entry.clone(), secret.clone(), self.http.clone(), stash);
+        let p = cfg.keys.build(crate::provider::spec::Parts {
+            entry: cfg.entry.clone(),
+            client_secret: secret.clone(),
+            http: self.http.clone(),
+            stash,
+        });
         self.built_map()
             .insert(name.to_owned(), (secret, p.clone()));
         Ok(p)

@@ -9,12 +9,10 @@ use url::Url;
 
 use super::oauth::OAuthEndpoints;
 use super::spec::{
-    Capabilities, Entry, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    Capabilities, Entry, KindKeys, Parts, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
     SignInStyle,
 };
-use super::{
-    get_json, AuthRequest, Balance, Grant, Profile, ProfileCtx, Provider, ProviderError, Stash,
-};
+use super::{get_json, AuthRequest, Balance, Grant, Profile, ProfileCtx, Provider, ProviderError};
 use crate::error::Result;
 use crate::http::Http;
 use crate::secret::Secret;
@@ -74,14 +72,8 @@ pub struct Keys {
 
 impl KindKeys for Keys {
     const SPEC: &'static ProviderSpec = &SPEC;
-    fn build(
-        self,
-        entry: Entry,
-        client_secret: Option<Secret>,
-        http: Http,
-        _: Arc<dyn Stash>,
-    ) -> Arc<dyn Provider> {
-        Arc::new(AiHubMix::new(entry, self, client_secret, http))
+    fn build(self, p: Parts) -> Arc<dyn Provider> {
+        Arc::new(AiHubMix::new(p.entry, self, p.client_secret, p.http))
     }
 }
 

@@ -9,8 +9,8 @@ use serde_json::json;
 use url::Url;
 
 use super::spec::{
-    Capabilities, Entry, KeySpec, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
-    SignInStyle,
+    Capabilities, Entry, KeySpec, KindKeys, Parts, ProviderKind, ProviderSpec, RedirectMode,
+    SecretNeed, SignInStyle,
 };
 use super::{
     AccountCtx, AuthRequest, ChatSent, ChatSupport, DirectSignIn, FailureClass, Grant, Profile,
@@ -61,14 +61,8 @@ impl KindKeys for Keys {
         Ok(())
     }
 
-    fn build(
-        self,
-        entry: Entry,
-        client_secret: Option<Secret>,
-        http: Http,
-        stash: Arc<dyn Stash>,
-    ) -> Arc<dyn Provider> {
-        Arc::new(Easemob::new(entry, self, client_secret, http).with_stash(stash))
+    fn build(self, p: Parts) -> Arc<dyn Provider> {
+        Arc::new(Easemob::new(p.entry, self, p.client_secret, p.http).with_stash(p.stash))
     }
 }
 

@@ -12,10 +12,10 @@ use url::Url;
 use super::oauth::OAuthEndpoints;
 use super::oauth::TokenAuth;
 use super::spec::{
-    Capabilities, Entry, KeySpec, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
-    SignInStyle,
+    Capabilities, Entry, KeySpec, KindKeys, Parts, ProviderKind, ProviderSpec, RedirectMode,
+    SecretNeed, SignInStyle,
 };
-use super::{get_json, AuthRequest, Grant, Profile, ProfileCtx, Provider, ProviderError, Stash};
+use super::{get_json, AuthRequest, Grant, Profile, ProfileCtx, Provider, ProviderError};
 use crate::error::Result;
 use crate::http::Http;
 use crate::secret::Secret;
@@ -54,18 +54,12 @@ pub struct Keys {
 
 impl KindKeys for Keys {
     const SPEC: &'static ProviderSpec = &SPEC;
-    fn build(
-        self,
-        entry: Entry,
-        client_secret: Option<Secret>,
-        http: Http,
-        _: Arc<dyn Stash>,
-    ) -> Arc<dyn Provider> {
+    fn build(self, p: Parts) -> Arc<dyn Provider> {
         Arc::new(Example {
-            entry,
+            entry: p.entry,
             keys: self,
-            client_secret,
-            http,
+            client_secret: p.client_secret,
+            http: p.http,
         })
     }
 }

@@ -10,12 +10,12 @@ use url::Url;
 use super::feishu_errors::{classify, Origin};
 use super::oauth::OAuthEndpoints;
 use super::spec::{
-    Capabilities, Entry, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
+    Capabilities, Entry, KindKeys, Parts, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
     SignInStyle,
 };
 use super::{
     AccountCtx, AuthRequest, ChatSent, ChatSupport, ChatTarget, FailureClass, Grant, Profile,
-    ProfileCtx, Provider, ProviderError, Recipient, Stash,
+    ProfileCtx, Provider, ProviderError, Recipient,
 };
 use crate::error::Result;
 use crate::http::{Http, HttpError};
@@ -80,14 +80,8 @@ impl Keys {
 
 impl KindKeys for Keys {
     const SPEC: &'static ProviderSpec = &SPEC;
-    fn build(
-        self,
-        entry: Entry,
-        client_secret: Option<Secret>,
-        http: Http,
-        _: Arc<dyn Stash>,
-    ) -> Arc<dyn Provider> {
-        Arc::new(Feishu::new(entry, self, client_secret, http))
+    fn build(self, p: Parts) -> Arc<dyn Provider> {
+        Arc::new(Feishu::new(p.entry, self, p.client_secret, p.http))
     }
 }
 

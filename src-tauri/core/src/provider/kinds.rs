@@ -80,14 +80,11 @@ macro_rules! kinds {
             /// Makes the provider for the entry.
             pub fn build(
                 &self,
-                entry: $crate::provider::spec::Entry,
-                client_secret: Option<$crate::secret::Secret>,
-                http: $crate::http::Http,
-                stash: std::sync::Arc<dyn $crate::provider::Stash>,
+                parts: $crate::provider::spec::Parts,
             ) -> std::sync::Arc<dyn $crate::provider::Provider> {
                 match self {
                     $( $(#[$cfg])* KindConfig::$variant(k) => {
-                        $crate::provider::spec::KindKeys::build(k.clone(), entry, client_secret, http, stash)
+                        $crate::provider::spec::KindKeys::build(k.clone(), parts)
                     } )*
                 }
             }

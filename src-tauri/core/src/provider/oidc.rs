@@ -12,11 +12,11 @@ use url::Url;
 
 use super::oauth::{OAuthEndpoints, TokenAuth};
 use super::spec::{
-    Capabilities, Entry, KeySpec, KindKeys, ProviderKind, ProviderSpec, RedirectMode, SecretNeed,
-    SignInStyle,
+    Capabilities, Entry, KeySpec, KindKeys, Parts, ProviderKind, ProviderSpec, RedirectMode,
+    SecretNeed, SignInStyle,
 };
 use super::{
-    get_json, AuthRequest, FailureClass, Grant, Profile, ProfileCtx, Provider, ProviderError, Stash,
+    get_json, AuthRequest, FailureClass, Grant, Profile, ProfileCtx, Provider, ProviderError,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::Http;
@@ -77,14 +77,8 @@ pub struct Keys {
 
 impl KindKeys for Keys {
     const SPEC: &'static ProviderSpec = &SPEC;
-    fn build(
-        self,
-        entry: Entry,
-        client_secret: Option<Secret>,
-        http: Http,
-        _: Arc<dyn Stash>,
-    ) -> Arc<dyn Provider> {
-        Arc::new(Oidc::new(entry, self, client_secret, http))
+    fn build(self, p: Parts) -> Arc<dyn Provider> {
+        Arc::new(Oidc::new(p.entry, self, p.client_secret, p.http))
     }
 }
 

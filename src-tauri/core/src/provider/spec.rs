@@ -222,16 +222,20 @@ pub trait KindKeys:
         Ok(())
     }
 
-    /// Makes the provider for an entry of this kind. `client_secret` comes from the keyring or
-    /// the environment; without it, sign-in and refresh report a set-up problem saying how to
-    /// add it.
-    fn build(
-        self,
-        entry: Entry,
-        client_secret: Option<Secret>,
-        http: Http,
-        stash: Arc<dyn Stash>,
-    ) -> Arc<dyn Provider>;
+    /// Makes the provider for an entry of this kind from its keys and the shared [`Parts`].
+    fn build(self, parts: Parts) -> Arc<dyn Provider>;
+}
+
+/// What every kind's provider is made from besides its own keys.
+pub struct Parts {
+    /// The entry's shared part (name, client, scopes, redirect).
+    pub entry: Entry,
+    /// From the keyring or the environment; without it, sign-in and refresh report a set-up
+    /// problem saying how to add it.
+    pub client_secret: Option<Secret>,
+    pub http: Http,
+    /// Where a provider keeps what it learns between calls (Easemob's user tokens).
+    pub stash: Arc<dyn Stash>,
 }
 
 /// The names of a configuration type's keys, as its `Deserialize` implementation declares them.
