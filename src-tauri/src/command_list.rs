@@ -9,6 +9,7 @@ macro_rules! with_commands {
     ($then:ident) => {
         $then!(
             first_screen,
+            account_changes,
             list_accounts,
             get_account,
             get_avatar,

@@ -12,8 +12,6 @@ use signet_core::views::{
 use signet_core::{AccountView, Engine, Error, Secret};
 use tauri::{AppHandle, State};
 
-use crate::desktop_font::DesktopFont;
-
 type Reply<T> = Result<T, Error>;
 
 /// Every command result passes through here: recorded for the IPC capture, then returned.
@@ -35,19 +33,17 @@ pub async fn list_accounts(app: AppHandle, engine: State<'_, Engine>) -> Reply<V
 /// The window's first screen in one answer: the accounts, the preferences (its language) and
 /// the desktop's font, so the page draws it once, in the right language and font.
 #[tauri::command]
-pub async fn first_screen(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    font: State<'_, DesktopFont>,
-) -> Reply<FirstScreen> {
-    let result = tokio::try_join!(engine.list(), engine.settings()).map(|(accounts, settings)| {
-        FirstScreen {
-            accounts,
-            settings,
-            desktop_font: font.0.clone(),
-        }
-    });
+pub async fn first_screen(app: AppHandle) -> Reply<FirstScreen> {
+    let result = crate::services::first_screen(&app).await;
     reply(&app, "first_screen", result)
+}
+
+/// How many batches of account changes the window has been told of since start: a page that
+/// subscribed after its first screen was read compares it with `FirstScreen::changes`.
+#[tauri::command]
+pub async fn account_changes(app: AppHandle) -> Reply<u64> {
+    let changes = crate::services::account_changes(&app);
+    reply(&app, "account_changes", Ok(changes))
 }
 
 /// One account in full: profile, balance and its history, forecast, chat support.

@@ -22,7 +22,8 @@ impl<R: Runtime, T: Manager<R>> SignetExt<R> for T {}
 /// What the shell did since start, logged at quit (the storm benchmark reads it).
 #[derive(Default)]
 pub(crate) struct Counters {
-    /// Batches that told the window (and the tray) to reload the account list.
+    /// Batches that told the window (and the tray) to reload the account list; also the
+    /// count the page compares its first screen against (`FirstScreen::changes`).
     pub(crate) window_reloads: AtomicU64,
     pub(crate) tray_rebuilds: AtomicU64,
 }

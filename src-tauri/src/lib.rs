@@ -11,6 +11,7 @@
 //! | `ipc_bindings` (tests) | the UI's generated command and event functions (`ui/src/lib/bindings/{commands,events}.ts`) |
 //! | `events`, `tray`, `words`, `logging`, `scheme`, `display` | events to the webview, the tray, its words, logs, scheme registration, the display check |
 //! | `webkit`, `desktop_font` | WebKit's settings from the environment; the desktop's font for the page |
+//! | `first_page` | the page's HTML with its first screen inside (read during set-up) |
 
 include!("command_list.rs");
 
@@ -36,6 +37,7 @@ mod desktop_font;
 mod display;
 mod events;
 mod ext;
+mod first_page;
 #[cfg(test)]
 mod ipc_bindings;
 mod logging;
@@ -65,6 +67,10 @@ pub fn run() {
         eprintln!("{sentence}");
         std::process::exit(EXIT_NO_DISPLAY);
     }
+    // The first screen, read during set-up, goes to the page inside its HTML (first_page.rs).
+    let first_screen = first_page::FirstScreenSlot::new();
+    let mut context = tauri::generate_context!();
+    first_page::FirstPage::install(&mut context, first_screen.clone());
     let app = tauri::Builder::default()
         // Registered first: a second `signet` process hands its arguments (a deep link) to
         // this one and exits; the deep-link feature forwards them to on_open_url.
@@ -87,10 +93,11 @@ pub fn run() {
             None,
         ))
         .manage(events::IpcCapture::from_env())
+        .manage(first_screen)
         .invoke_handler(with_commands!(handlers))
         .setup(setup::setup)
         .on_window_event(window::on_event)
-        .build(tauri::generate_context!());
+        .build(context);
 
     let app = match app {
         Ok(app) => app,

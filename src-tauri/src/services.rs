@@ -1,13 +1,38 @@
-//! The app's services behind the commands: the browser, sign-in, preferences, notifications.
+//! The app's services behind the commands: the first screen, the browser, sign-in, preferences, notifications.
 
-use signet_core::views::{Settings, SignInStarted};
+use std::sync::atomic::Ordering;
+
+use signet_core::views::{FirstScreen, Settings, SignInStarted};
 use signet_core::Error;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_notification::NotificationExt;
 
 use crate::ext::SignetExt;
 use crate::{events, tray};
+
+/// The window's first screen: the accounts, the preferences and the desktop's font, with the
+/// count of account changes the window had been told of before they were read.
+pub(crate) async fn first_screen(app: &AppHandle) -> Result<FirstScreen, Error> {
+    let changes = account_changes(app);
+    let engine = app.engine();
+    let (accounts, settings) = tokio::try_join!(engine.list(), engine.settings())?;
+    let desktop_font = app
+        .try_state::<crate::desktop_font::DesktopFont>()
+        .and_then(|f| f.0.clone());
+    Ok(FirstScreen {
+        accounts,
+        settings,
+        desktop_font,
+        changes,
+    })
+}
+
+/// How many batches of account changes the window has been told of since start.
+pub(crate) fn account_changes(app: &AppHandle) -> u64 {
+    app.counters()
+        .map_or(0, |c| c.window_reloads.load(Ordering::SeqCst))
+}
 
 /// Opens `url` in the person's browser: `$BROWSER` if set, else the system opener (the
 /// engine's, shared with `signetctl`).

@@ -37,6 +37,8 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
     app.manage(engine.clone());
     app.manage(Counters::default());
     app.manage(crate::desktop_font::DesktopFont::read());
+    // Read while the web process starts; the page gets it inside its HTML.
+    crate::first_page::prepare(app.handle());
 
     // Engine events → the webview, the tray and notifications, in batches of about
     // 100 ms: a storm of 1,000 refreshes is a handful of list reloads and tray
@@ -54,11 +56,15 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
                     "engine events overflowed: window told to reload"
                 );
             }
-            events::emit_batch(&handle, &batch);
+            // Counted before it is sent: a page that subscribed late sees the count move
+            // (FirstScreen::changes) even when it missed the event.
             if batch.touches_accounts() {
                 if let Some(c) = handle.counters() {
-                    c.window_reloads.fetch_add(1, Ordering::Relaxed);
+                    c.window_reloads.fetch_add(1, Ordering::SeqCst);
                 }
+            }
+            events::emit_batch(&handle, &batch);
+            if batch.touches_accounts() {
                 tray::update(&handle).await;
             }
             if !batch.alerts.is_empty() {

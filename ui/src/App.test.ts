@@ -4,10 +4,10 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import type { AccountView, ProviderView } from "./lib/types";
-import { firstAccounts } from "./lib/firstscreen";
+import { applyFirstScreen } from "./lib/firstscreen";
 import { firstScreen as firstScreenCall } from "./lib/api";
 import { mockBackend } from "./test/backend";
-import { account, provider } from "./test/fixtures";
+import { account, provider, settings as settingsFixture } from "./test/fixtures";
 
 describe("App", () => {
   it("lists accounts on start and re-fetches on accounts-changed", async () => {
@@ -147,16 +147,53 @@ describe("language", () => {
 });
 
 describe("start-up", () => {
-  it("shows the list asked for before mounting, without asking again", async () => {
+  it("shows the first screen found before mounting, without asking again for the list or the preferences", async () => {
     const backend = mockBackend();
-    const firstAccounts = Promise.resolve([account({ id: 7, displayName: "Prefetched Person" })]);
-    render(App, { props: { firstAccounts } });
+    const first = Promise.resolve({
+      accounts: [account({ id: 7, displayName: "Prefetched Person" })],
+      settings: settingsFixture(),
+      desktopFont: null,
+      changes: 0,
+    });
+    render(App, { props: { first } });
 
     await screen.findByText("Prefetched Person");
+    await waitFor(() => expect(backend.called("account_changes")).toHaveLength(1));
     expect(backend.called("list_accounts")).toHaveLength(0);
+    expect(backend.called("get_settings")).toHaveLength(0);
 
     await emit("accounts-changed", { changed: [7], removed: [], all: false });
     await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(1));
+  });
+
+  it("reads the list again when accounts changed before it was listening", async () => {
+    const backend = mockBackend({
+      // Two batches of changes went out between the first screen's read and the subscription.
+      account_changes: () => 2,
+      list_accounts: () => [account({ id: 7, displayName: "Refreshed Since" })],
+    });
+    const first = Promise.resolve({
+      accounts: [account({ id: 7, displayName: "Read At Start" })],
+      settings: settingsFixture(),
+      desktopFont: null,
+      changes: 0,
+    });
+    render(App, { props: { first } });
+
+    await screen.findByText("Refreshed Since");
+    expect(screen.queryByText("Read At Start")).toBeNull();
+    expect(backend.called("list_accounts")).toHaveLength(1);
+  });
+
+  it("asks for the preferences on their own when the first screen could not be read", async () => {
+    const backend = mockBackend({
+      get_settings: () => ({ language: "zh-CN", notifications: true, launchAtLogin: false }),
+    });
+    const first = Promise.reject({ code: "storage", message: "The database could not be read." });
+    render(App, { props: { first } });
+
+    await waitFor(() => expect(screen.getByTestId("nav-activity").textContent?.trim()).toBe("活动"));
+    expect(backend.called("get_settings")).toHaveLength(1);
   });
 
   it("draws the first list in the preferred language and the desktop's font, from one answer", async () => {
@@ -166,22 +203,23 @@ describe("start-up", () => {
         accounts: [account({ id: 7, displayName: "Prefetched Person" })],
         settings,
         desktopFont: 'Noto "Sans" CJK',
+        changes: 0,
       }),
-      get_settings: () => settings,
     });
     const seen: string[] = [];
-    const first = firstAccounts(firstScreenCall(), document.documentElement).then((list) => {
+    const first = applyFirstScreen(firstScreenCall(), document.documentElement).then((answer) => {
       // What the list is drawn in, as it arrives.
       seen.push(document.documentElement.lang, document.documentElement.style.getPropertyValue("--desktop-font"));
-      return list;
+      return answer;
     });
-    render(App, { props: { firstAccounts: first } });
+    render(App, { props: { first } });
 
     await screen.findByText("Prefetched Person");
     expect(seen).toEqual(["zh-CN", '"Noto \\"Sans\\" CJK"']);
     expect(screen.getByTestId("nav-activity").textContent?.trim()).toBe("活动");
     expect(backend.called("first_screen")).toHaveLength(1);
     expect(backend.called("list_accounts")).toHaveLength(0);
+    expect(backend.called("get_settings")).toHaveLength(0);
   });
 
   it("reports the first frame with the list to the shell, once", async () => {

@@ -3,7 +3,7 @@ performance.mark("signet:script");
 import { firstScreen } from "./lib/startup";
 import { mount } from "svelte";
 import App from "./App.svelte";
-import { firstAccounts } from "./lib/firstscreen";
+import { applyFirstScreen } from "./lib/firstscreen";
 import { warmFormats } from "./lib/format";
 import "./app.css";
 
@@ -12,7 +12,7 @@ if (!target) throw new Error("#app element missing from index.html");
 
 const app = mount(App, {
   target,
-  props: { firstAccounts: firstAccounts(firstScreen, document.documentElement) },
+  props: { first: applyFirstScreen(firstScreen, document.documentElement) },
 });
 performance.mark("signet:mounted");
 // While the answer is on its way: the formats the list's first rows use (5–10 ms in WebKitGTK).

@@ -388,6 +388,10 @@ pub struct FirstScreen {
     /// The desktop's interface font family (Linux: GTK's), or none where CSS `system-ui`
     /// already names it cheaply.
     pub desktop_font: Option<String>,
+    /// How many batches of account changes the window had been told of when the list was read:
+    /// a page that subscribes later asks again (`account_changes`) and reloads if it moved.
+    #[ts(type = "number")]
+    pub changes: u64,
 }
 
 /// Preferences kept in the database.

@@ -122,6 +122,43 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
         "the tray's menu in Chinese: {tray}"
     );
 
+    // Started again, the window opens on the stored list in the stored language: both came
+    // inside the page, so it asked for neither.
+    app.stop().await;
+    let before_restart = std::fs::read_to_string(&capture)
+        .expect("IPC capture")
+        .len();
+    let app = Driver::start(&env).await;
+    app.wait_count(
+        "[data-testid=account-row]",
+        1,
+        "the stored account, at once",
+    )
+    .await;
+    assert!(app
+        .text("[data-testid=nav-accounts]")
+        .await
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+    wait_capture(&capture, "tray-menu", "全部刷新").await;
+    let restarted =
+        std::fs::read_to_string(&capture).expect("IPC capture")[before_restart..].to_owned();
+    let channels: Vec<String> = restarted
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["channel"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        channels.iter().any(|c| c == "page:first_screen"),
+        "{channels:?}"
+    );
+    for asked in ["first_screen", "get_settings"] {
+        assert!(
+            !channels.iter().any(|c| c == asked),
+            "the page asked for {asked}: {channels:?}"
+        );
+    }
+
     // The provider stops accepting the refresh token: "sign in again", and a notification.
     app.click("[data-testid=nav-accounts]").await;
     app.click("[data-testid=account-row]").await;

@@ -1,5 +1,43 @@
 import { describe, expect, it } from "vitest";
-import { applyDesktopFont } from "./firstscreen";
+import { BLOCK_ID, applyDesktopFont, embeddedFirstScreen } from "./firstscreen";
+import { account, settings } from "../test/fixtures";
+
+/** A page as the shell serves it: the app's element, and the first screen's data block when given. */
+function page(block?: string): Document {
+  const doc = document.implementation.createHTMLDocument("Signet");
+  doc.body.innerHTML = '<div id="app"></div>';
+  if (block !== undefined) {
+    const data = doc.createElement("script");
+    data.id = BLOCK_ID;
+    data.type = "application/json";
+    data.textContent = block;
+    doc.body.append(data);
+  }
+  return doc;
+}
+
+describe("the first screen in the page", () => {
+  const screen = { accounts: [account({ displayName: "</script> & <b>" })], settings: settings(), desktopFont: null, changes: 4 };
+
+  it("is read from the shell's data block, and taken out of the page", () => {
+    // The shell writes <, > and & as \u escapes (first_page.rs): the same strings once parsed.
+    const json = JSON.stringify(screen).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+    const doc = page(json);
+    expect(embeddedFirstScreen(doc)).toEqual(screen);
+    expect(doc.getElementById(BLOCK_ID)).toBeNull();
+    expect(embeddedFirstScreen(doc)).toBeNull();
+  });
+
+  it("is not there after a reload or from the dev server: the page asks", () => {
+    expect(embeddedFirstScreen(page())).toBeNull();
+  });
+
+  it("is ignored when it does not read as a first screen", () => {
+    for (const bad of ["", "{", "null", "[]", '{"accounts":[]}', JSON.stringify({ ...screen, changes: "4" })]) {
+      expect(embeddedFirstScreen(page(bad)), bad).toBeNull();
+    }
+  });
+});
 
 describe("the desktop's font", () => {
   it("is named for the stylesheet as one CSS string", () => {

@@ -1,6 +1,26 @@
-// What the first screen's answer sets before its list is drawn: the desktop's font and the language.
+// The first screen: found in the page (the shell puts it there) or asked for, and what its answer
+// sets before the list is drawn: the desktop's font and the language.
 import { applyLanguagePref } from "./i18n";
-import type { AccountView, FirstScreen } from "./types";
+import type { FirstScreen } from "./types";
+
+/** The id of the data block the shell adds to the page (src-tauri/src/first_page.rs). */
+export const BLOCK_ID = "signet-first-screen";
+
+/** The first screen the shell put in the page, taken out of it; null when there is none (a
+ * reload, the dev server) or it does not read as one, and the page asks instead. */
+export function embeddedFirstScreen(doc: Document): FirstScreen | null {
+  const block = doc.getElementById(BLOCK_ID);
+  if (!block) return null;
+  block.remove();
+  try {
+    const screen = JSON.parse(block.textContent ?? "") as Partial<FirstScreen> | null;
+    const complete =
+      Array.isArray(screen?.accounts) && typeof screen?.settings === "object" && typeof screen?.changes === "number";
+    return complete ? (screen as FirstScreen) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Names the desktop's font for the stylesheet (`--desktop-font`, app.css), when the shell read
  * one (Linux: GTK's). Without it the stylesheet's `system-ui` stands. */
@@ -10,12 +30,11 @@ export function applyDesktopFont(root: HTMLElement, family: string | null): void
   if (clean) root.style.setProperty("--desktop-font", `"${clean.replace(/["\\]/g, "\\$&")}"`);
 }
 
-/** The first list, once the answer's font and language are applied: the first frame is drawn
- * once, in both. */
-export function firstAccounts(first: Promise<FirstScreen>, root: HTMLElement): Promise<AccountView[]> {
+/** The first screen, once its font and language are applied: the first frame is drawn once, in both. */
+export function applyFirstScreen(first: Promise<FirstScreen>, root: HTMLElement): Promise<FirstScreen> {
   return first.then((screen) => {
     applyDesktopFont(root, screen.desktopFont);
     applyLanguagePref(screen.settings.language);
-    return screen.accounts;
+    return screen;
   });
 }

@@ -11,4 +11,9 @@ export type FirstScreen = { accounts: Array<AccountView>, settings: Settings,
  * The desktop's interface font family (Linux: GTK's), or none where CSS `system-ui`
  * already names it cheaply.
  */
-desktopFont: string | null, };
+desktopFont: string | null, 
+/**
+ * How many batches of account changes the window had been told of when the list was read:
+ * a page that subscribes later asks again (`account_changes`) and reloads if it moved.
+ */
+changes: number, };

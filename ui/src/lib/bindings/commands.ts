@@ -26,6 +26,13 @@ import type { SignInStarted } from "./SignInStarted";
 export const firstScreen = () =>
   invoke<FirstScreen>("first_screen");
 
+/**
+ * How many batches of account changes the window has been told of since start: a page that
+ * subscribed after its first screen was read compares it with `FirstScreen::changes`.
+ */
+export const accountChanges = () =>
+  invoke<number>("account_changes");
+
 /** Every account, as the list shows it (no token or secret). */
 export const listAccounts = () =>
   invoke<Array<AccountView>>("list_accounts");

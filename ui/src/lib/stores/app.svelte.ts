@@ -86,10 +86,19 @@ export class ProvidersStore {
 export class SettingsStore {
   current = $state<Settings | null>(null);
   error = $state<unknown>(null);
+  #prefetched: Promise<Settings> | null;
+
+  /** `prefetched`: the preferences of the first screen main.ts found or asked for (used once;
+   * when it failed, they are asked for on their own). */
+  constructor(prefetched: Promise<Settings> | null = null) {
+    this.#prefetched = prefetched;
+  }
 
   async load(): Promise<void> {
+    const prefetched = this.#prefetched;
+    this.#prefetched = null;
     try {
-      this.current = await getSettings();
+      this.current = prefetched ? await prefetched.catch(() => getSettings()) : await getSettings();
       applyLanguagePref(this.current.language as LanguagePref);
     } catch (e) {
       this.error = e;

@@ -3,10 +3,10 @@
 // the sign-in flow, the keyring) and the engine's events that keep them current.
 import { getContext, setContext } from "svelte";
 import { ActivityStore } from "../activity/store.svelte";
-import { keyringStatus, onAccountsChanged, onKeyringChanged, onNotice, onSignInFinished } from "../api";
+import { accountChanges, keyringStatus, onAccountsChanged, onKeyringChanged, onNotice, onSignInFinished } from "../api";
 import { DetailStore } from "../detail/store.svelte";
 import { SignInFlow } from "../signin/flow.svelte";
-import type { AccountView, AccountsChanged, KeyringStatus } from "../types";
+import type { AccountView, AccountsChanged, FirstScreen, KeyringStatus } from "../types";
 import { AccountsStore, NoticesStore, ProvidersStore, SettingsStore } from "./app.svelte";
 
 /** What the window does when the state says so (App.svelte's navigation and start-up report). */
@@ -21,7 +21,7 @@ export class WindowState {
   readonly detail = new DetailStore();
   readonly activity = new ActivityStore();
   readonly providers = new ProvidersStore();
-  readonly settings = new SettingsStore();
+  readonly settings: SettingsStore;
   readonly notices = new NoticesStore();
   readonly accounts: AccountsStore;
   readonly flow: SignInFlow;
@@ -30,9 +30,15 @@ export class WindowState {
   /** Set when live updates could not be subscribed to: the list may then go stale. */
   listenError = $state<unknown>(null);
 
-  /** `firstAccounts`: the list main.ts asked for before mounting (used once). */
-  constructor(firstAccounts: Promise<AccountView[]> | null = null, hooks: WindowHooks = {}) {
-    this.accounts = new AccountsStore(firstAccounts, (list) => {
+  /** The first screen main.ts found or asked for before mounting (used once), if any. */
+  readonly #first: Promise<FirstScreen> | null;
+
+  /** `first`: the first screen main.ts found or asked for before mounting: its accounts and
+   * preferences are the first read of each. */
+  constructor(first: Promise<FirstScreen> | null = null, hooks: WindowHooks = {}) {
+    this.#first = first;
+    this.settings = new SettingsStore(first?.then((s) => s.settings) ?? null);
+    this.accounts = new AccountsStore(first?.then((s) => s.accounts) ?? null, (list) => {
       if (list) this.detail.listed(list);
       hooks.listed?.(list);
     });
@@ -50,6 +56,18 @@ export class WindowState {
     void this.accounts.load();
     this.activity.changed();
     this.detail.changed(change);
+  }
+
+  /** Once subscribed: reads the list again if accounts changed between the first screen's read
+   * and the subscription (those changes' events were sent before anyone listened). */
+  async #catchUp(): Promise<void> {
+    if (!this.#first) return;
+    try {
+      const [first, now] = await Promise.all([this.#first, accountChanges()]);
+      if (now !== first.changes) void this.accounts.load();
+    } catch {
+      // No first screen (the list shows that error) or no count: the next change reloads.
+    }
   }
 
   /** Subscribes to the engine's events and reads everything once; returns the unsubscribe. */
@@ -73,6 +91,7 @@ export class WindowState {
         return undefined;
       }),
     );
+    void Promise.all(subscriptions).then(() => this.#catchUp());
     void this.settings.load();
     void this.providers.load();
     void this.providers.loadKinds();
