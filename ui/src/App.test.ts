@@ -166,6 +166,23 @@ describe("start-up", () => {
     await waitFor(() => expect(backend.called("list_accounts")).toHaveLength(1));
   });
 
+  it("mounts with the list when the first screen came inside the page", () => {
+    const backend = mockBackend();
+    const first = {
+      accounts: [account({ id: 7, displayName: "In The Page" })],
+      settings: { language: "zh-CN", notifications: true, launchAtLogin: false },
+      desktopFont: null,
+      changes: 0,
+    };
+    render(App, { props: { first: applyFirstScreen(first, document.documentElement) } });
+
+    // No await: the first frame has the rows, in the stored language.
+    expect(screen.getByText("In The Page")).toBeTruthy();
+    expect(screen.getByTestId("nav-activity").textContent?.trim()).toBe("活动");
+    expect(backend.called("list_accounts")).toHaveLength(0);
+    expect(backend.called("first_screen")).toHaveLength(0);
+  });
+
   it("reads the list again when accounts changed before it was listening", async () => {
     const backend = mockBackend({
       // Two batches of changes went out between the first screen's read and the subscription.

@@ -1,4 +1,4 @@
-// Entry point: asks for the first screen first, then loads the styles and mounts the app into #app.
+// Entry point: finds (or asks for) the first screen first, then loads the styles and mounts the app into #app.
 performance.mark("signet:script");
 import { firstScreen } from "./lib/startup";
 import { mount } from "svelte";
@@ -15,6 +15,7 @@ const app = mount(App, {
   props: { first: applyFirstScreen(firstScreen, document.documentElement) },
 });
 performance.mark("signet:mounted");
-// While the answer is on its way: the formats the list's first rows use (5–10 ms in WebKitGTK).
+// While an answer asked for is on its way: the formats the list's first rows use (5–10 ms in
+// WebKitGTK). With the first screen from the page, its rows have made them already.
 warmFormats();
 export default app;

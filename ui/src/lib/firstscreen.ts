@@ -30,11 +30,17 @@ export function applyDesktopFont(root: HTMLElement, family: string | null): void
   if (clean) root.style.setProperty("--desktop-font", `"${clean.replace(/["\\]/g, "\\$&")}"`);
 }
 
-/** The first screen, once its font and language are applied: the first frame is drawn once, in both. */
-export function applyFirstScreen(first: Promise<FirstScreen>, root: HTMLElement): Promise<FirstScreen> {
-  return first.then((screen) => {
+/** The first screen, once its font and language are applied (at once when it is at hand): the
+ * first frame is drawn once, in both. */
+export function applyFirstScreen<T extends FirstScreen | Promise<FirstScreen>>(first: T, root: HTMLElement): T;
+export function applyFirstScreen(
+  first: FirstScreen | Promise<FirstScreen>,
+  root: HTMLElement,
+): FirstScreen | Promise<FirstScreen> {
+  const apply = (screen: FirstScreen) => {
     applyDesktopFont(root, screen.desktopFont);
     applyLanguagePref(screen.settings.language);
     return screen;
-  });
+  };
+  return first instanceof Promise ? first.then(apply) : apply(first);
 }

@@ -1,12 +1,13 @@
 // The window's first screen (accounts, preferences, the desktop's font) before the app's code is
 // evaluated: from the page itself, where the shell put it while WebKit was starting, or else asked
 // for at once, so the engine answers while the page mounts. Either way the first frame can show
-// the list, in the person's language and font, rather than "Loading…".
+// the list, in the person's language and font, rather than "Loading…"; from the page, the app
+// mounts with the list already in it.
 import { firstScreen as ask } from "./api";
 import { embeddedFirstScreen } from "./firstscreen";
 import type { FirstScreen } from "./types";
 
-const embedded = embeddedFirstScreen(document);
-export const firstScreen: Promise<FirstScreen> = embedded ? Promise.resolve(embedded) : ask();
+/** The first screen: at hand when the page brought it, else on its way. */
+export const firstScreen: FirstScreen | Promise<FirstScreen> = embeddedFirstScreen(document) ?? ask();
 // Handled by whoever awaits it; this keeps a failure from also being reported as unhandled.
-firstScreen.catch(() => undefined);
+if (firstScreen instanceof Promise) firstScreen.catch(() => undefined);

@@ -1,5 +1,6 @@
 // Component tests: the virtual account list renders rows, statuses, only what is visible, and the keyboard.
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { tick } from "svelte";
 import { describe, expect, it, vi } from "vitest";
 import { mockBackend } from "../../test/backend";
 import { NOW, account, manyAccounts } from "../../test/fixtures";
@@ -104,6 +105,16 @@ describe("AccountList with 1,000 accounts", () => {
     expect(rows[0].dataset.accountId).toBe("1");
     // Every option still says where it sits in the whole list.
     expect(rows[0].getAttribute("aria-setsize")).toBe("1000");
+  });
+
+  it("draws only the rows in view at first, and the rows around them a frame later", async () => {
+    render(AccountList, { props: { accounts: thousand, now: NOW } });
+    // jsdom measures nothing: the list's assumed 720 px hold ten rows of 72 px.
+    expect(screen.getAllByTestId("account-row")).toHaveLength(10);
+
+    await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+    await tick();
+    expect(screen.getAllByTestId("account-row")).toHaveLength(14);
   });
 
   it("renders the rows around the scroll position after scrolling", async () => {

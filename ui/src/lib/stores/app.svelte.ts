@@ -15,10 +15,17 @@ export class AccountsStore {
   #prefetched: Promise<AccountView[]> | null;
   #afterRead: (list: AccountView[] | null) => void;
 
-  /** `prefetched`: the list main.ts asked for before mounting (used once). `afterRead` runs after
-   * every read, with the list or null when it failed. */
-  constructor(prefetched: Promise<AccountView[]> | null, afterRead: (list: AccountView[] | null) => void) {
-    this.#prefetched = prefetched;
+  /** `prefetched`: the list main.ts found (shown from the start) or asked for before mounting
+   * (used once). `afterRead` runs after every read, with the list or null when it failed. */
+  constructor(
+    prefetched: AccountView[] | Promise<AccountView[]> | null,
+    afterRead: (list: AccountView[] | null) => void,
+  ) {
+    if (Array.isArray(prefetched)) {
+      this.list = prefetched;
+      this.loaded = true;
+    }
+    this.#prefetched = prefetched === null ? null : Promise.resolve(prefetched);
     this.#afterRead = afterRead;
   }
 
@@ -88,10 +95,11 @@ export class SettingsStore {
   error = $state<unknown>(null);
   #prefetched: Promise<Settings> | null;
 
-  /** `prefetched`: the preferences of the first screen main.ts found or asked for (used once;
-   * when it failed, they are asked for on their own). */
-  constructor(prefetched: Promise<Settings> | null = null) {
-    this.#prefetched = prefetched;
+  /** `prefetched`: the preferences of the first screen main.ts found (at hand from the start) or
+   * asked for (used once; when that failed, they are asked for on their own). */
+  constructor(prefetched: Settings | Promise<Settings> | null = null) {
+    if (prefetched !== null && !(prefetched instanceof Promise)) this.current = prefetched;
+    this.#prefetched = prefetched === null ? null : Promise.resolve(prefetched);
   }
 
   async load(): Promise<void> {

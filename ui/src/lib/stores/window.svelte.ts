@@ -33,12 +33,14 @@ export class WindowState {
   /** The first screen main.ts found or asked for before mounting (used once), if any. */
   readonly #first: Promise<FirstScreen> | null;
 
-  /** `first`: the first screen main.ts found or asked for before mounting: its accounts and
-   * preferences are the first read of each. */
-  constructor(first: Promise<FirstScreen> | null = null, hooks: WindowHooks = {}) {
-    this.#first = first;
-    this.settings = new SettingsStore(first?.then((s) => s.settings) ?? null);
-    this.accounts = new AccountsStore(first?.then((s) => s.accounts) ?? null, (list) => {
+  /** `first`: the first screen main.ts found (the window mounts with it) or asked for: its
+   * accounts and preferences are the first read of each. */
+  constructor(first: FirstScreen | Promise<FirstScreen> | null = null, hooks: WindowHooks = {}) {
+    this.#first = first === null ? null : Promise.resolve(first);
+    const part = <T>(pick: (s: FirstScreen) => T): T | Promise<T> | null =>
+      first === null ? null : first instanceof Promise ? first.then(pick) : pick(first);
+    this.settings = new SettingsStore(part((s) => s.settings));
+    this.accounts = new AccountsStore(part((s) => s.accounts), (list) => {
       if (list) this.detail.listed(list);
       hooks.listed?.(list);
     });
