@@ -264,6 +264,51 @@ mod tests {
         assert_eq!(failed.take(Duration::from_secs(30)), None);
     }
 
+    /// The app's assets in miniature: a page and a script.
+    struct Built;
+
+    impl<R: Runtime> Assets<R> for Built {
+        fn get(&self, key: &AssetKey) -> Option<Cow<'_, [u8]>> {
+            match key.as_ref() {
+                "/index.html" => Some(Cow::Borrowed(
+                    b"<html><body><div id=app></div></body></html>",
+                )),
+                "/assets/index.js" => Some(Cow::Borrowed(b"mount()")),
+                _ => None,
+            }
+        }
+        fn iter(&self) -> Box<AssetsIter<'_>> {
+            Box::new(std::iter::empty())
+        }
+        fn csp_hashes(&self, _: &AssetKey) -> Box<dyn Iterator<Item = CspHash<'_>> + '_> {
+            Box::new(std::iter::empty())
+        }
+    }
+
+    #[test]
+    fn only_the_first_page_served_carries_the_first_screen() {
+        let slot = FirstScreenSlot::new();
+        slot.fill(Some(&screen("en")));
+        let assets: FirstPage<tauri::Wry> = FirstPage {
+            inner: Box::new(Built),
+            slot,
+        };
+        let get = |path: &str| {
+            Assets::get(&assets, &AssetKey::from(path))
+                .map(|a| String::from_utf8_lossy(&a).into_owned())
+        };
+        assert_eq!(
+            get("assets/index.js").as_deref(),
+            Some("mount()"),
+            "other files untouched"
+        );
+        assert_eq!(get("missing.css"), None);
+        let first = get("index.html").expect("page");
+        assert!(first.contains(BLOCK_ID), "{first}");
+        let reloaded = get("index.html").expect("page");
+        assert_eq!(reloaded, "<html><body><div id=app></div></body></html>");
+    }
+
     #[test]
     fn a_read_that_never_ends_gives_the_plain_page() {
         let slot = FirstScreenSlot::new();
