@@ -199,6 +199,7 @@ mod tests {
             },
             desktop_font: Some(name.into()),
             changes: 3,
+            providers: 1,
         }
     }
 

@@ -17,6 +17,7 @@ pub(crate) async fn first_screen(app: &AppHandle) -> Result<FirstScreen, Error> 
     let changes = account_changes(app);
     let engine = app.engine();
     let (accounts, settings) = tokio::try_join!(engine.list(), engine.settings())?;
+    let providers = u32::try_from(engine.config().providers.len()).unwrap_or(u32::MAX);
     let desktop_font = app
         .try_state::<crate::desktop_font::DesktopFont>()
         .and_then(|f| f.0.clone());
@@ -25,6 +26,7 @@ pub(crate) async fn first_screen(app: &AppHandle) -> Result<FirstScreen, Error> 
         settings,
         desktop_font,
         changes,
+        providers,
     })
 }
 

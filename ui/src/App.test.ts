@@ -154,6 +154,7 @@ describe("start-up", () => {
       settings: settingsFixture(),
       desktopFont: null,
       changes: 0,
+      providers: 1,
     });
     render(App, { props: { first } });
 
@@ -173,6 +174,7 @@ describe("start-up", () => {
       settings: { language: "zh-CN", notifications: true, launchAtLogin: false },
       desktopFont: null,
       changes: 0,
+      providers: 1,
     };
     render(App, { props: { first: applyFirstScreen(first, document.documentElement) } });
 
@@ -194,6 +196,7 @@ describe("start-up", () => {
       settings: settingsFixture(),
       desktopFont: null,
       changes: 0,
+      providers: 1,
     });
     render(App, { props: { first } });
 
@@ -221,6 +224,7 @@ describe("start-up", () => {
         settings,
         desktopFont: 'Noto "Sans" CJK',
         changes: 0,
+      providers: 1,
       }),
     });
     const seen: string[] = [];
@@ -307,6 +311,22 @@ describe("keyring trouble", () => {
 });
 
 describe("first run", () => {
+  it("opens on the guide when the first screen says no provider is configured, never on an empty list", async () => {
+    let answer: (providers: ProviderView[]) => void = () => undefined;
+    // The provider list is slow to come (its "secret stored" asks the keyring).
+    const backend = mockBackend({ list_providers: () => new Promise((done) => (answer = done)) });
+    const first = { accounts: [], settings: settingsFixture(), desktopFont: null, changes: 0, providers: 0 };
+    render(App, { props: { first } });
+
+    expect(screen.queryByTestId("accounts-empty")).toBeNull();
+    expect(screen.queryByTestId("btn-add-account")).toBeNull();
+    await screen.findByTestId("first-run");
+    expect(backend.called("list_providers")).toHaveLength(1);
+    answer([]);
+    await waitFor(() => expect(screen.getByTestId("first-run")).toBeTruthy());
+    expect(screen.queryByTestId("accounts-empty")).toBeNull();
+  });
+
   it("shows the guided setup instead of an empty list when no provider is configured", async () => {
     let providers: ProviderView[] = [];
     const added = provider({ name: "aihubmix", redirectUri: "signet://oauth/callback/aihubmix" });

@@ -392,6 +392,9 @@ pub struct FirstScreen {
     /// a page that subscribes later asks again (`account_changes`) and reloads if it moved.
     #[ts(type = "number")]
     pub changes: u64,
+    /// How many providers are configured (from the configuration, no keyring call): with none,
+    /// the window opens on the first-run guide without waiting for the provider list.
+    pub providers: u32,
 }
 
 /// Preferences kept in the database.

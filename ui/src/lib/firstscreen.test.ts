@@ -17,7 +17,7 @@ function page(block?: string): Document {
 }
 
 describe("the first screen in the page", () => {
-  const screen = { accounts: [account({ displayName: "</script> & <b>" })], settings: settings(), desktopFont: null, changes: 4 };
+  const screen = { accounts: [account({ displayName: "</script> & <b>" })], settings: settings(), desktopFont: null, changes: 4, providers: 2 };
 
   it("is read from the shell's data block, and taken out of the page", () => {
     // The shell writes <, > and & as \u escapes (first_page.rs): the same strings once parsed.
@@ -33,7 +33,7 @@ describe("the first screen in the page", () => {
   });
 
   it("is ignored when it does not read as a first screen", () => {
-    for (const bad of ["", "{", "null", "[]", '{"accounts":[]}', JSON.stringify({ ...screen, changes: "4" })]) {
+    for (const bad of ["", "{", "null", "[]", '{"accounts":[]}', JSON.stringify({ ...screen, changes: "4" }), JSON.stringify({ ...screen, providers: undefined })]) {
       expect(embeddedFirstScreen(page(bad)), bad).toBeNull();
     }
   });

@@ -15,7 +15,10 @@ export function embeddedFirstScreen(doc: Document): FirstScreen | null {
   try {
     const screen = JSON.parse(block.textContent ?? "") as Partial<FirstScreen> | null;
     const complete =
-      Array.isArray(screen?.accounts) && typeof screen?.settings === "object" && typeof screen?.changes === "number";
+      Array.isArray(screen?.accounts) &&
+      typeof screen?.settings === "object" &&
+      typeof screen?.changes === "number" &&
+      typeof screen?.providers === "number";
     return complete ? (screen as FirstScreen) : null;
   } catch {
     return null;

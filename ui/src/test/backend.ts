@@ -12,7 +12,7 @@ export interface Call {
 
 const defaults: Record<string, Handler> = {
   list_accounts: () => [account()],
-  first_screen: () => ({ accounts: [account()], settings: settings(), desktopFont: null, changes: 0 }),
+  first_screen: () => ({ accounts: [account()], settings: settings(), desktopFont: null, changes: 0, providers: 1 }),
   account_changes: () => 0,
   list_providers: () => [provider()],
   // What the engine says about its kinds (written by its tests: lib/bindings/kinds.json).

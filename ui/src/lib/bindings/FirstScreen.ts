@@ -16,4 +16,9 @@ desktopFont: string | null,
  * How many batches of account changes the window had been told of when the list was read:
  * a page that subscribes later asks again (`account_changes`) and reloads if it moved.
  */
-changes: number, };
+changes: number, 
+/**
+ * How many providers are configured (from the configuration, no keyring call): with none,
+ * the window opens on the first-run guide without waiting for the provider list.
+ */
+providers: number, };

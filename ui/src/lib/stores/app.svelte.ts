@@ -56,6 +56,27 @@ export class ProvidersStore {
   list = $state<ProviderView[]>([]);
   loaded = $state(false);
   error = $state<unknown>(null);
+  /** How many the first screen said are configured, until the list is read. */
+  #configured = $state<number | null>(null);
+
+  /** `configured`: the first screen's count of configured providers, if it had one. */
+  constructor(configured: number | Promise<number> | null = null) {
+    if (configured instanceof Promise) {
+      configured.then(
+        (n) => (this.#configured = n),
+        () => undefined,
+      );
+    } else {
+      this.#configured = configured;
+    }
+  }
+
+  /** Whether no provider is configured: from the list once read, from the first screen until
+   * then (so the first run opens on its guide at once); null while neither has answered. */
+  get none(): boolean | null {
+    if (this.loaded) return this.list.length === 0;
+    return this.#configured === null ? null : this.#configured === 0;
+  }
 
   readonly load = coalesce(async () => {
     try {

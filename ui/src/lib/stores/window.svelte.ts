@@ -20,7 +20,7 @@ export interface WindowHooks {
 export class WindowState {
   readonly detail = new DetailStore();
   readonly activity = new ActivityStore();
-  readonly providers = new ProvidersStore();
+  readonly providers: ProvidersStore;
   readonly settings: SettingsStore;
   readonly notices = new NoticesStore();
   readonly accounts: AccountsStore;
@@ -40,6 +40,7 @@ export class WindowState {
     const part = <T>(pick: (s: FirstScreen) => T): T | Promise<T> | null =>
       first === null ? null : first instanceof Promise ? first.then(pick) : pick(first);
     this.settings = new SettingsStore(part((s) => s.settings));
+    this.providers = new ProvidersStore(part((s) => s.providers));
     this.accounts = new AccountsStore(part((s) => s.accounts), (list) => {
       if (list) this.detail.listed(list);
       hooks.listed?.(list);
