@@ -7,7 +7,7 @@ import type { AccountView, ProviderView } from "./lib/types";
 import { applyFirstScreen } from "./lib/firstscreen";
 import { firstScreen as firstScreenCall } from "./lib/api";
 import { mockBackend } from "./test/backend";
-import { account, provider, settings as settingsFixture } from "./test/fixtures";
+import { account, firstScreen, provider, settings as settingsFixture } from "./test/fixtures";
 
 describe("App", () => {
   it("lists accounts on start and re-fetches on accounts-changed", async () => {
@@ -149,13 +149,7 @@ describe("language", () => {
 describe("start-up", () => {
   it("shows the first screen found before mounting, without asking again for the list or the preferences", async () => {
     const backend = mockBackend();
-    const first = Promise.resolve({
-      accounts: [account({ id: 7, displayName: "Prefetched Person" })],
-      settings: settingsFixture(),
-      desktopFont: null,
-      changes: 0,
-      providers: 1,
-    });
+    const first = Promise.resolve(firstScreen({ accounts: [account({ id: 7, displayName: "Prefetched Person" })] }));
     render(App, { props: { first } });
 
     await screen.findByText("Prefetched Person");
@@ -169,13 +163,10 @@ describe("start-up", () => {
 
   it("mounts with the list when the first screen came inside the page", () => {
     const backend = mockBackend();
-    const first = {
+    const first = firstScreen({
       accounts: [account({ id: 7, displayName: "In The Page" })],
-      settings: { language: "zh-CN", notifications: true, launchAtLogin: false },
-      desktopFont: null,
-      changes: 0,
-      providers: 1,
-    };
+      settings: settingsFixture({ language: "zh-CN" }),
+    });
     render(App, { props: { first: applyFirstScreen(first, document.documentElement) } });
 
     // No await: the first frame has the rows, in the stored language.
@@ -191,13 +182,7 @@ describe("start-up", () => {
       account_changes: () => 2,
       list_accounts: () => [account({ id: 7, displayName: "Refreshed Since" })],
     });
-    const first = Promise.resolve({
-      accounts: [account({ id: 7, displayName: "Read At Start" })],
-      settings: settingsFixture(),
-      desktopFont: null,
-      changes: 0,
-      providers: 1,
-    });
+    const first = Promise.resolve(firstScreen({ accounts: [account({ id: 7, displayName: "Read At Start" })] }));
     render(App, { props: { first } });
 
     await screen.findByText("Refreshed Since");
@@ -217,15 +202,13 @@ describe("start-up", () => {
   });
 
   it("draws the first list in the preferred language and the desktop's font, from one answer", async () => {
-    const settings = { language: "zh-CN", notifications: true, launchAtLogin: false };
     const backend = mockBackend({
-      first_screen: () => ({
-        accounts: [account({ id: 7, displayName: "Prefetched Person" })],
-        settings,
-        desktopFont: 'Noto "Sans" CJK',
-        changes: 0,
-      providers: 1,
-      }),
+      first_screen: () =>
+        firstScreen({
+          accounts: [account({ id: 7, displayName: "Prefetched Person" })],
+          settings: settingsFixture({ language: "zh-CN" }),
+          desktopFont: 'Noto "Sans" CJK',
+        }),
     });
     const seen: string[] = [];
     const first = applyFirstScreen(firstScreenCall(), document.documentElement).then((answer) => {
@@ -315,7 +298,7 @@ describe("first run", () => {
     let answer: (providers: ProviderView[]) => void = () => undefined;
     // The provider list is slow to come (its "secret stored" asks the keyring).
     const backend = mockBackend({ list_providers: () => new Promise((done) => (answer = done)) });
-    const first = { accounts: [], settings: settingsFixture(), desktopFont: null, changes: 0, providers: 0 };
+    const first = firstScreen({ accounts: [], providers: 0 });
     render(App, { props: { first } });
 
     expect(screen.queryByTestId("accounts-empty")).toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BLOCK_ID, applyDesktopFont, embeddedFirstScreen } from "./firstscreen";
-import { account, settings } from "../test/fixtures";
+import { account, firstScreen } from "../test/fixtures";
 
 /** A page as the shell serves it: the app's element, and the first screen's data block when given. */
 function page(block?: string): Document {
@@ -17,7 +17,7 @@ function page(block?: string): Document {
 }
 
 describe("the first screen in the page", () => {
-  const screen = { accounts: [account({ displayName: "</script> & <b>" })], settings: settings(), desktopFont: null, changes: 4, providers: 2 };
+  const screen = firstScreen({ accounts: [account({ displayName: "</script> & <b>" })], changes: 4, providers: 2 });
 
   it("is read from the shell's data block, and taken out of the page", () => {
     // The shell writes <, > and & as \u escapes (first_page.rs): the same strings once parsed.

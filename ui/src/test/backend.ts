@@ -1,6 +1,6 @@
 // A fake engine behind mockIPC: default answers for every command, per-test overrides, a call log.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { account, provider, settings } from "./fixtures";
+import { account, firstScreen, provider, settings } from "./fixtures";
 import engineKinds from "../lib/bindings/kinds.json";
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -12,7 +12,7 @@ export interface Call {
 
 const defaults: Record<string, Handler> = {
   list_accounts: () => [account()],
-  first_screen: () => ({ accounts: [account()], settings: settings(), desktopFont: null, changes: 0, providers: 1 }),
+  first_screen: () => firstScreen(),
   account_changes: () => 0,
   list_providers: () => [provider()],
   // What the engine says about its kinds (written by its tests: lib/bindings/kinds.json).

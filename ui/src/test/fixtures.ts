@@ -3,6 +3,7 @@ import type {
   AccountDetail,
   AccountView,
   ActivityView,
+  FirstScreen,
   ProviderView,
   Settings,
 } from "../lib/types";
@@ -86,6 +87,11 @@ export function activity(overrides: Partial<ActivityView> = {}): ActivityView {
 
 export function settings(overrides: Partial<Settings> = {}): Settings {
   return { language: "en", notifications: true, launchAtLogin: false, ...overrides };
+}
+
+/** A first screen (as the shell puts it in the page or answers `first_screen`): one provider, no change yet. */
+export function firstScreen(overrides: Partial<FirstScreen> = {}): FirstScreen {
+  return { accounts: [account()], settings: settings(), desktopFont: null, changes: 0, providers: 1, ...overrides };
 }
 
 /** Many accounts, for the virtual list. */
