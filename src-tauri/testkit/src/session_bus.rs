@@ -138,20 +138,52 @@ pub fn gnome_keyring(address: &str, home: &std::path::Path) -> Child {
 
 /// Locks GNOME Keyring's default collection (as the screen locker would).
 pub fn lock_default_collection(address: &str) {
-    let out = Command::new("dbus-send")
+    // Locked once the daemon says so: a Lock answered before the collection settled (just
+    // created by the first write) can leave it unlocked, and the test would then prove nothing.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = Command::new("dbus-send")
+            .args([
+                &format!("--bus={address}"),
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.Lock",
+                "array:objpath:/org/freedesktop/secrets/aliases/default",
+            ])
+            .output()
+            .expect("dbus-send");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if default_collection_locked(address) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the default collection did not lock: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The default collection's `Locked` property, as the Secret Service reports it.
+fn default_collection_locked(address: &str) -> bool {
+    Command::new("dbus-send")
         .args([
             &format!("--bus={address}"),
             "--print-reply",
             "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets",
-            "org.freedesktop.Secret.Service.Lock",
-            "array:objpath:/org/freedesktop/secrets/aliases/default",
+            "/org/freedesktop/secrets/aliases/default",
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.freedesktop.Secret.Collection",
+            "string:Locked",
         ])
         .output()
-        .expect("dbus-send");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .is_ok_and(|out| {
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("boolean true")
+        })
 }
