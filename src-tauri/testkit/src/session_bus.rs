@@ -1,6 +1,6 @@
 //! Secret Services for keyring tests, on a private D-Bus session: GNOME Keyring, one that never answers, none.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,18 +37,27 @@ pub fn start_bus() -> Bus {
     }
 }
 
-pub fn name_has_owner(address: &str) -> bool {
-    let out = Command::new("dbus-send")
-        .args([
-            &format!("--bus={address}"),
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            "string:org.freedesktop.secrets",
-        ])
+/// One D-Bus method call through `dbus-send --print-reply`: `dest`'s object `path`, `method`
+/// (interface-qualified), and its arguments in `dbus-send`'s `type:value` form.
+pub fn dbus_call(address: &str, dest: &str, path: &str, method: &str, args: &[&str]) -> Output {
+    Command::new("dbus-send")
+        .arg(format!("--bus={address}"))
+        .arg("--print-reply")
+        .arg(format!("--dest={dest}"))
+        .args([path, method])
+        .args(args)
         .output()
-        .expect("dbus-send");
+        .expect("dbus-send")
+}
+
+pub fn name_has_owner(address: &str) -> bool {
+    let out = dbus_call(
+        address,
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.NameHasOwner",
+        &["string:org.freedesktop.secrets"],
+    );
     String::from_utf8_lossy(&out.stdout).contains("boolean true")
 }
 
@@ -142,17 +151,13 @@ pub fn lock_default_collection(address: &str) {
     // created by the first write) can leave it unlocked, and the test would then prove nothing.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let out = Command::new("dbus-send")
-            .args([
-                &format!("--bus={address}"),
-                "--print-reply",
-                "--dest=org.freedesktop.secrets",
-                "/org/freedesktop/secrets",
-                "org.freedesktop.Secret.Service.Lock",
-                "array:objpath:/org/freedesktop/secrets/aliases/default",
-            ])
-            .output()
-            .expect("dbus-send");
+        let out = dbus_call(
+            address,
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            &["array:objpath:/org/freedesktop/secrets/aliases/default"],
+        );
         assert!(
             out.status.success(),
             "{}",
@@ -172,18 +177,12 @@ pub fn lock_default_collection(address: &str) {
 
 /// The default collection's `Locked` property, as the Secret Service reports it.
 fn default_collection_locked(address: &str) -> bool {
-    Command::new("dbus-send")
-        .args([
-            &format!("--bus={address}"),
-            "--print-reply",
-            "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets/aliases/default",
-            "org.freedesktop.DBus.Properties.Get",
-            "string:org.freedesktop.Secret.Collection",
-            "string:Locked",
-        ])
-        .output()
-        .is_ok_and(|out| {
-            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("boolean true")
-        })
+    let out = dbus_call(
+        address,
+        "org.freedesktop.secrets",
+        "/org/freedesktop/secrets/aliases/default",
+        "org.freedesktop.DBus.Properties.Get",
+        &["string:org.freedesktop.Secret.Collection", "string:Locked"],
+    );
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("boolean true")
 }
