@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Idle resource benchmark (a bench, not a test): Signet with 100 accounts against a bare Tauri v2
 # window built with the same toolchain and profile in the same run. Reports, per app, the time from
-# launch to the first interactive paint (the page's first IPC call after rendering: Signet's first
-# `list_accounts` reply, the bare window's `ready`), the memory of the whole process tree (app +
-# WebKit processes; RSS and PSS) after 10 s idle, and Signet's CPU time over IDLE_SECONDS idle.
+# launch to the first frame with the list (the page's report from the animation frame that paints
+# it: Signet's frame drawn from the first screen, the bare window's `ready`) and to the first frame
+# that answers input (Signet's mounted app; the bare window's same `ready`), the memory of the
+# whole process tree (app + WebKit processes; RSS and PSS) after 10 s idle, and Signet's CPU time
+# over IDLE_SECONDS idle.
 #   PROFILE=release RUNS=5 IDLE_SECONDS=600 ./scripts/bench-idle.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,18 +31,19 @@ sum_kb() { local field=$1 file=$2 total=0; shift 2; for p in "$@"; do v=$(awk -v
 cpu_ticks() { local total=0; for p in "$@"; do v=$(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0); total=$((total + v)); done; echo $total; }
 now_ms() { date +%s%3N; }
 
-# run NAME BINARY → prints "ready_ms rss_kb pss_kb"
+# measure BINARY → prints "frame_ms interactive_ms rss_kb pss_kb processes"
 measure() {
   local bin=$1 ready="$work/ready.$RANDOM"
   local start; start=$(now_ms)
   BENCH_READY_FILE="$ready" "$bin" >/dev/null 2>&1 &
   local pid=$!
-  for _ in $(seq 600); do [ -s "$ready" ] && break; sleep 0.05; done
-  [ -s "$ready" ] || { echo "bench: $bin never became interactive" >&2; kill "$pid"; exit 1; }
-  local ready_ms=$(( $(head -1 "$ready") - start ))
+  for _ in $(seq 600); do grep -q '^interactive ' "$ready" 2>/dev/null && break; sleep 0.05; done
+  grep -q '^interactive ' "$ready" 2>/dev/null || { echo "bench: $bin never became interactive" >&2; kill "$pid"; exit 1; }
+  local frame_ms=$(( $(awk '$1=="frame"{print $2; exit}' "$ready") - start ))
+  local interactive_ms=$(( $(awk '$1=="interactive"{print $2; exit}' "$ready") - start ))
   sleep 10
   mapfile -t pids < <(tree_pids "$pid")
-  echo "$ready_ms $(sum_kb VmRSS status "${pids[@]}") $(sum_kb Pss smaps_rollup "${pids[@]}") ${#pids[@]}"
+  echo "$frame_ms $interactive_ms $(sum_kb VmRSS status "${pids[@]}") $(sum_kb Pss smaps_rollup "${pids[@]}") ${#pids[@]}"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   sleep 1
 }
@@ -50,18 +53,19 @@ declare -A R
 for i in $(seq "$RUNS"); do
   for app in bare signet; do
     bin="$dir/bare-window"; [ $app = signet ] && bin="$dir/signet"
-    read -r t rss pss n < <(measure "$bin")
-    echo "run $i $app: interactive after ${t} ms, tree of $n processes: RSS $((rss/1024)) MiB, PSS $((pss/1024)) MiB"
-    R[$app.t]+="$t "; R[$app.rss]+="$rss "; R[$app.pss]+="$pss "
+    read -r t it rss pss n < <(measure "$bin")
+    echo "run $i $app: first frame after ${t} ms, interactive after ${it} ms, tree of $n processes: RSS $((rss/1024)) MiB, PSS $((pss/1024)) MiB"
+    R[$app.t]+="$t "; R[$app.it]+="$it "; R[$app.rss]+="$rss "; R[$app.pss]+="$pss "
   done
 done
 m() { tr ' ' '\n' <<< "${R[$1]}" | grep . | median; }
-bt=$(m bare.t); st=$(m signet.t); br=$(m bare.rss); sr=$(m signet.rss); bp=$(m bare.pss); sp=$(m signet.pss)
+bt=$(m bare.t); st=$(m signet.t); bit=$(m bare.it); sit=$(m signet.it); br=$(m bare.rss); sr=$(m signet.rss); bp=$(m bare.pss); sp=$(m signet.pss)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", a/b}'; }
 echo
 echo "| median of $RUNS ($PROFILE, $ACCOUNTS accounts) | Signet | bare Tauri v2 window | ratio |"
 echo "|---|---:|---:|---:|"
-echo "| launch → first interactive paint | $st ms | $bt ms | $(ratio "$st" "$bt") |"
+echo "| launch → first frame with the list | $st ms | $bt ms | $(ratio "$st" "$bt") |"
+echo "| launch → first frame that answers input | $sit ms | $bit ms | $(ratio "$sit" "$bit") |"
 echo "| process-tree RSS after 10 s idle | $((sr/1024)) MiB | $((br/1024)) MiB | $(ratio "$sr" "$br") |"
 echo "| process-tree PSS after 10 s idle | $((sp/1024)) MiB | $((bp/1024)) MiB | $(ratio "$sp" "$bp") |"
 
@@ -70,7 +74,7 @@ echo "| process-tree PSS after 10 s idle | $((sp/1024)) MiB | $((bp/1024)) MiB |
 start_idle() { BENCH_READY_FILE="$work/cpu.$1.ready" "$2" >/dev/null 2>&1 & echo $!; }
 bare_pid=$(start_idle bare "$dir/bare-window")
 signet_pid=$(start_idle signet "$dir/signet")
-for _ in $(seq 600); do [ -s "$work/cpu.bare.ready" ] && [ -s "$work/cpu.signet.ready" ] && break; sleep 0.05; done
+for _ in $(seq 600); do grep -qs '^interactive ' "$work/cpu.bare.ready" && grep -qs '^interactive ' "$work/cpu.signet.ready" && break; sleep 0.05; done
 sleep 10
 mapfile -t bpids < <(tree_pids "$bare_pid"); mapfile -t spids < <(tree_pids "$signet_pid")
 b0=$(cpu_ticks "${bpids[@]}"); s0=$(cpu_ticks "${spids[@]}")

@@ -322,30 +322,43 @@ pub async fn set_settings(app: AppHandle, settings: Settings) -> Reply<Settings>
     reply(&app, "set_settings", result)
 }
 
-/// The page's first screen (the account list, or the first-run guide) is on screen: logged as
-/// the start-up time, and the idle benchmark's "first interactive paint". Only the first call counts.
+/// The page's first screen (the account list, or the first-run guide) is on screen: drawn from
+/// the first screen before the app's code loaded (`interactive` false), or by the app, which then
+/// answers input (`interactive` true). Logged as the start-up times, and the idle benchmark's
+/// marks; only the first call of each kind counts (the first of either is the first frame).
 #[tauri::command]
 pub async fn window_ready(
     app: AppHandle,
     phases: std::collections::BTreeMap<String, f64>,
+    interactive: bool,
 ) -> Reply<()> {
-    static DONE: std::sync::Once = std::sync::Once::new();
-    DONE.call_once(|| {
-        mark_ready_once();
+    static FRAME: std::sync::Once = std::sync::Once::new();
+    static INTERACTIVE: std::sync::Once = std::sync::Once::new();
+    FRAME.call_once(|| {
         tracing::info!(
+            ms = crate::since_start_ms(),
+            interactive,
             ?phases,
-            "start-up: the page's own phases (ms since it began loading)"
+            "start-up: the window's first screen is painted (page phases in ms since it began loading)"
         );
+        bench_mark("frame");
     });
+    if interactive {
+        INTERACTIVE.call_once(|| {
+            tracing::info!(
+                ms = crate::since_start_ms(),
+                ?phases,
+                "start-up: the window answers input (page phases in ms since it began loading)"
+            );
+            bench_mark("interactive");
+        });
+    }
     reply(&app, "window_ready", Ok(()))
 }
 
-fn mark_ready_once() {
-    tracing::info!(
-        ms = crate::since_start_ms(),
-        "start-up: the window's first screen is painted"
-    );
-    // A benchmark hook: only in debug builds and builds with the `test-hooks` feature.
+/// A benchmark hook (debug builds and builds with the `test-hooks` feature only): appends
+/// `<stage> <ms since the Unix epoch>` to `$BENCH_READY_FILE`.
+fn bench_mark(stage: &str) {
     #[cfg(any(debug_assertions, feature = "test-hooks"))]
     if let Some(path) = std::env::var_os("BENCH_READY_FILE") {
         use std::io::Write;
@@ -354,9 +367,11 @@ fn mark_ready_once() {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis())
                 .unwrap_or(0);
-            let _ = writeln!(f, "{now}");
+            let _ = writeln!(f, "{stage} {now}");
         }
     }
+    #[cfg(not(any(debug_assertions, feature = "test-hooks")))]
+    let _ = stage;
 }
 
 /// The keyring as last seen (the window's warning while it is locked, missing or not answering).

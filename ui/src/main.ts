@@ -1,21 +1,42 @@
-// Entry point: finds (or asks for) the first screen first, then loads the styles and mounts the app into #app.
+// Entry point: the first screen (from the page, or asked for); when it shows the account list, the
+// first frame drawn from it at once; then the app's code, which mounts over that frame.
 performance.mark("signet:script");
-import { firstScreen } from "./lib/startup";
-import { mount } from "svelte";
-import App from "./App.svelte";
+import { windowReady } from "./lib/api";
+import { drawFirstFrame } from "./lib/firstframe";
 import { applyFirstScreen } from "./lib/firstscreen";
 import { warmFormats } from "./lib/format";
+import { firstScreen, pagePhases } from "./lib/startup";
 import "./app.css";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("#app element missing from index.html");
 
-const app = mount(App, {
-  target,
-  props: { first: applyFirstScreen(firstScreen, document.documentElement) },
-});
-performance.mark("signet:mounted");
-// While an answer asked for is on its way: the formats the list's first rows use (5–10 ms in
-// WebKitGTK). With the first screen from the page, its rows have made them already.
-warmFormats();
-export default app;
+const first = applyFirstScreen(firstScreen, document.documentElement);
+const drawn = first instanceof Promise ? null : drawFirstFrame(target, first, Date.now());
+performance.mark("signet:drawn");
+
+/** Loads the app's code and mounts it over the drawn frame. */
+function start(): Promise<void> {
+  return import("./start").then(
+    (app) => app.start(target as HTMLElement, first, drawn),
+    (e: unknown) => {
+      // Better an empty window than a list that looks usable and never answers.
+      drawn?.remove();
+      throw e;
+    },
+  );
+}
+
+if (drawn) {
+  // Painted: reported to the shell (the start-up time); the app's code is evaluated after this
+  // frame, not before it.
+  requestAnimationFrame(() => {
+    void windowReady(pagePhases(), false).catch(() => undefined);
+    setTimeout(() => void start(), 0);
+  });
+} else {
+  void start();
+  // While the app's code and an answer asked for are on their way: the formats the list's
+  // first rows use (5–10 ms in WebKitGTK, each the first time).
+  warmFormats();
+}

@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-/// Marks the first interactive paint: appends the time (ms since the Unix epoch) to `$BENCH_READY_FILE`.
+/// Marks the first paint, which is also when the window answers input: appends `frame <ms>` and
+/// `interactive <ms>` (ms since the Unix epoch) to `$BENCH_READY_FILE`, as Signet does.
 #[tauri::command]
 fn ready() {
     eprintln!(
@@ -20,7 +21,7 @@ fn ready() {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis())
                 .unwrap_or(0);
-            let _ = writeln!(f, "{now}");
+            let _ = writeln!(f, "frame {now}\ninteractive {now}");
         }
     }
 }

@@ -158,6 +158,16 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
             "the page asked for {asked}: {channels:?}"
         );
     }
+    // The page drew that list from the first screen before the app's code had loaded: its
+    // first frame is reported as drawn before the app answers input.
+    let data_home = std::env::var("XDG_DATA_HOME").expect("XDG_DATA_HOME set by with-keyring.sh");
+    let logs = String::from_utf8_lossy(&read_tree(std::path::Path::new(&data_home), Some("log")))
+        .into_owned();
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("first screen is painted") && l.contains("interactive=false")),
+        "no first frame drawn before the app: {logs}"
+    );
 
     // The provider stops accepting the refresh token: "sign in again", and a notification.
     app.click("[data-testid=nav-accounts]").await;

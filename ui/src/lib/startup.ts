@@ -11,3 +11,15 @@ import type { FirstScreen } from "./types";
 export const firstScreen: FirstScreen | Promise<FirstScreen> = embeddedFirstScreen(document) ?? ask();
 // Handled by whoever awaits it; this keeps a failure from also being reported as unhandled.
 if (firstScreen instanceof Promise) firstScreen.catch(() => undefined);
+
+/** Where the page's start-up went (ms since navigation began), for the shell's log. */
+export function pagePhases(): Record<string, number> {
+  const phases: Record<string, number> = { frame: Math.round(performance.now()) };
+  for (const e of performance.getEntriesByType("mark")) phases[e.name] = Math.round(e.startTime);
+  const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+  if (nav) {
+    phases.responseEnd = Math.round(nav.responseEnd);
+    phases.domInteractive = Math.round(nav.domInteractive);
+  }
+  return phases;
+}

@@ -1,4 +1,10 @@
 // The arithmetic of the virtual list: which rows are near the viewport and must be rendered.
+/** Every row of the account list is this tall (px); the stylesheet reads it through --row-h. */
+export const ROW_HEIGHT = 72;
+
+/** The list's height until its viewport has been measured (and in jsdom, which measures nothing). */
+export const FALLBACK_HEIGHT = 720;
+
 export interface Range {
   /** First rendered index (inclusive). */
   start: number;
