@@ -13,6 +13,9 @@ export class AccountsStore {
   loaded = $state(false);
   error = $state<unknown>(null);
   #prefetched: Promise<AccountView[]> | null;
+  /** The list the store was made with, already on screen: its first read does not set it again
+   * (which would make every row anew). */
+  #shown: AccountView[] | null = null;
   #afterRead: (list: AccountView[] | null) => void;
 
   /** `prefetched`: the list main.ts found (shown from the start) or asked for before mounting
@@ -24,6 +27,7 @@ export class AccountsStore {
     if (Array.isArray(prefetched)) {
       this.list = prefetched;
       this.loaded = true;
+      this.#shown = prefetched;
     }
     this.#prefetched = prefetched === null ? null : Promise.resolve(prefetched);
     this.#afterRead = afterRead;
@@ -34,9 +38,11 @@ export class AccountsStore {
       const pending = this.#prefetched ?? listAccounts();
       this.#prefetched = null;
       const next = await pending;
+      const shown = next === this.#shown;
+      this.#shown = null;
       // For the list-render benchmark: from the data's arrival to the frame that shows it.
       performance.mark("signet:list-data");
-      this.list = next;
+      if (!shown) this.list = next;
       // rAF then a task: runs right after the frame with the new list is produced.
       requestAnimationFrame(() =>
         setTimeout(() => performance.measure("signet:list-render", "signet:list-data"), 0),

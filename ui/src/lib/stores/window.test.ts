@@ -3,7 +3,8 @@ import { emit } from "@tauri-apps/api/event";
 import { waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { mockBackend } from "../../test/backend";
-import { account, detail } from "../../test/fixtures";
+import { account, detail, firstScreen } from "../../test/fixtures";
+import { AccountsStore } from "./app.svelte";
 import { WindowState } from "./window.svelte";
 
 describe("WindowState", () => {
@@ -52,5 +53,19 @@ describe("WindowState", () => {
     await emit("notice", { code: "forged_link", message: "Again." });
     await new Promise((r) => setTimeout(r, 0));
     expect(state.notices.list).toHaveLength(1);
+  });
+
+  it("leaves the list the window opened with as it is on its first read, and sets later reads", async () => {
+    mockBackend({ list_accounts: () => [account({ id: 1, displayName: "Ada King" })] });
+    const reads: (number | null)[] = [];
+    const store = new AccountsStore(firstScreen().accounts, (list) => reads.push(list?.length ?? null));
+    const shown = store.list;
+    await store.load();
+    // The same list: the rows on screen are not made again.
+    expect(store.list).toBe(shown);
+    expect(reads).toEqual([1]);
+    await store.load();
+    expect(store.list.map((a) => a.displayName)).toEqual(["Ada King"]);
+    expect(reads).toEqual([1, 1]);
   });
 });
