@@ -1,6 +1,6 @@
 // The first frame drawn before the app's code: the markup the app itself makes, in both languages,
 // escaped, inert, and replaced by the app in one step.
-import { render } from "@testing-library/svelte";
+import { cleanup, render } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import App from "../App.svelte";
 import { start } from "../start";
@@ -61,10 +61,11 @@ describe("the first frame", () => {
     ["English", "en"],
     ["简体中文", "zh-CN"],
   ] as const)("is the markup the app draws for the same screen, in %s", (_name, language) => {
-    for (const accounts of [varied, manyAccounts(40), [account()]]) {
+    for (const accounts of [varied, manyAccounts(40), [account()], []]) {
       const screen = firstScreen({ accounts, settings: settings({ language }) });
       const frame = drawn(screen);
       expect(frame).toContain(language === "en" ? "Add account" : "添加账户");
+      cleanup();
       expect(mounted(screen)).toBe(frame);
     }
   });
@@ -93,11 +94,19 @@ describe("the first frame", () => {
     expect(frame?.getAttribute("aria-hidden")).toBe("true");
   });
 
-  it("is not drawn when the window opens on the first-run guide or an empty list", () => {
+  it("is not drawn when the window opens on the first-run guide", () => {
     const host = document.createElement("div");
+    expect(drawFirstFrame(host, firstScreen({ providers: 0, accounts: [] }), NOW)).toBeNull();
     expect(drawFirstFrame(host, firstScreen({ providers: 0 }), NOW)).toBeNull();
-    expect(drawFirstFrame(host, firstScreen({ accounts: [] }), NOW)).toBeNull();
     expect(host.childNodes).toHaveLength(0);
+  });
+
+  it("draws an empty list with its words when a provider is set up but no account added", () => {
+    const host = document.createElement("div");
+    drawFirstFrame(host, firstScreen({ accounts: [] }), NOW);
+    expect(host.textContent).toContain("0 accounts");
+    expect(host.querySelector(".empty")).not.toBeNull();
+    expect(host.querySelector('[role="listbox"]')).toBeNull();
   });
 
   it("is replaced by the app in one step: never both, never neither", () => {

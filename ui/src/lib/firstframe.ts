@@ -52,22 +52,38 @@ function toolbar(count: number): string {
   );
 }
 
-/** The markup of the window as the app first draws it with `accounts` (at least one). */
-function markup(accounts: AccountView[], now: number): string {
+/** The list as the app first draws it: the rows in view, or the empty list's words. */
+function list(accounts: AccountView[], now: number): string {
+  if (accounts.length === 0) {
+    return (
+      `<div class="${s("AccountList", "empty")}"><p class="${s("AccountList", "title")}">${esc(t("accounts.empty"))}</p> ` +
+      `<p class="${s("AccountList")}">${esc(t("accounts.emptyHint"))}</p></div>`
+    );
+  }
   const range = visibleRange(0, FALLBACK_HEIGHT, ROW_HEIGHT, accounts.length, 0);
   const rows = accounts
     .slice(range.start, range.end)
     .map((a, i) => row(a, now, range.start + i + 1, accounts.length))
     .join("");
   return (
+    `<div class="${s("AccountList", "viewport")}" role="listbox" tabindex="0" aria-label="${esc(t("accounts.label"))}">` +
+    `<div class="${s("AccountList", "track")}"><div class="${s("AccountList", "window")}">${rows}</div></div></div>`
+  );
+}
+
+/** The markup of the window as the app first draws it on the account list. */
+function markup(accounts: AccountView[], now: number): string {
+  const hint =
+    accounts.length > 0
+      ? `<p class="${s("AccountsScreen", "placeholder", "muted")}">${esc(t("accounts.selectHint"))}</p>`
+      : "";
+  return (
     `<div class="${s("App", "app")}" ${FIRST_FRAME_ATTR} inert aria-hidden="true">` +
     `<header class="${s("App")}"><h1 class="${s("App")}">${esc(t("app.title"))}</h1> ${nav()}</header> ` +
     `<div class="${s("App", "banners")}"> <div class="${s("StatusLine", "status")}" role="status"></div></div> ` +
     `<main class="${s("App")}"><div class="${s("AccountsScreen", "screen")}">${toolbar(accounts.length)} ` +
-    `<div class="${s("AccountsScreen", "panes")}"><div class="${s("AccountsScreen", "list-pane")}">` +
-    `<div class="${s("AccountList", "viewport")}" role="listbox" tabindex="0" aria-label="${esc(t("accounts.label"))}">` +
-    `<div class="${s("AccountList", "track")}"><div class="${s("AccountList", "window")}">${rows}</div></div></div></div> ` +
-    `<div class="${s("AccountsScreen", "detail-pane")}"><p class="${s("AccountsScreen", "placeholder", "muted")}">${esc(t("accounts.selectHint"))}</p></div>` +
+    `<div class="${s("AccountsScreen", "panes")}"><div class="${s("AccountsScreen", "list-pane")}">${list(accounts, now)}</div> ` +
+    `<div class="${s("AccountsScreen", "detail-pane")}">${hint}</div>` +
     `</div></div></main></div>`
   );
 }
@@ -75,10 +91,10 @@ function markup(accounts: AccountView[], now: number): string {
 /**
  * Draws the account list the first screen shows into `target`, as the app would, and returns
  * the drawn element (the app removes it once mounted). Draws nothing and returns null when the
- * window opens on something else (the first-run guide, an empty list).
+ * window opens on the first-run guide (no provider configured), which the app draws itself.
  */
 export function drawFirstFrame(target: HTMLElement, screen: FirstScreen, now: number): HTMLElement | null {
-  if (screen.providers === 0 || screen.accounts.length === 0) return null;
+  if (screen.providers === 0) return null;
   target.insertAdjacentHTML("afterbegin", markup(screen.accounts, now));
   const frame = target.firstElementChild as HTMLElement;
   // The list's sizes, as the app sets them: through the CSSOM (the CSP allows no style markup).
