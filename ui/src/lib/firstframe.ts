@@ -2,7 +2,7 @@
 // markup the Svelte app makes for the account list (firstframe.test.ts holds the two together),
 // shown inert until the app mounts over it.
 import { accountCount, expiryText, initial, statusLabel } from "./format";
-import { t } from "./i18n";
+import { t, type Key } from "./i18n";
 import type { AccountView, FirstScreen } from "./types";
 import { FALLBACK_HEIGHT, ROW_HEIGHT, visibleRange } from "./virtual";
 
@@ -37,9 +37,9 @@ function row(account: AccountView, now: number, position: number, total: number)
 }
 
 function nav(): string {
-  const item = (screen: string, current: boolean) =>
-    `<button type="button"${current ? ' aria-current="page"' : ""} class="${s("Nav", ...(current ? ["current"] : []))}">${esc(t(`nav.${screen}` as "nav.accounts"))}</button>`;
-  return `<nav class="${s("Nav")}" aria-label="${esc(t("nav.label"))}">${item("accounts", true)}${item("activity", false)}${item("settings", false)}</nav>`;
+  const item = (key: Key, current: boolean) =>
+    `<button type="button"${current ? ' aria-current="page"' : ""} class="${s("Nav", ...(current ? ["current"] : []))}">${esc(t(key))}</button>`;
+  return `<nav class="${s("Nav")}" aria-label="${esc(t("nav.label"))}">${item("nav.accounts", true)}${item("nav.activity", false)}${item("nav.settings", false)}</nav>`;
 }
 
 function toolbar(count: number): string {
