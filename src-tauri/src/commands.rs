@@ -10,7 +10,7 @@ use signet_core::views::{
     SignInStarted,
 };
 use signet_core::{AccountView, Engine, Error, Secret};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 type Reply<T> = Result<T, Error>;
 
@@ -342,6 +342,9 @@ pub async fn window_ready(
             "start-up: the window's first screen is painted (page phases in ms since it began loading)"
         );
         bench_mark("frame");
+        if let Some(first) = app.try_state::<crate::first_frame::FirstFrame>() {
+            first.painted();
+        }
     });
     if interactive {
         INTERACTIVE.call_once(|| {

@@ -12,6 +12,7 @@
 //! | `events`, `tray`, `words`, `logging`, `scheme`, `display` | events to the webview, the tray, its words, logs, scheme registration, the display check |
 //! | `webkit`, `desktop_font` | WebKit's settings from the environment; the desktop's font for the page |
 //! | `first_page` | the page's HTML with its first screen inside (read during set-up) |
+//! | `first_frame` | start-up work held until the window's first frame (background services, the tray's first fill) |
 
 include!("command_list.rs");
 
@@ -37,6 +38,7 @@ mod desktop_font;
 mod display;
 mod events;
 mod ext;
+mod first_frame;
 mod first_page;
 #[cfg(test)]
 mod ipc_bindings;
@@ -94,6 +96,7 @@ pub fn run() {
         ))
         .manage(events::IpcCapture::from_env())
         .manage(first_screen)
+        .manage(first_frame::FirstFrame::new())
         .invoke_handler(with_commands!(handlers))
         .setup(setup::setup)
         .on_window_event(window::on_event)

@@ -76,11 +76,22 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
     tauri::async_runtime::spawn(notifications(handle, alerts_rx));
 
     // The scheduler, the watch on signetctl's (or another Signet's) changes — shown
-    // within two seconds — and the keyring watch: one handle, stopped on quit.
-    app.manage(engine.start_background(
-        tauri::async_runtime::handle().inner(),
-        std::time::Duration::from_secs(2),
-    ));
+    // within two seconds — and the keyring watch: one handle, stopped on quit. Started once
+    // the window has painted its first frame (first_frame.rs).
+    crate::first_frame::after(app.handle(), |app| async move {
+        let engine = app.engine();
+        if engine.quitting() {
+            return;
+        }
+        app.manage(engine.start_background(
+            tauri::async_runtime::handle().inner(),
+            std::time::Duration::from_secs(2),
+        ));
+        tracing::info!(
+            ms = since_start_ms(),
+            "start-up: background services started"
+        );
+    });
 
     // The token agent: other programs ask this Signet for tokens (docs/agent-protocol.md).
     crate::agent::serve(app.handle().clone(), engine.clone());
@@ -109,8 +120,8 @@ pub(crate) fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Erro
 
     tray::build(app.handle())?;
     tracing::info!(ms = since_start_ms(), "start-up: tray built, setup done");
-    let handle = app.handle().clone();
-    tauri::async_runtime::spawn(async move { tray::update(&handle).await });
+    // The tray's accounts, after the window's first frame (first_frame.rs).
+    crate::first_frame::after(app.handle(), |app| async move { tray::update(&app).await });
     Ok(())
 }
 
