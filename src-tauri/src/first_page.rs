@@ -6,12 +6,18 @@
 //! `index.html`, as a JSON data block (not a script: the CSP's `script-src 'self'` stands).
 //! Once only: a reload of the page asks over IPC like before, and the page catches up with
 //! anything that changed since the read (`FirstScreen::changes`).
+//!
+//! When the window opens on the account list, the page also comes with that list drawn
+//! (first_markup.rs) and its stylesheets inline, and its script is loaded only after that frame
+//! is painted: the first frame needs none of the page's script (BENCHMARKS.md, idle).
 
 use std::borrow::Cow;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use signet_core::views::FirstScreen;
+
+use crate::first_markup::{first_markup, FirstMarkup};
 use tauri::utils::assets::{AssetKey, AssetsIter, CspHash};
 use tauri::{AppHandle, Assets, Manager, Runtime};
 
@@ -44,8 +50,16 @@ const WAIT: Duration = Duration::from_millis(150);
 
 enum State {
     Reading,
-    Ready(String),
+    Ready(Served),
     Used,
+}
+
+/// What the first page is served with: the first screen's JSON, and the frame drawn from it
+/// when the window opens on the account list.
+#[derive(Debug, PartialEq, Eq)]
+struct Served {
+    json: String,
+    frame: Option<FirstMarkup>,
 }
 
 /// The first screen between the set-up that reads it and the page request that takes it.
@@ -59,8 +73,11 @@ impl FirstScreenSlot {
 
     /// The first screen as read, or none when it could not be read (the page then asks).
     pub(crate) fn fill(&self, screen: Option<&FirstScreen>) {
-        let json = screen.and_then(|s| match serde_json::to_string(s) {
-            Ok(json) => Some(json),
+        let served = screen.and_then(|s| match serde_json::to_string(s) {
+            Ok(json) => Some(Served {
+                json,
+                frame: first_markup(s, now_ms()),
+            }),
             Err(e) => {
                 tracing::warn!(error = %e, "first screen not serialized; the page will ask");
                 None
@@ -69,13 +86,13 @@ impl FirstScreenSlot {
         let (state, ready) = &*self.0;
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
         if matches!(*state, State::Reading) {
-            *state = json.map_or(State::Used, State::Ready);
+            *state = served.map_or(State::Used, State::Ready);
         }
         ready.notify_all();
     }
 
-    /// The first screen's JSON, once: waits up to `wait` while it is still being read.
-    fn take(&self, wait: Duration) -> Option<String> {
+    /// The first screen, once: waits up to `wait` while it is still being read.
+    fn take(&self, wait: Duration) -> Option<Served> {
         let (state, ready) = &*self.0;
         let deadline = Instant::now() + wait;
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -91,7 +108,7 @@ impl FirstScreenSlot {
                 .0;
         }
         match std::mem::replace(&mut *state, State::Used) {
-            State::Ready(json) => Some(json),
+            State::Ready(served) => Some(served),
             State::Reading | State::Used => None,
         }
     }
@@ -123,6 +140,114 @@ fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Where the app mounts (`ui/index.html`).
+const APP_DIV: &str = r#"<div id="app"></div>"#;
+
+/// Runs once the drawn frame is painted: tells the shell (the start-up time, as the page's
+/// `windowReady` does), then loads the page's script, which mounts the app over the frame. If
+/// the script cannot load, the frame goes: better an empty window than a list that looks
+/// usable and never answers. `ENTRY` is the script's address as a JSON string.
+const LOADER: &str = "requestAnimationFrame(function(){\
+var i=window.__TAURI_INTERNALS__;\
+if(i)i.invoke(\"window_ready\",{phases:{frame:Math.round(performance.now())},interactive:false}).catch(function(){});\
+setTimeout(function(){import(ENTRY).catch(function(){var f=document.querySelector(\"[data-first-frame]\");if(f)f.remove()})},0)})";
+
+/// `html` (the page with its first screen) with `frame` drawn in it: the frame in the app's
+/// element with its style rules, the page's language set to the frame's, each stylesheet
+/// inline (`css` reads one by its address), and the page's module script loaded by
+/// [`LOADER`] after the frame instead of before it (still fetched at once, as a module
+/// preload). Inline parts carry Tauri's nonce placeholders, which it fills in as it serves the
+/// page with its CSP. A page not shaped as expected is returned as it was: the page's script
+/// then draws the frame itself.
+pub(crate) fn with_first_frame<'a>(
+    html: Vec<u8>,
+    frame: &FirstMarkup,
+    css: impl Fn(&str) -> Option<Cow<'a, [u8]>>,
+) -> Vec<u8> {
+    let mut page = match String::from_utf8(html) {
+        Ok(page) => page,
+        Err(e) => return e.into_bytes(),
+    };
+    let Some((script, entry)) = module_script(&page) else {
+        return page.into_bytes();
+    };
+    if !page.contains(APP_DIV) || !page.contains("</head>") || !page.contains("</body>") {
+        return page.into_bytes();
+    }
+    let preload = format!(r#"<link rel="modulepreload" crossorigin href="{entry}">"#);
+    page = page.replacen(&script, &preload, 1);
+    page = inline_stylesheets(page, css);
+    if let Some(at) = page.find("<html lang=\"") {
+        let start = at + "<html lang=\"".len();
+        if let Some(len) = page[start..].find('"') {
+            page.replace_range(start..start + len, frame.lang);
+        }
+    }
+    let style = format!(
+        r#"<style nonce="__TAURI_STYLE_NONCE__">{}</style></head>"#,
+        frame.style
+    );
+    page = page.replacen("</head>", &style, 1);
+    let app = format!(r#"<div id="app">{}</div>"#, frame.markup);
+    page = page.replacen(APP_DIV, &app, 1);
+    let entry = serde_json::to_string(&entry).unwrap_or_default();
+    let loader = format!(
+        r#"<script nonce="__TAURI_SCRIPT_NONCE__">{}</script></body>"#,
+        LOADER.replace("ENTRY", &entry)
+    );
+    if let Some(at) = page.rfind("</body>") {
+        page.replace_range(at..at + "</body>".len(), &loader);
+    }
+    page.into_bytes()
+}
+
+/// The page's module script tag and its address (Vite writes one, in the head).
+fn module_script(page: &str) -> Option<(String, String)> {
+    let start = page.find(r#"<script type="module""#)?;
+    let end = start + page[start..].find("</script>")? + "</script>".len();
+    let tag = &page[start..end];
+    let src = tag.split(r#" src=""#).nth(1)?.split('"').next()?;
+    (!src.is_empty() && !src.contains('<')).then(|| (tag.to_owned(), src.to_owned()))
+}
+
+/// Each `<link rel="stylesheet" … href="./…">` replaced by the stylesheet itself, when it is
+/// one of the app's files and cannot end its `<style>` element.
+fn inline_stylesheets<'a>(mut page: String, css: impl Fn(&str) -> Option<Cow<'a, [u8]>>) -> String {
+    let mut from = 0;
+    while let Some(at) = page[from..]
+        .find(r#"<link rel="stylesheet""#)
+        .map(|i| i + from)
+    {
+        let Some(len) = page[at..].find('>') else {
+            break;
+        };
+        let tag = page[at..=at + len].to_owned();
+        let href = tag
+            .split(r#" href=""#)
+            .nth(1)
+            .and_then(|h| h.split('"').next());
+        let text = href
+            .and_then(|h| css(h.trim_start_matches('.')))
+            .and_then(|bytes| String::from_utf8(bytes.into_owned()).ok())
+            .filter(|text| !text.to_ascii_lowercase().contains("</style"));
+        match text {
+            Some(text) => {
+                let style = format!(r#"<style nonce="__TAURI_STYLE_NONCE__">{text}</style>"#);
+                page.replace_range(at..=at + len, &style);
+                from = at + style.len();
+            }
+            None => from = at + tag.len(),
+        }
+    }
+    page
+}
+
 /// The app's built-in assets, with the first screen added to the first `index.html` served.
 pub(crate) struct FirstPage<R: Runtime> {
     inner: Box<dyn Assets<R>>,
@@ -149,13 +274,21 @@ impl<R: Runtime> Assets<R> for FirstPage<R> {
         }
         let asked = Instant::now();
         match self.slot.take(WAIT) {
-            Some(json) => {
+            Some(served) => {
+                let page = with_first_screen(&asset, &served.json);
+                let page = match &served.frame {
+                    Some(frame) => {
+                        with_first_frame(page, frame, |href| self.inner.get(&href.into()))
+                    }
+                    None => page,
+                };
                 tracing::info!(
                     ms = crate::since_start_ms(),
                     waited_ms = asked.elapsed().as_millis(),
+                    frame = served.frame.is_some(),
                     "start-up: page served with its first screen"
                 );
-                Some(Cow::Owned(with_first_screen(&asset, &json)))
+                Some(Cow::Owned(page))
             }
             None => Some(asset),
         }
@@ -215,7 +348,7 @@ mod tests {
     fn the_block_goes_before_the_body_ends_and_parses_back() {
         let slot = FirstScreenSlot::new();
         slot.fill(Some(&screen("en")));
-        let json = slot.take(Duration::ZERO).expect("json");
+        let json = slot.take(Duration::ZERO).expect("json").json;
         let page = with_first_screen(b"<html><body><div id=app></div></body></html>", &json);
         let text = String::from_utf8(page.clone()).expect("utf-8");
         assert!(text.ends_with("</script></body></html>"), "{text}");
@@ -308,6 +441,102 @@ mod tests {
         assert!(first.contains(BLOCK_ID), "{first}");
         let reloaded = get("index.html").expect("page");
         assert_eq!(reloaded, "<html><body><div id=app></div></body></html>");
+    }
+
+    const PAGE: &str = concat!(
+        "<!doctype html>\n<html lang=\"en\">\n  <head>\n",
+        "    <script type=\"module\" crossorigin src=\"./assets/index-A.js\"></script>\n",
+        "    <link rel=\"stylesheet\" crossorigin href=\"./assets/index-B.css\">\n",
+        "    <link rel=\"stylesheet\" crossorigin href=\"./assets/gone.css\">\n",
+        "    <link rel=\"stylesheet\" crossorigin href=\"./assets/odd.css\">\n",
+        "    <link rel=\"modulepreload\" crossorigin href=\"./assets/start-D.js\">\n",
+        "  </head>\n  <body>\n    <div id=\"app\"></div>\n  </body>\n</html>\n"
+    );
+
+    fn frame() -> FirstMarkup {
+        FirstMarkup {
+            lang: "zh-CN",
+            markup: "<div data-first-frame>账户</div>".into(),
+            style: ".track{--total:72px}".into(),
+        }
+    }
+
+    fn stylesheets(href: &str) -> Option<Cow<'static, [u8]>> {
+        match href {
+            "/assets/index-B.css" => Some(Cow::Borrowed(b".app{color:red}")),
+            "/assets/odd.css" => Some(Cow::Borrowed(b"a::after{content:'</STYLE>'}")),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_frame_is_drawn_styled_and_the_script_waits_for_it() {
+        let page = with_first_frame(PAGE.as_bytes().to_vec(), &frame(), stylesheets);
+        let page = String::from_utf8(page).expect("utf-8");
+        assert!(page.contains("<html lang=\"zh-CN\">"), "{page}");
+        assert!(page.contains("<div id=\"app\"><div data-first-frame>账户</div></div>"));
+        assert!(
+            !page.contains("<script type=\"module\""),
+            "the script waits: {page}"
+        );
+        assert!(
+            page.contains(r#"<link rel="modulepreload" crossorigin href="./assets/index-A.js">"#)
+        );
+        assert!(page.contains(r#"import("./assets/index-A.js")"#), "{page}");
+        assert!(page.contains(r#"<script nonce="__TAURI_SCRIPT_NONCE__">requestAnimationFrame("#));
+        assert!(page.contains(r#"<style nonce="__TAURI_STYLE_NONCE__">.app{color:red}</style>"#));
+        assert!(page.contains(
+            r#"<style nonce="__TAURI_STYLE_NONCE__">.track{--total:72px}</style></head>"#
+        ));
+        assert!(
+            page.contains(r#"href="./assets/gone.css">"#),
+            "a stylesheet not found stays linked"
+        );
+        assert!(
+            page.contains(r#"href="./assets/odd.css">"#),
+            "one that could end its element too"
+        );
+        assert!(
+            page.trim_end().ends_with("</script></body>\n</html>"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn a_page_of_another_shape_is_left_to_draw_its_own_frame() {
+        for page in [
+            "<html><body><div id=app></div></body></html>",
+            "<html><head><script type=\"module\" src=\"./a.js\"></script></head><body><main></main></body></html>",
+        ] {
+            let out = with_first_frame(page.as_bytes().to_vec(), &frame(), stylesheets);
+            assert_eq!(String::from_utf8(out).expect("utf-8"), page);
+        }
+        let bytes = vec![0xff, 0xfe, b'<'];
+        assert_eq!(
+            with_first_frame(bytes.clone(), &frame(), stylesheets),
+            bytes
+        );
+    }
+
+    /// The page Vite built (`ui/dist`, which the shell embeds): still the shape the frame
+    /// goes into.
+    #[test]
+    fn the_built_page_takes_the_frame() {
+        let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/dist");
+        let built = std::fs::read(dist.join("index.html")).expect("ui/dist/index.html");
+        let read = |href: &str| {
+            std::fs::read(dist.join(href.trim_start_matches('/')))
+                .ok()
+                .map(Cow::Owned)
+        };
+        let page = String::from_utf8(with_first_frame(built, &frame(), read)).expect("utf-8");
+        assert!(page.contains("data-first-frame"), "{page}");
+        assert!(page.contains("import(\"./assets/index-"), "{page}");
+        assert!(!page.contains("<script type=\"module\""), "{page}");
+        assert!(
+            !page.contains("rel=\"stylesheet\""),
+            "every stylesheet inline: {page}"
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! | `ipc_bindings` (tests) | the UI's generated command and event functions (`ui/src/lib/bindings/{commands,events}.ts`) |
 //! | `events`, `tray`, `words`, `logging`, `scheme`, `display` | events to the webview, the tray, its words, logs, scheme registration, the display check |
 //! | `webkit`, `desktop_font` | WebKit's settings from the environment; the desktop's font for the page |
-//! | `first_page` | the page's HTML with its first screen inside (read during set-up) |
+//! | `first_page` | the page's HTML with its first screen inside (read during set-up), and its first frame drawn |
+//! | `first_markup` | that first frame: the account list as markup, in the window's language, held to the page's own drawing |
 //! | `first_frame` | start-up work held until the window's first frame (background services, the tray's first fill) |
 
 include!("command_list.rs");
@@ -39,6 +40,7 @@ mod display;
 mod events;
 mod ext;
 mod first_frame;
+mod first_markup;
 mod first_page;
 #[cfg(test)]
 mod ipc_bindings;

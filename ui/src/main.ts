@@ -1,8 +1,9 @@
 // Entry point: the first screen (from the page, or asked for); when it shows the account list, the
-// first frame drawn from it at once; then the app's code, which mounts over that frame.
+// first frame — drawn by the shell into the page and already painted, or else drawn here at
+// once; then the app's code, which mounts over that frame.
 performance.mark("signet:script");
 import { windowReady } from "./lib/api";
-import { drawFirstFrame } from "./lib/firstframe";
+import { drawFirstFrame, takeShellFrame } from "./lib/firstframe";
 import { applyFirstScreen } from "./lib/firstscreen";
 import { warmFormats } from "./lib/format";
 import { firstScreen, pagePhases } from "./lib/startup";
@@ -11,8 +12,12 @@ import "./app.css";
 const target = document.getElementById("app");
 if (!target) throw new Error("#app element missing from index.html");
 
+// The page's language as the shell served it: the language of the frame it drew, if any.
+const servedIn = document.documentElement.lang;
 const first = applyFirstScreen(firstScreen, document.documentElement);
-const drawn = first instanceof Promise ? null : drawFirstFrame(target, first, Date.now());
+// (Without the first screen at hand, a frame the shell drew is not used: it would have come with it.)
+const shellFrame = takeShellFrame(target, first instanceof Promise ? "" : servedIn);
+const drawn = shellFrame ?? (first instanceof Promise ? null : drawFirstFrame(target, first, Date.now()));
 performance.mark("signet:drawn");
 
 /** Loads the app's code and mounts it over the drawn frame. */
@@ -27,7 +32,10 @@ function start(): Promise<void> {
   );
 }
 
-if (drawn) {
+if (shellFrame) {
+  // Painted before this script was loaded, and reported by the page's loader.
+  void start();
+} else if (drawn) {
   // Painted: reported to the shell (the start-up time); the app's code is evaluated after this
   // frame, not before it.
   requestAnimationFrame(() => {

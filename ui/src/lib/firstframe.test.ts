@@ -6,8 +6,10 @@ import App from "../App.svelte";
 import { start } from "../start";
 import { mockBackend } from "../test/backend";
 import { NOW, account, firstScreen, manyAccounts, settings } from "../test/fixtures";
-import { FIRST_FRAME_ATTR, drawFirstFrame } from "./firstframe";
+import shellFrames from "./bindings/first-frame.json";
+import { FIRST_FRAME_ATTR, drawFirstFrame, takeShellFrame } from "./firstframe";
 import { applyFirstScreen } from "./firstscreen";
+import { getLang } from "./i18n";
 import type { AccountView, FirstScreen } from "./types";
 
 /** Attributes that only tie an element to tests or to the live app, not to what is drawn. */
@@ -125,5 +127,56 @@ describe("the first frame", () => {
     const names = Object.keys(import.meta.glob("/src/**/*.svelte")).map((path) => path.split("/").pop());
     expect(names.length).toBeGreaterThan(10);
     expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+/** Markup as a document holds it, with the sizes the page sets through the CSSOM left out. */
+function parsed(markup: string): string {
+  const host = document.createElement("div");
+  host.innerHTML = markup;
+  for (const el of host.querySelectorAll("[style]")) el.removeAttribute("style");
+  return host.innerHTML;
+}
+
+describe("the first frame the shell draws (src-tauri/src/first_markup.rs)", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it.each(shellFrames.map((f) => [f.name, f] as const))("is the page's own for %s", (_name, fixture) => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(fixture.now);
+    const screen = applyFirstScreen(fixture.screen as unknown as FirstScreen, document.documentElement);
+    expect(fixture.lang).toBe(getLang());
+    const host = document.createElement("div");
+    drawFirstFrame(host, screen, fixture.now);
+    expect(parsed(fixture.markup)).toBe(parsed(host.innerHTML));
+    const rows = screen.accounts.length;
+    if (rows > 0) {
+      expect(fixture.style).toContain(`.viewport{--row-h:72px}`);
+      expect(fixture.style).toContain(`.track{--total:${rows * 72}px}`);
+    }
+  });
+
+  it("covers both languages, every status, and every way a row's words are made", () => {
+    const screens = shellFrames.map((f) => f.screen as unknown as FirstScreen);
+    expect(new Set(shellFrames.map((f) => f.lang))).toEqual(new Set(["en", "zh-CN"]));
+    const accounts = screens.flatMap((s) => s.accounts);
+    expect(new Set(accounts.map((a) => a.status))).toEqual(new Set(["fresh", "refreshing", "retrying", "reauth", "setup"]));
+    expect(accounts.some((a) => a.email === null)).toBe(true);
+    expect(accounts.some((a) => a.balance === null)).toBe(true);
+    expect(accounts.some((a) => a.accessExpiresAt === null)).toBe(true);
+    expect(screens.some((s) => s.accounts.length > 10)).toBe(true);
+    expect(screens.some((s) => s.accounts.length === 0)).toBe(true);
+  });
+
+  it("is used by the page when it speaks the frame's language, and removed when it does not", () => {
+    const target = document.createElement("div");
+    const fixture = shellFrames.find((f) => f.lang === "zh-CN");
+    applyFirstScreen(fixture?.screen as unknown as FirstScreen, document.documentElement);
+    target.innerHTML = fixture?.markup ?? "";
+    const frame = target.firstElementChild;
+    expect(takeShellFrame(target, "zh-CN")).toBe(frame);
+    expect(takeShellFrame(target, "en")).toBeNull();
+    expect(target.childNodes).toHaveLength(0);
+    expect(takeShellFrame(target, "zh-CN")).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // markup the Svelte app makes for the account list (firstframe.test.ts holds the two together),
 // shown inert until the app mounts over it.
 import { accountCount, expiryText, initial, statusLabel } from "./format";
-import { t, type Key } from "./i18n";
+import { getLang, t, type Key } from "./i18n";
 import type { AccountView, FirstScreen } from "./types";
 import { FALLBACK_HEIGHT, ROW_HEIGHT, visibleRange } from "./virtual";
 
@@ -104,4 +104,18 @@ export function drawFirstFrame(target: HTMLElement, screen: FirstScreen, now: nu
   set(".track", "--total", screen.accounts.length * ROW_HEIGHT);
   set(".window", "--offset", 0);
   return frame;
+}
+
+/**
+ * The frame the shell drew into the page (src-tauri/src/first_markup.rs), already painted,
+ * when it is in the language the page now speaks (`drawnIn`: the page's `lang` before the
+ * first screen was applied, which the shell set to the frame's). One in another language (the
+ * shell and the webview read the system's language differently) is removed, and the page
+ * draws its own.
+ */
+export function takeShellFrame(target: HTMLElement, drawnIn: string): HTMLElement | null {
+  const frame = target.querySelector<HTMLElement>(`:scope > [${FIRST_FRAME_ATTR}]`);
+  if (frame && drawnIn === getLang()) return frame;
+  frame?.remove();
+  return null;
 }
