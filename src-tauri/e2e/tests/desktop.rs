@@ -168,6 +168,13 @@ async fn a_person_adds_refreshes_and_removes_an_aihubmix_account() {
             .any(|l| l.contains("first screen is painted") && l.contains("interactive=false")),
         "no first frame drawn before the app: {logs}"
     );
+    // That frame came drawn inside the page (first_page.rs), and the page's script, loaded
+    // after it through the nonce-carrying loader, mounted the app the rest of this test uses.
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("page served with its first screen") && l.contains("frame=true")),
+        "the page was not served with its first frame: {logs}"
+    );
 
     // The provider stops accepting the refresh token: "sign in again", and a notification.
     app.click("[data-testid=nav-accounts]").await;
