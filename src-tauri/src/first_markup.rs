@@ -10,7 +10,7 @@
 use signet_core::views::{AccountView, FirstScreen};
 use signet_core::Status;
 
-use crate::words::Words;
+use crate::words::{grouped, Words};
 
 /// Every row of the account list is this tall (px): `ROW_HEIGHT` in `ui/src/lib/virtual.ts`.
 const ROW_HEIGHT: usize = 72;
@@ -375,7 +375,8 @@ fn relative_time(words: Words, at: i64, now: i64) -> String {
             }
         }
     };
-    let count = grouped(n);
+    // Both languages group thousands with commas ("1,234"), as the tray does.
+    let count = grouped(usize::try_from(n).unwrap_or(usize::MAX));
     match words {
         Words::En => {
             let unit = ["second", "minute", "hour", "day"][unit];
@@ -391,19 +392,6 @@ fn relative_time(words: Words, at: i64, now: i64) -> String {
             format!("{count}{unit}{side}")
         }
     }
-}
-
-/// An integer with its thousands grouped by commas, as both languages write them ("1,234").
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 #[cfg(test)]
